@@ -1,0 +1,621 @@
+//! The one error type of clientcore.
+//!
+//! [`Error`] is opaque and pointer-sized; [`ErrorKind`] is the matchable part. See the crate
+//! docs for the table from the seed's exception classes to kinds and predicates.
+//!
+//! Message text and the concrete types behind [`std::error::Error::source`] are not part of
+//! the semver contract, except the reference-compatible `Display` texts documented on
+//! [`Error`].
+
+use std::any::Any;
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
+
+use http::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::format::{self, ErrorEntry, ErrorFormat, ServiceError};
+use crate::policy::redact::Redactor;
+
+mod azion;
+mod kind;
+mod map;
+mod response;
+
+pub use azion::AzionStatus;
+pub use kind::ErrorKind;
+pub use map::ErrorMap;
+pub use response::{CapturedResponse, MAX_ERROR_BODY};
+
+/// A boxed error, as held in [`Error::source`](std::error::Error::source).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// `Result<T, clientcore_proto::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// How many characters of `Display` output an error with a raw `Content:` body gives at most,
+/// as the reference does.
+pub const MAX_DISPLAY_CHARS: usize = 2048;
+
+/// Every error clientcore returns.
+///
+/// It carries what the seed's `AzureError` and `HttpResponseError` carry: a message, the inner
+/// error (as [`source`](std::error::Error::source), with its type name), a continuation
+/// token, the status and reason, the response (body bounded by [`MAX_ERROR_BODY`]), the
+/// parsed [`ServiceError`], a typed model and, for too many redirects, the redirect history.
+///
+/// # `Display`
+///
+/// For HTTP errors the text is the reference's: the parsed service error if there is one;
+/// otherwise the message (default `Operation returned an invalid status '{reason}'`) followed
+/// by `\nContent: {body}` when the body is non-empty text, the whole cut at
+/// [`MAX_DISPLAY_CHARS`] characters. Nothing is formatted until `Display` runs.
+///
+/// # Examples
+///
+/// ```
+/// use clientcore_proto::{CapturedResponse, Error, ErrorFormat, ErrorKind, ErrorMap};
+/// use http::StatusCode;
+///
+/// let body = r#"{"error": {"code": "ResourceGroupNotFound", "message": "Not there."}}"#;
+/// let response = CapturedResponse::new(StatusCode::NOT_FOUND, Default::default(), body.into());
+/// let err = Error::from_response(response, ErrorFormat::Arm, &ErrorMap::generated());
+///
+/// assert_eq!(err.kind(), ErrorKind::ResourceNotFound);
+/// assert!(err.is_http_response());
+/// assert_eq!(err.error_code(), Some("ResourceGroupNotFound"));
+/// assert_eq!(
+///     err.to_string(),
+///     "(ResourceGroupNotFound) Not there.\nCode: ResourceGroupNotFound\nMessage: Not there.",
+/// );
+/// ```
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    kind: ErrorKind,
+    message: Option<Box<str>>,
+    source: Option<Source>,
+    continuation_token: Option<String>,
+    response: Option<CapturedResponse>,
+    service_error: Option<ServiceError>,
+    redirects: Vec<RedirectHop>,
+    request: Option<RequestLine>,
+    model: Option<Box<dyn Any + Send + Sync>>,
+}
+
+struct Source {
+    error: BoxError,
+    type_name: &'static str,
+}
+
+/// The request a stream error is about, with its query redacted.
+struct RequestLine {
+    method: Method,
+    url: String,
+}
+
+/// One hop of a redirect chain, as kept by a [`TooManyRedirects`](ErrorKind::TooManyRedirects)
+/// error. The URL's query is redacted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RedirectHop {
+    method: Method,
+    url: String,
+    status: StatusCode,
+}
+
+impl RedirectHop {
+    /// A hop: the request's method and URL, and the redirect status it got.
+    pub fn new(method: Method, url: &str, status: StatusCode) -> Self {
+        RedirectHop {
+            method,
+            url: Redactor::default().sanitize_url(url).into_owned(),
+            status,
+        }
+    }
+
+    /// The method of the request.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The URL of the request, query values redacted.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The redirect status the request got.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+// ===== impl Error =====
+
+impl Error {
+    fn from_inner(kind: ErrorKind) -> Self {
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                message: None,
+                source: None,
+                continuation_token: None,
+                response: None,
+                service_error: None,
+                redirects: Vec::new(),
+                request: None,
+                model: None,
+            }),
+        }
+    }
+
+    /// An error of `kind` with a message.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore_proto::{Error, ErrorKind};
+    ///
+    /// let e = Error::new(ErrorKind::Serialization, "bad date");
+    /// assert_eq!(e.to_string(), "bad date");
+    /// ```
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error::from_inner(kind).with_message(message)
+    }
+
+    /// An error of `kind` caused by `source`. The message defaults to the kind's description;
+    /// the cause is reachable through [`source`](std::error::Error::source), not the message,
+    /// so error reporters print it once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore_proto::{Error, ErrorKind};
+    ///
+    /// let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+    /// let e = Error::with_source(ErrorKind::ServiceRequest, io);
+    /// assert!(e.is_service_request());
+    /// assert_eq!(e.source_type_name(), Some("std::io::error::Error"));
+    /// assert_eq!(std::error::Error::source(&e).unwrap().to_string(), "refused");
+    /// ```
+    pub fn with_source<E>(kind: ErrorKind, source: E) -> Self
+    where
+        E: Into<BoxError> + 'static,
+    {
+        let mut e = Error::from_inner(kind);
+        e.inner.source = Some(Source {
+            type_name: std::any::type_name::<E>(),
+            error: source.into(),
+        });
+        e
+    }
+
+    /// An HTTP error from a response: the body is parsed in `format` and the status mapped
+    /// to a kind by `map`.
+    pub fn from_response(response: CapturedResponse, format: ErrorFormat, map: &ErrorMap) -> Self {
+        let mut e = Error::from_inner(map.kind_for(response.status().as_u16()));
+        e.inner.service_error = format::parse(format, response.headers(), response.body());
+        e.inner.response = Some(response);
+        e
+    }
+
+    /// A `TooManyRedirects` error with the chain of redirects that led to it.
+    pub fn too_many_redirects(history: Vec<RedirectHop>) -> Self {
+        let mut e = Error::from_inner(ErrorKind::TooManyRedirects);
+        e.inner.redirects = history;
+        e
+    }
+
+    /// A stream-state error (`StreamConsumed`, `StreamClosed` or `ResponseNotRead`) about the
+    /// request `method url`, with the reference's message. The URL's query is redacted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore_proto::{Error, ErrorKind};
+    ///
+    /// let e = Error::stream(ErrorKind::StreamClosed, http::Method::GET, "https://example.com/x");
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     "The content for response from request <HttpRequest [GET], url: 'https://example.com/x'> \
+    ///      can no longer be read or streamed, since the response has already been closed.",
+    /// );
+    /// ```
+    pub fn stream(kind: ErrorKind, method: Method, url: &str) -> Self {
+        let mut e = Error::from_inner(kind);
+        e.inner.request = Some(RequestLine {
+            method,
+            url: Redactor::default().sanitize_url(url).into_owned(),
+        });
+        e
+    }
+
+    /// Sets the message. For HTTP errors a parsed service error still wins, as in the
+    /// reference.
+    #[must_use]
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.inner.message = Some(message.into().into_boxed_str());
+        self
+    }
+
+    /// Sets the continuation token, to resume an incomplete operation.
+    #[must_use]
+    pub fn with_continuation_token(mut self, token: impl Into<String>) -> Self {
+        self.inner.continuation_token = Some(token.into());
+        self
+    }
+
+    /// Attaches a typed model of the error (the seed's `model`), e.g. the body deserialized by
+    /// generated code. Read it back with [`model`](Self::model).
+    #[must_use]
+    pub fn with_model<T: Any + Send + Sync>(mut self, model: T) -> Self {
+        self.inner.model = Some(Box::new(model));
+        self
+    }
+
+    /// Replaces the kind, e.g. when an operation maps a status itself.
+    #[must_use]
+    pub fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.inner.kind = kind;
+        self
+    }
+
+    /// The kind, to `match` on.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// Whether the kind is `kind` or one of its descendants.
+    pub fn is(&self, kind: ErrorKind) -> bool {
+        self.inner.kind.is_a(kind)
+    }
+
+    /// `HttpResponseError` and its subclasses: the service answered with an error status.
+    pub fn is_http_response(&self) -> bool {
+        self.is(ErrorKind::HttpResponse)
+    }
+
+    /// `ServiceRequestError` (or its timeout): the request was never sent.
+    pub fn is_service_request(&self) -> bool {
+        self.is(ErrorKind::ServiceRequest)
+    }
+
+    /// `ServiceResponseError` (or its timeout): sent, but no usable response.
+    pub fn is_service_response(&self) -> bool {
+        self.is(ErrorKind::ServiceResponse)
+    }
+
+    /// Either timeout kind.
+    pub fn is_timeout(&self) -> bool {
+        matches!(
+            self.inner.kind,
+            ErrorKind::ServiceRequestTimeout | ErrorKind::ServiceResponseTimeout
+        )
+    }
+
+    /// `DecodeError` or `IncompleteReadError`.
+    pub fn is_decode(&self) -> bool {
+        self.is(ErrorKind::Decode)
+    }
+
+    /// Whether a retry could help: transport failures, incomplete reads, and the reference's
+    /// retried statuses (408, 429, 500, 502, 503, 504 and 506 to 998). Whether a retry is
+    /// *safe* depends on the request; the retry policy decides that.
+    pub fn is_retryable(&self) -> bool {
+        match self.inner.kind {
+            ErrorKind::ServiceRequest
+            | ErrorKind::ServiceRequestTimeout
+            | ErrorKind::ServiceResponse
+            | ErrorKind::ServiceResponseTimeout
+            | ErrorKind::IncompleteRead => true,
+            _ => self
+                .status()
+                .is_some_and(|s| is_retryable_status(s.as_u16())),
+        }
+    }
+
+    /// The message, without the `Content:` part (the seed's `message`).
+    pub fn message(&self) -> Cow<'_, str> {
+        let i = &*self.inner;
+        if let Some(se) = &i.service_error {
+            return Cow::Owned(se.to_string());
+        }
+        if let Some(m) = &i.message {
+            return Cow::Borrowed(m);
+        }
+        if let Some(req) = &i.request {
+            if let Some(text) = stream_message(i.kind, req) {
+                return Cow::Owned(text);
+            }
+        }
+        if self.is_http_response() && i.kind != ErrorKind::TooManyRedirects {
+            let reason = i.response.as_ref().map_or("None", CapturedResponse::reason);
+            return Cow::Owned(format!("Operation returned an invalid status '{reason}'"));
+        }
+        Cow::Borrowed(i.kind.description())
+    }
+
+    /// The status code, for HTTP errors.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.inner.response.as_ref().map(CapturedResponse::status)
+    }
+
+    /// The reason phrase, for HTTP errors.
+    pub fn reason(&self) -> Option<&str> {
+        self.inner.response.as_ref().map(CapturedResponse::reason)
+    }
+
+    /// The response, for HTTP errors.
+    pub fn response(&self) -> Option<&CapturedResponse> {
+        self.inner.response.as_ref()
+    }
+
+    /// The parsed service error, when the body was in a known format.
+    pub fn service_error(&self) -> Option<&ServiceError> {
+        self.inner.service_error.as_ref()
+    }
+
+    /// The service's error code: the `x-ms-error-code` header, which wins over the body (it is
+    /// the only code on bodiless 404, 304 and 412 responses), else the parsed body's code.
+    pub fn error_code(&self) -> Option<&str> {
+        self.header("x-ms-error-code")
+            .or_else(|| self.inner.service_error.as_ref()?.code())
+    }
+
+    /// The service's request id (`x-ms-request-id`, else `x-request-id`, else `request-id`).
+    pub fn request_id(&self) -> Option<&str> {
+        self.header("x-ms-request-id")
+            .or_else(|| self.header("x-request-id"))
+            .or_else(|| self.header("request-id"))
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.inner
+            .response
+            .as_ref()?
+            .headers()
+            .get(name)?
+            .to_str()
+            .ok()
+            .filter(|v| !v.is_empty())
+    }
+
+    /// The list of errors the body holds (Azion's `errors`): every entry of an error list, or
+    /// one entry per OData error and detail, or one entry from another format's code and
+    /// message. Empty when nothing parsed; the raw text is in [`response`](Self::response).
+    pub fn errors(&self) -> Vec<ErrorEntry> {
+        self.inner
+            .service_error
+            .as_ref()
+            .map(ServiceError::entries)
+            .unwrap_or_default()
+    }
+
+    /// The Azion class of the status, for HTTP errors whose status has one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore_proto::{AzionStatus, CapturedResponse, Error, ErrorFormat, ErrorMap};
+    ///
+    /// let r = CapturedResponse::new(http::StatusCode::BAD_REQUEST, Default::default(),
+    ///     r#"{"detail": ["Invalid foo"]}"#.into());
+    /// let e = Error::from_response(r, ErrorFormat::ErrorList, &ErrorMap::new());
+    /// assert_eq!(e.azion_status(), Some(AzionStatus::BadRequest));
+    /// assert_eq!(e.errors()[0].detail(), Some("Invalid foo"));
+    /// ```
+    pub fn azion_status(&self) -> Option<AzionStatus> {
+        AzionStatus::from_status(self.status()?.as_u16())
+    }
+
+    /// The continuation token to resume an incomplete operation.
+    pub fn continuation_token(&self) -> Option<&str> {
+        self.inner.continuation_token.as_deref()
+    }
+
+    /// The redirects that led to a `TooManyRedirects` error; empty otherwise.
+    pub fn redirect_history(&self) -> &[RedirectHop] {
+        &self.inner.redirects
+    }
+
+    /// The typed model attached with [`with_model`](Self::with_model), if it is a `T`.
+    pub fn model<T: Any>(&self) -> Option<&T> {
+        self.inner.model.as_deref()?.downcast_ref()
+    }
+
+    /// Deserializes the captured error body as JSON into a caller's type. `None` without a
+    /// response.
+    ///
+    /// # Errors
+    ///
+    /// The inner result fails when the body is not valid JSON for `T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore_proto::{CapturedResponse, Error, ErrorFormat, ErrorMap};
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Body { error: Inner }
+    /// #[derive(serde::Deserialize)]
+    /// struct Inner { code: String }
+    ///
+    /// let r = CapturedResponse::new(http::StatusCode::CONFLICT, Default::default(),
+    ///     r#"{"error": {"code": "Busy", "message": "m"}}"#.into());
+    /// let e = Error::from_response(r, ErrorFormat::Auto, &ErrorMap::new());
+    /// let body: Body = e.deserialize_body().unwrap().unwrap();
+    /// assert_eq!(body.error.code, "Busy");
+    /// ```
+    pub fn deserialize_body<T: DeserializeOwned>(&self) -> Option<Result<T, serde_json::Error>> {
+        let r = self.inner.response.as_ref()?;
+        let text = format::text::lossy(r.body());
+        Some(serde_json::from_str(&text))
+    }
+
+    /// The type name of the inner error (the seed's `exc_type`), as
+    /// [`std::any::type_name`] gives it.
+    pub fn source_type_name(&self) -> Option<&'static str> {
+        self.inner.source.as_ref().map(|s| s.type_name)
+    }
+
+    /// `"{message}, {type}: {inner}"`, the seed's `exc_msg`; `None: None` without an inner
+    /// error.
+    pub fn exc_msg(&self) -> String {
+        match &self.inner.source {
+            Some(s) => format!("{}, {}: {}", self.message(), s.type_name, s.error),
+            None => format!("{}, None: None", self.message()),
+        }
+    }
+
+    /// Removes and returns the inner error.
+    pub fn into_source(self) -> Option<BoxError> {
+        self.inner.source.map(|s| s.error)
+    }
+}
+
+/// The reference's retried statuses: {408, 429, 500, 502, 503, 504} and 506 to 998.
+pub fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500 | 502 | 503 | 504 | 506..=998)
+}
+
+fn stream_message(kind: ErrorKind, req: &RequestLine) -> Option<String> {
+    let r = format!("<HttpRequest [{}], url: '{}'>", req.method, req.url);
+    Some(match kind {
+        ErrorKind::StreamConsumed => format!(
+            "You are attempting to read or stream the content from request {r}. You have likely \
+             already consumed this stream, so it can not be accessed anymore."
+        ),
+        ErrorKind::StreamClosed => format!(
+            "The content for response from request {r} can no longer be read or streamed, since \
+             the response has already been closed."
+        ),
+        ErrorKind::ResponseNotRead => format!(
+            "You have not read in the bytes for the response from request {r}. Call .read() on \
+             the response first."
+        ),
+        _ => return None,
+    })
+}
+
+/// Writes at most `remaining` characters, then silently drops the rest.
+struct CharLimit<'a, 'b> {
+    out: &'a mut fmt::Formatter<'b>,
+    remaining: usize,
+}
+
+impl fmt::Write for CharLimit<'_, '_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if self.remaining == 0 {
+            return Ok(());
+        }
+        if let Some((cut, _)) = s.char_indices().nth(self.remaining) {
+            self.remaining = 0;
+            self.out.write_str(&s[..cut])
+        } else {
+            self.remaining -= s.chars().count();
+            self.out.write_str(s)
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &*self.inner;
+        if let Some(se) = &i.service_error {
+            return se.fmt(f);
+        }
+        let content = i
+            .response
+            .as_ref()
+            .and_then(CapturedResponse::text)
+            .filter(|t| !t.is_empty());
+        match content {
+            Some(body) => {
+                let mut out = CharLimit {
+                    out: f,
+                    remaining: MAX_DISPLAY_CHARS,
+                };
+                write!(out, "{}\nContent: {}", self.message(), body)
+            }
+            None => f.write_str(&self.message()),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &*self.inner;
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &i.kind);
+        if let Some(r) = &i.response {
+            d.field("status", &r.status().as_u16());
+        }
+        if let Some(code) = self.error_code() {
+            d.field("code", &code);
+        }
+        if let Some(m) = &i.message {
+            d.field("message", m);
+        }
+        if let Some(req) = &i.request {
+            d.field("request", &format_args!("{} {}", req.method, req.url));
+        }
+        if !i.redirects.is_empty() {
+            d.field("redirects", &i.redirects);
+        }
+        if let Some(s) = &i.source {
+            d.field("source", &s.error);
+        }
+        d.finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner
+            .source
+            .as_ref()
+            .map(|s| &*s.error as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Error::from_inner(kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn _assert_impls() {
+        fn assert<T: Send + Sync + 'static>() {}
+        assert::<Error>();
+    }
+
+    #[test]
+    fn error_is_pointer_sized() {
+        assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
+        assert_eq!(
+            std::mem::size_of::<Result<()>>(),
+            std::mem::size_of::<usize>()
+        );
+    }
+
+    #[test]
+    fn display_cuts_chars_not_bytes() {
+        let body = "é".repeat(3000);
+        let r = CapturedResponse::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            http::HeaderMap::new(),
+            body.into(),
+        );
+        let e = Error::from_response(r, ErrorFormat::Auto, &ErrorMap::new());
+        let s = e.to_string();
+        assert_eq!(s.chars().count(), MAX_DISPLAY_CHARS);
+        assert!(s.starts_with(
+            "Operation returned an invalid status 'Internal Server Error'\nContent: éé"
+        ));
+    }
+}

@@ -1,0 +1,128 @@
+use std::borrow::Cow;
+use std::fmt;
+
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+
+use crate::format::text;
+use crate::policy::redact::Redactor;
+
+/// How many bytes of a response body an error keeps: 1 MiB.
+///
+/// Error bodies are small (the largest ARM errors are a few KiB); the bound keeps a hostile or
+/// broken server from making an error hold an unbounded body. A longer body is cut, and
+/// [`CapturedResponse::is_body_truncated`] says so.
+pub const MAX_ERROR_BODY: usize = 1 << 20;
+
+/// The response an error carries: status, reason, headers and the body up to
+/// [`MAX_ERROR_BODY`].
+///
+/// Its `Debug` shows only allow-listed header values (see
+/// [`Redactor`]) and the body's length, never its bytes.
+///
+/// # Examples
+///
+/// ```
+/// use clientcore_proto::CapturedResponse;
+/// use http::StatusCode;
+///
+/// let r = CapturedResponse::new(StatusCode::NOT_FOUND, Default::default(), "gone".into())
+///     .with_reason("The specified blob does not exist.");
+/// assert_eq!(r.reason(), "The specified blob does not exist.");
+/// assert_eq!(r.text().as_deref(), Some("gone"));
+/// ```
+#[derive(Clone)]
+pub struct CapturedResponse {
+    status: StatusCode,
+    reason: Option<Box<str>>,
+    headers: HeaderMap,
+    body: Bytes,
+    truncated: bool,
+}
+
+impl CapturedResponse {
+    /// Captures a response; a body longer than [`MAX_ERROR_BODY`] is cut.
+    pub fn new(status: StatusCode, headers: HeaderMap, mut body: Bytes) -> Self {
+        let truncated = body.len() > MAX_ERROR_BODY;
+        if truncated {
+            body.truncate(MAX_ERROR_BODY);
+        }
+        CapturedResponse {
+            status,
+            reason: None,
+            headers,
+            body,
+            truncated,
+        }
+    }
+
+    /// Sets the reason phrase the server sent. Default is the canonical phrase of the status.
+    #[must_use]
+    pub fn with_reason(mut self, reason: impl Into<Box<str>>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The reason phrase: the one the server sent, else the canonical one, else `""`.
+    pub fn reason(&self) -> &str {
+        self.reason
+            .as_deref()
+            .or_else(|| self.status.canonical_reason())
+            .unwrap_or("")
+    }
+
+    /// The headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The body bytes, at most [`MAX_ERROR_BODY`].
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// Whether the body was longer than [`MAX_ERROR_BODY`] and was cut.
+    pub fn is_body_truncated(&self) -> bool {
+        self.truncated
+    }
+
+    /// The body as text, decoded like the reference (see [`text::decode`]); `None` when a
+    /// declared charset does not match the bytes.
+    pub fn text(&self) -> Option<Cow<'_, str>> {
+        text::decode(&self.headers, &self.body)
+    }
+}
+
+impl fmt::Debug for CapturedResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redactor = Redactor::default();
+        let headers = DebugHeaders(&self.headers, &redactor);
+        f.debug_struct("CapturedResponse")
+            .field("status", &self.status.as_u16())
+            .field("reason", &self.reason())
+            .field("headers", &headers)
+            .field("body_len", &self.body.len())
+            .field("truncated", &self.truncated)
+            .finish()
+    }
+}
+
+/// Headers for `Debug`, with values that are not allow-listed shown as `REDACTED`.
+pub(crate) struct DebugHeaders<'a>(pub(crate) &'a HeaderMap, pub(crate) &'a Redactor);
+
+impl fmt::Debug for DebugHeaders<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(
+                self.0
+                    .iter()
+                    .map(|(name, value)| (name.as_str(), self.1.header(name, value))),
+            )
+            .finish()
+    }
+}

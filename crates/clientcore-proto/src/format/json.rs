@@ -1,0 +1,69 @@
+//! JSON helpers shared by the formats.
+
+use serde_json::Value;
+use std::fmt;
+
+/// Writes `value` as JSON indented by four spaces, like Python's `json.dumps(v, indent=4)`,
+/// but with non-ASCII text kept as UTF-8 (ARCHITECTURE.md, deviation 3).
+pub(crate) fn write_pretty(f: &mut dyn fmt::Write, value: &Value) -> fmt::Result {
+    let mut buf = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+    serde::Serialize::serialize(value, &mut ser).map_err(|_| fmt::Error)?;
+    // serde_json only ever writes UTF-8.
+    f.write_str(&String::from_utf8_lossy(&buf))
+}
+
+/// Python truthiness of a JSON value: `null`, `false`, `0`, `""`, `[]` and `{}` are false.
+pub(crate) fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+/// A JSON scalar as text: strings as they are, everything else as compact JSON.
+/// Falsy values give `None`, as the reference treats them as missing.
+pub(crate) fn text(value: Option<Value>) -> Option<String> {
+    match value {
+        Some(Value::String(s)) if !s.is_empty() => Some(s),
+        Some(v) if truthy(&v) => Some(v.to_string()),
+        _ => None,
+    }
+}
+
+/// Like [`text`], but keeps falsy non-null values (`0`, `""`), for fields that are printed
+/// whenever present.
+pub(crate) fn text_any(value: Option<Value>) -> Option<String> {
+    match value {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
+        Some(v) => Some(v.to_string()),
+    }
+}
+
+/// Writes `text` with every line prefixed by `indent` tabs.
+pub(crate) struct Indented<'a, W: fmt::Write + ?Sized> {
+    pub(crate) out: &'a mut W,
+    pub(crate) depth: usize,
+    pub(crate) at_line_start: bool,
+}
+
+impl<W: fmt::Write + ?Sized> fmt::Write for Indented<'_, W> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for piece in s.split_inclusive('\n') {
+            if self.at_line_start {
+                for _ in 0..self.depth {
+                    self.out.write_char('\t')?;
+                }
+            }
+            self.out.write_str(piece)?;
+            self.at_line_start = piece.ends_with('\n');
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,137 @@
+//! Small code-and-message formats: Azure Tables' OData v3 (`odata.error`) and OAuth 2.0
+//! (`{"error": "invalid_grant", "error_description": "…"}`, RFC 6749 §5.2).
+
+use std::fmt;
+
+use serde_json::Value;
+
+use super::json;
+
+/// The older OData JSON error of Azure Tables:
+/// `{"odata.error": {"code": "…", "message": {"lang": "en-US", "value": "…"}}}`.
+///
+/// # Examples
+///
+/// ```
+/// use clientcore_proto::format::ODataV3Error;
+///
+/// let body = serde_json::json!({"odata.error": {"code": "TableNotFound",
+///     "message": {"lang": "en-US", "value": "The table specified does not exist."}}});
+/// let e = ODataV3Error::from_json(&body).unwrap();
+/// assert_eq!(e.code(), Some("TableNotFound"));
+/// assert_eq!(e.lang(), Some("en-US"));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct ODataV3Error {
+    code: Option<String>,
+    message: Option<String>,
+    lang: Option<String>,
+}
+
+impl ODataV3Error {
+    /// Parses the `odata.error` shape; `None` without a code or a message.
+    pub fn from_json(value: &Value) -> Option<Self> {
+        let obj = value.get("odata.error")?.as_object()?;
+        let (message, lang) = match obj.get("message") {
+            Some(Value::Object(m)) => (
+                json::text(m.get("value").cloned()),
+                json::text(m.get("lang").cloned()),
+            ),
+            other => (json::text(other.cloned()), None),
+        };
+        let code = json::text(obj.get("code").cloned());
+        (code.is_some() || message.is_some()).then_some(ODataV3Error {
+            code,
+            message,
+            lang,
+        })
+    }
+
+    /// The error code.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// The message text.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// The language of the message.
+    pub fn lang(&self) -> Option<&str> {
+        self.lang.as_deref()
+    }
+}
+
+impl fmt::Display for ODataV3Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_code_message(f, self.code(), self.message())
+    }
+}
+
+/// An OAuth 2.0 error response (RFC 6749 §5.2), as identity providers send it.
+///
+/// # Examples
+///
+/// ```
+/// use clientcore_proto::format::OAuthError;
+///
+/// let body = serde_json::json!({"error": "invalid_grant", "error_description": "expired"});
+/// let e = OAuthError::from_json(&body).unwrap();
+/// assert_eq!(e.to_string(), "(invalid_grant) expired\nCode: invalid_grant\nMessage: expired");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct OAuthError {
+    error: String,
+    description: Option<String>,
+    uri: Option<String>,
+}
+
+impl OAuthError {
+    /// Parses the shape; `None` unless `error` is a non-empty string.
+    pub fn from_json(value: &Value) -> Option<Self> {
+        let obj = value.as_object()?;
+        let error = obj.get("error")?.as_str().filter(|s| !s.is_empty())?;
+        Some(OAuthError {
+            error: error.to_owned(),
+            description: json::text(obj.get("error_description").cloned()),
+            uri: json::text(obj.get("error_uri").cloned()),
+        })
+    }
+
+    /// The error code, e.g. `invalid_grant`.
+    pub fn error(&self) -> &str {
+        &self.error
+    }
+
+    /// The human-readable description.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    /// A page about the error.
+    pub fn uri(&self) -> Option<&str> {
+        self.uri.as_deref()
+    }
+}
+
+impl fmt::Display for OAuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_code_message(f, Some(&self.error), self.description())?;
+        if let Some(uri) = &self.uri {
+            write!(f, "\nMore information: {uri}")?;
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn write_code_message(
+    f: &mut fmt::Formatter<'_>,
+    code: Option<&str>,
+    message: Option<&str>,
+) -> fmt::Result {
+    let code = code.unwrap_or("None");
+    let message = message.unwrap_or("None");
+    let first = message.lines().next().unwrap_or("");
+    write!(f, "({code}) {first}\nCode: {code}\nMessage: {message}")
+}

@@ -54,7 +54,10 @@
 
 pub mod error;
 pub mod format;
+pub mod options;
+pub mod pipeline;
 pub mod policy;
+pub mod time;
 
 pub use error::{
     is_retryable_status, AzionStatus, BoxError, CapturedResponse, Error, ErrorKind, ErrorMap,

@@ -26,6 +26,7 @@ pub use azion::AzionStatus;
 pub use kind::ErrorKind;
 pub use map::ErrorMap;
 pub use response::{CapturedResponse, MAX_ERROR_BODY};
+pub(crate) use response::DebugHeaders;
 
 /// A boxed error, as held in [`Error::source`](std::error::Error::source).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

@@ -1,0 +1,755 @@
+//! The exchange: the state machine that runs one logical call, and the types it speaks.
+//!
+//! A driver creates an [`Exchange`] from a [`Request`] and the merged [`Options`], then loops:
+//!
+//! ```text
+//!             ┌──────────── step(now) ────────────┐
+//!             ▼                                   │
+//!   GetToken(scopes) ── on_token ────────────────▶│
+//!   Send(attempt) ───── on_response / on_transport_error ─▶│
+//!   ReadBody{limit} ─── on_body ─────────────────▶│
+//!   Sleep(d) ────────── (wait d) ────────────────▶│
+//!   Done(result)  ◀── the end
+//! ```
+//!
+//! Every decision (request shaping, credentials, retries, redirects, the error of a failed
+//! call) is made here; a driver only sends, reads, waits and reads the clock.
+
+use std::fmt;
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};
+use url::Url;
+
+use crate::error::{CapturedResponse, Error, ErrorKind, RedirectHop, MAX_ERROR_BODY};
+use crate::options::{Options, Position, TransportConfig};
+use crate::policy::auth::{AccessToken, Credential};
+use crate::policy::log::{self, Level};
+use crate::time::Clock;
+
+pub mod policy;
+pub mod redirect;
+pub mod retry;
+
+use retry::{AttemptRecord, Decision, Failure, RetryState};
+
+/// The method, URL and headers of a request.
+#[derive(Clone)]
+pub struct RequestParts {
+    /// The method.
+    pub method: Method,
+    /// The URL.
+    pub url: Url,
+    /// The headers.
+    pub headers: HeaderMap,
+}
+
+impl fmt::Debug for RequestParts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redactor = crate::policy::redact::Redactor::default();
+        f.debug_struct("RequestParts")
+            .field("method", &self.method)
+            .field("url", &redactor.sanitize_url(self.url.as_str()))
+            .field(
+                "headers",
+                &crate::error::DebugHeaders(&self.headers, &redactor),
+            )
+            .finish()
+    }
+}
+
+/// A request body the exchange can replay for retries and redirects.
+///
+/// Drivers implement it for their body type: bytes clone; a stream with a rewind rewinds; a
+/// stream without one can be sent once.
+pub trait RequestBody: Sized {
+    /// A body for the next attempt, leaving `self` ready for the one after; `None` when the
+    /// body cannot be sent again.
+    fn replay(&mut self) -> Option<Self>;
+    /// Whether [`replay`](Self::replay) would succeed.
+    fn is_replayable(&self) -> bool;
+    /// The bytes, when the body is in memory (for hooks and logs).
+    fn as_bytes(&self) -> Option<&[u8]>;
+    /// An empty body (for a 303 redirect's GET).
+    fn empty() -> Self;
+}
+
+impl RequestBody for Bytes {
+    fn replay(&mut self) -> Option<Self> {
+        Some(self.clone())
+    }
+    fn is_replayable(&self) -> bool {
+        true
+    }
+    fn as_bytes(&self) -> Option<&[u8]> {
+        Some(self)
+    }
+    fn empty() -> Self {
+        Bytes::new()
+    }
+}
+
+/// A request: parts and a body.
+#[derive(Debug)]
+pub struct Request<B> {
+    /// Method, URL and headers.
+    pub parts: RequestParts,
+    /// The body.
+    pub body: B,
+}
+
+impl<B: RequestBody> Request<B> {
+    /// A request with no headers and an empty body.
+    pub fn new(method: Method, url: Url) -> Self {
+        Request {
+            parts: RequestParts {
+                method,
+                url,
+                headers: HeaderMap::new(),
+            },
+            body: B::empty(),
+        }
+    }
+
+    /// Sets the body.
+    #[must_use]
+    pub fn with_body(mut self, body: B) -> Self {
+        self.body = body;
+        self
+    }
+
+    /// Adds a header.
+    #[must_use]
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.parts.headers.append(name, value);
+        self
+    }
+}
+
+/// What hooks and policies see of a request as sent.
+#[derive(Debug)]
+pub struct HookRequest<'a> {
+    /// Method, URL and headers as sent.
+    pub parts: &'a RequestParts,
+    /// The body bytes, when in memory.
+    pub body: Option<&'a [u8]>,
+    /// Whether the body is a stream.
+    pub streaming: bool,
+    /// How many times this call has re-sent the request (0 on the first attempt).
+    pub resend_count: u32,
+}
+
+/// The status line and headers of a response, as the driver received them.
+#[derive(Clone)]
+pub struct ResponseHead {
+    /// The status.
+    pub status: StatusCode,
+    /// The reason phrase, when the server sent a non-canonical one.
+    pub reason: Option<String>,
+    /// The HTTP version.
+    pub version: Version,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// Wall-clock time of receipt, for `Retry-After` dates.
+    pub received: SystemTime,
+}
+
+impl ResponseHead {
+    /// A head with `status`, no headers, HTTP/1.1, received at the Unix epoch.
+    pub fn new(status: StatusCode) -> Self {
+        ResponseHead {
+            status,
+            reason: None,
+            version: Version::HTTP_11,
+            headers: HeaderMap::new(),
+            received: SystemTime::UNIX_EPOCH,
+        }
+    }
+}
+
+impl fmt::Debug for ResponseHead {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redactor = crate::policy::redact::Redactor::default();
+        f.debug_struct("ResponseHead")
+            .field("status", &self.status.as_u16())
+            .field("version", &self.version)
+            .field(
+                "headers",
+                &crate::error::DebugHeaders(&self.headers, &redactor),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// One request to send.
+#[derive(Debug)]
+pub struct Attempt<B> {
+    /// The request, shaped by every policy.
+    pub request: Request<B>,
+    /// The time left in the call's budget; the driver gives up after it.
+    pub timeout: Duration,
+    /// Timeouts, TLS and proxies for this call.
+    pub config: TransportConfig,
+    /// How many times the request was re-sent before this attempt.
+    pub resend_count: u32,
+}
+
+/// A call that ended with a response the operation accepts.
+#[derive(Debug)]
+pub struct Completion {
+    /// The final response's head.
+    pub head: ResponseHead,
+    /// Every attempt before the final response, with the waits between them.
+    pub retries: Vec<AttemptRecord>,
+    /// The redirects followed.
+    pub redirects: Vec<RedirectHop>,
+    /// The final URL.
+    pub url: Url,
+}
+
+/// What the driver must do next. Exhaustive on purpose: a new step must break every driver.
+#[derive(Debug)]
+pub enum Step<B> {
+    /// Get a token for these scopes from the credential, then call
+    /// [`Exchange::on_token`].
+    GetToken(Vec<String>),
+    /// Send this attempt once, then call [`Exchange::on_response`] or
+    /// [`Exchange::on_transport_error`].
+    Send(Attempt<B>),
+    /// Read at most `limit` bytes of the current response body, then call
+    /// [`Exchange::on_body`].
+    ReadBody {
+        /// The most bytes to read.
+        limit: usize,
+    },
+    /// Drop the current response, wait, then call [`Exchange::step`] again.
+    Sleep(Duration),
+    /// The call is over. With `Ok`, return the current response (its body unread).
+    Done(Result<Completion, Error>),
+}
+
+enum State {
+    Start,
+    Ready,
+    AwaitToken,
+    Sent,
+    Response(ResponseHead),
+    Failed(Error),
+    NeedBody(ResponseHead),
+    Sleep(Duration),
+    Finished(Result<Completion, Error>),
+    Done,
+}
+
+/// One logical call, from the first attempt to the final response or error.
+///
+/// # Examples
+///
+/// A call that gets a 503, waits, and then succeeds, driven by hand:
+///
+/// ```
+/// use bytes::Bytes;
+/// use clientcore_proto::options::Options;
+/// use clientcore_proto::pipeline::{Exchange, Request, ResponseHead, Step};
+/// use http::{Method, StatusCode};
+/// use clientcore_proto::time::SystemClock;
+///
+/// let url = "https://example.com/x".parse().unwrap();
+/// let mut ex = Exchange::new(Request::<Bytes>::new(Method::GET, url), Options::new());
+/// let now = SystemClock;
+/// let Step::Send(a) = ex.step(&now) else { panic!() };
+/// assert!(a.request.parts.headers.contains_key("x-ms-client-request-id"));
+/// ex.on_response(ResponseHead::new(StatusCode::SERVICE_UNAVAILABLE));
+/// assert!(matches!(ex.step(&now), Step::Sleep(d) if d.is_zero()));
+/// let Step::Send(_) = ex.step(&now) else { panic!() };
+/// ex.on_response(ResponseHead::new(StatusCode::OK));
+/// let Step::Done(Ok(done)) = ex.step(&now) else { panic!() };
+/// assert_eq!(done.retries.len(), 1);
+/// ```
+pub struct Exchange<B> {
+    opts: Options,
+    template: Request<B>,
+    state: State,
+    retry: RetryState,
+    redirects: Vec<RedirectHop>,
+    resend_count: u32,
+    deadline: Option<Instant>,
+    cross_origin: bool,
+    token: Option<String>,
+    last_sent: Option<(RequestParts, Option<Bytes>, bool)>,
+    last_was_connect_error: bool,
+    wall: SystemTime,
+}
+
+impl<B: RequestBody> Exchange<B> {
+    /// Starts a call. Nothing happens until [`step`](Self::step).
+    pub fn new(request: Request<B>, options: Options) -> Self {
+        let retry = RetryState::new(options.retry());
+        Exchange {
+            opts: options,
+            template: request,
+            state: State::Start,
+            retry,
+            redirects: Vec::new(),
+            resend_count: 0,
+            deadline: None,
+            cross_origin: false,
+            token: None,
+            last_sent: None,
+            last_was_connect_error: false,
+            wall: SystemTime::UNIX_EPOCH,
+        }
+    }
+
+    /// The merged options of the call.
+    pub fn options(&self) -> &Options {
+        &self.opts
+    }
+
+    /// The request as shaped once per call (headers, request id, user agent).
+    pub fn request(&self) -> &RequestParts {
+        &self.template.parts
+    }
+
+    /// The next thing to do, at the time `clock` tells.
+    pub fn step(&mut self, clock: &dyn Clock) -> Step<B> {
+        self.wall = clock.wall();
+        self.step_at(clock.now())
+    }
+
+    fn step_at(&mut self, now: Instant) -> Step<B> {
+        loop {
+            match std::mem::replace(&mut self.state, State::Done) {
+                State::Start => {
+                    self.deadline = now.checked_add(self.opts.timeout());
+                    match self.shape_per_call() {
+                        Ok(()) => self.state = State::Ready,
+                        Err(e) => self.state = State::Finished(Err(e)),
+                    }
+                }
+                State::Ready => return self.next_attempt(now),
+                State::AwaitToken => {
+                    self.state = State::AwaitToken;
+                    return Step::Done(Err(misuse("step() called before on_token()")));
+                }
+                State::Sent => {
+                    return Step::Done(Err(misuse(
+                        "step() called before on_response() or on_transport_error()",
+                    )));
+                }
+                State::Response(head) => self.decide_response(head, now),
+                State::Failed(err) => self.decide_failure(err, now),
+                State::NeedBody(head) => {
+                    self.state = State::NeedBody(head);
+                    return Step::ReadBody {
+                        limit: MAX_ERROR_BODY + 1,
+                    };
+                }
+                State::Sleep(d) => {
+                    self.state = State::Ready;
+                    return Step::Sleep(d);
+                }
+                State::Finished(result) => return Step::Done(result),
+                State::Done => return Step::Done(Err(misuse("the call is already over"))),
+            }
+        }
+    }
+
+    /// Reports the token the credential gave.
+    pub fn on_token(&mut self, token: Result<AccessToken, Error>) {
+        let Some(Credential::Bearer { cache, .. }) = self.opts.credential() else {
+            return;
+        };
+        match token {
+            Ok(t) => {
+                self.token = Some(t.token.clone());
+                cache.store(t);
+                self.state = State::Ready;
+            }
+            // A failed refresh still uses a token that has not expired yet.
+            Err(e) => match cache.usable(self.wall) {
+                Some(t) => {
+                    self.token = Some(t);
+                    self.state = State::Ready;
+                }
+                None => self.state = State::Finished(Err(e)),
+            },
+        }
+    }
+
+    /// Reports the response to the last [`Step::Send`].
+    pub fn on_response(&mut self, head: ResponseHead) {
+        if let Some((parts, body, streaming)) = &self.last_sent {
+            let req = HookRequest {
+                parts,
+                body: body.as_deref(),
+                streaming: *streaming,
+                resend_count: self.resend_count,
+            };
+            for p in self.opts.policies(Position::PerTry) {
+                p.on_response(&req, &head);
+            }
+            for p in self.opts.policies(Position::PerCall) {
+                p.on_response(&req, &head);
+            }
+        }
+        if let Some(hook) = self.opts.response_hook() {
+            hook(&head);
+        }
+        let record = log::response_record(&head, &self.opts.redactor());
+        log::emit(self.opts.logger(), Level::Info, &record);
+        self.state = State::Response(head);
+    }
+
+    /// Reports that the last [`Step::Send`] failed. The error's kind says whether the request
+    /// was sent ([`ErrorKind::ServiceResponse`]…) or not ([`ErrorKind::ServiceRequest`]…).
+    pub fn on_transport_error(&mut self, error: Error) {
+        if let Some((parts, body, streaming)) = &self.last_sent {
+            let req = HookRequest {
+                parts,
+                body: body.as_deref(),
+                streaming: *streaming,
+                resend_count: self.resend_count,
+            };
+            for p in self.opts.policies(Position::PerTry) {
+                p.on_error(&req, &error);
+            }
+        }
+        log::emit(
+            self.opts.logger(),
+            Level::Warn,
+            &format!("Request failed: {} ({})", error, error.kind()),
+        );
+        self.state = State::Failed(error);
+    }
+
+    /// Reports the body asked for by [`Step::ReadBody`].
+    pub fn on_body(&mut self, body: Result<Bytes, Error>) {
+        let State::NeedBody(head) = std::mem::replace(&mut self.state, State::Done) else {
+            self.state = State::Finished(Err(misuse("on_body() without ReadBody")));
+            return;
+        };
+        let result = match body {
+            Ok(bytes) => {
+                let mut r = CapturedResponse::new(head.status, head.headers, bytes);
+                if let Some(reason) = head.reason {
+                    r = r.with_reason(reason);
+                }
+                Err(Error::from_response(
+                    r,
+                    self.opts.error_format(),
+                    &self.opts.error_map(),
+                ))
+            }
+            Err(e) => Err(e),
+        };
+        self.state = State::Finished(result);
+    }
+
+    // ===== decisions =====
+
+    fn shape_per_call(&mut self) -> Result<(), Error> {
+        let parts = &mut self.template.parts;
+        for (name, value) in self.opts.headers() {
+            parts.headers.insert(name.clone(), value.clone());
+        }
+        let id_header = self.opts.request_id_header();
+        if !parts.headers.contains_key(&id_header) {
+            let id = match self.opts.request_id() {
+                Some(id) => id.to_owned(),
+                None => uuid::Uuid::new_v4().to_string(),
+            };
+            parts.headers.insert(id_header, header_value(&id)?);
+        }
+        let ua = crate::policy::user_agent(
+            self.opts.user_agent_prefix(),
+            self.opts.sdk(),
+            self.opts.user_agent_suffix(),
+        );
+        parts.headers.insert(http::header::USER_AGENT, header_value(&ua)?);
+        if !self.opts.cookies().is_empty() {
+            let mut cookie = String::new();
+            for (k, v) in self.opts.cookies() {
+                if !cookie.is_empty() {
+                    cookie.push_str("; ");
+                }
+                cookie.push_str(k);
+                cookie.push('=');
+                cookie.push_str(v);
+            }
+            parts.headers.append(http::header::COOKIE, header_value(&cookie)?);
+        }
+        if let Some(Credential::Sas(sas)) = self.opts.credential() {
+            let url = &mut parts.url;
+            let query = match url.query() {
+                Some(q) if !q.is_empty() => format!("{q}&{sas}"),
+                _ => sas.clone(),
+            };
+            url.set_query(Some(&query));
+        }
+        for p in self.opts.policies(Position::PerCall) {
+            p.on_request(parts)?;
+        }
+        Ok(())
+    }
+
+    fn next_attempt(&mut self, now: Instant) -> Step<B> {
+        let remaining = self
+            .deadline
+            .map_or(Duration::MAX, |d| d.saturating_duration_since(now));
+        if remaining.is_zero() {
+            let (kind, msg) = if self.last_was_connect_error {
+                (ErrorKind::ServiceRequestTimeout, "Request timeout")
+            } else {
+                (ErrorKind::ServiceResponseTimeout, "Response timeout")
+            };
+            self.state = State::Finished(Err(Error::new(kind, msg)));
+            return self.step_at(now);
+        }
+        let mut parts = self.template.parts.clone();
+        if let Some(cred) = self.opts.credential().cloned() {
+            if let Err(e) = self.authorize(&cred, &mut parts) {
+                return match e {
+                    NeedToken(Some(scopes)) => {
+                        self.state = State::AwaitToken;
+                        Step::GetToken(scopes)
+                    }
+                    NeedToken(None) => self.step_at(now),
+                };
+            }
+        }
+        let Some(body) = self.template.body.replay() else {
+            self.state = State::Finished(Err(Error::new(
+                ErrorKind::ServiceRequest,
+                "the request body was already sent and cannot be rewound",
+            )));
+            return self.step_at(now);
+        };
+        let mut request = Request { parts, body };
+        let shaped = self
+            .opts
+            .policies(Position::PerTry)
+            .try_for_each(|p| p.on_request(&mut request.parts));
+        if let Err(e) = shaped {
+            self.state = State::Finished(Err(e));
+            return self.step_at(now);
+        }
+        let bytes = request.body.as_bytes().map(Bytes::copy_from_slice);
+        let streaming = bytes.is_none();
+        {
+            let hook_req = HookRequest {
+                parts: &request.parts,
+                body: bytes.as_deref(),
+                streaming,
+                resend_count: self.resend_count,
+            };
+            if let Some(hook) = self.opts.request_hook() {
+                hook(&hook_req);
+            }
+            let full = self.opts.logging_enable();
+            let record = log::request_record(&hook_req, &self.opts.redactor(), full);
+            log::emit(
+                self.opts.logger(),
+                if full { Level::Debug } else { Level::Info },
+                &record,
+            );
+        }
+        self.last_sent = Some((request.parts.clone(), bytes, streaming));
+        self.state = State::Sent;
+        Step::Send(Attempt {
+            request,
+            timeout: remaining,
+            config: self.opts.transport_config(),
+            resend_count: self.resend_count,
+        })
+    }
+
+    fn authorize(&mut self, cred: &Credential, parts: &mut RequestParts) -> Result<(), NeedToken> {
+        match cred {
+            Credential::Key { header, value } if !self.cross_origin => {
+                if let Ok(v) = header_value(value) {
+                    let mut v = v;
+                    v.set_sensitive(true);
+                    parts.headers.insert(header.clone(), v);
+                }
+                Ok(())
+            }
+            Credential::Bearer { scopes, cache } if !self.cross_origin => {
+                if parts.url.scheme() != "https" {
+                    self.state = State::Finished(Err(Error::new(
+                        ErrorKind::ClientAuthentication,
+                        "Bearer token authentication is not permitted for non-TLS protected \
+                         (non-https) URLs.",
+                    )));
+                    return Err(NeedToken(None));
+                }
+                let token = match self.token.take() {
+                    Some(t) => t,
+                    None => match cache.fresh(self.wall) {
+                        Some(t) => t,
+                        None => return Err(NeedToken(Some(scopes.clone()))),
+                    },
+                };
+                if let Ok(mut v) = header_value(&format!("Bearer {token}")) {
+                    v.set_sensitive(true);
+                    parts.headers.insert(http::header::AUTHORIZATION, v);
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn decide_response(&mut self, head: ResponseHead, now: Instant) {
+        let status = head.status.as_u16();
+        if self.opts.permit_redirects() {
+            match redirect::next(
+                &self.template.parts,
+                &head,
+                self.opts.allow_https_downgrade(),
+            ) {
+                Ok(Some(plan)) => return self.follow(plan, head),
+                Ok(None) => {}
+                Err(e) => {
+                    self.state = State::Finished(Err(e));
+                    return;
+                }
+            }
+        }
+        if self.opts.is_success(status) {
+            self.state = State::Finished(Ok(self.completion(head)));
+            return;
+        }
+        let replayable = self.template.body.is_replayable();
+        let decision = self.retry.decide(
+            self.opts.retry(),
+            &self.template.parts.method,
+            replayable,
+            &Failure::Status {
+                status,
+                headers: &head.headers,
+                received: head.received,
+            },
+        );
+        self.last_was_connect_error = false;
+        match decision {
+            Decision::RetryAfter(wait) => self.schedule(wait, now, None),
+            Decision::Stop(_) => self.state = State::NeedBody(head),
+        }
+    }
+
+    fn decide_failure(&mut self, err: Error, now: Instant) {
+        let replayable = self.template.body.is_replayable();
+        let decision = self.retry.decide(
+            self.opts.retry(),
+            &self.template.parts.method,
+            replayable,
+            &Failure::Transport(&err),
+        );
+        self.last_was_connect_error = err.is_service_request();
+        match decision {
+            Decision::RetryAfter(wait) => self.schedule(wait, now, Some(err)),
+            Decision::Stop(Some(why)) if why != "retries exhausted" => {
+                let msg = format!("{} (not retried: {why})", err.message());
+                self.state = State::Finished(Err(err.with_message(msg)));
+            }
+            Decision::Stop(_) => self.state = State::Finished(Err(err)),
+        }
+    }
+
+    fn schedule(&mut self, wait: Duration, now: Instant, err: Option<Error>) {
+        if let Some(deadline) = self.deadline {
+            if now.checked_add(wait).is_none_or(|t| t > deadline) {
+                let msg = format!(
+                    "the retry wait of {:.3}s would pass the operation's deadline",
+                    wait.as_secs_f64()
+                );
+                let e = match err {
+                    Some(source) => Error::with_source(ErrorKind::ServiceResponseTimeout, source),
+                    None => Error::from(ErrorKind::ServiceResponseTimeout),
+                };
+                self.state = State::Finished(Err(e.with_message(msg)));
+                return;
+            }
+        }
+        self.resend_count += 1;
+        self.state = State::Sleep(wait);
+    }
+
+    fn follow(&mut self, plan: redirect::Plan, head: ResponseHead) {
+        let hop = RedirectHop::new(
+            self.template.parts.method.clone(),
+            self.template.parts.url.as_str(),
+            head.status,
+        );
+        self.redirects.push(hop);
+        if self.redirects.len() > self.opts.redirect_max() as usize {
+            let history = std::mem::take(&mut self.redirects);
+            self.state = State::Finished(Err(Error::too_many_redirects(history)));
+            return;
+        }
+        if plan.cross_origin {
+            self.cross_origin = true;
+        }
+        let parts = &mut self.template.parts;
+        parts.url = plan.url;
+        if plan.method != parts.method {
+            parts.method = plan.method;
+        }
+        if plan.drop_body {
+            self.template.body = B::empty();
+            parts.headers.remove(http::header::CONTENT_TYPE);
+            parts.headers.remove(http::header::CONTENT_LENGTH);
+        } else if !self.template.body.is_replayable() {
+            self.state = State::Finished(Err(Error::new(
+                ErrorKind::ServiceRequest,
+                "cannot follow the redirect: the request body cannot be rewound",
+            )));
+            return;
+        }
+        if self.cross_origin {
+            for h in redirect::SENSITIVE_HEADERS {
+                parts.headers.remove(*h);
+            }
+        }
+        self.resend_count += 1;
+        self.state = State::Ready;
+    }
+
+    fn completion(&mut self, head: ResponseHead) -> Completion {
+        Completion {
+            head,
+            retries: std::mem::take(&mut self.retry.history),
+            redirects: std::mem::take(&mut self.redirects),
+            url: self.template.parts.url.clone(),
+        }
+    }
+
+    /// The attempts so far, with the waits between them.
+    pub fn retry_history(&self) -> &[AttemptRecord] {
+        &self.retry.history
+    }
+}
+
+impl<B> fmt::Debug for Exchange<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Exchange")
+            .field("request", &self.template.parts)
+            .field("resend_count", &self.resend_count)
+            .finish_non_exhaustive()
+    }
+}
+
+struct NeedToken(Option<Vec<String>>);
+
+fn misuse(what: &str) -> Error {
+    Error::new(ErrorKind::Other, format!("driver bug: {what}"))
+}
+
+fn header_value(s: &str) -> Result<HeaderValue, Error> {
+    HeaderValue::from_str(s).map_err(|e| {
+        Error::with_source(ErrorKind::ServiceRequest, e)
+            .with_message("a header value is not valid HTTP")
+    })
+}

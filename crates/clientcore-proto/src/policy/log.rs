@@ -1,0 +1,118 @@
+//! HTTP logging: the reference's request and response records, redacted.
+
+use std::fmt::{self, Write as _};
+use std::sync::Arc;
+
+use crate::pipeline::{HookRequest, ResponseHead};
+use crate::policy::redact::Redactor;
+
+/// The level of a log record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Level {
+    /// Full network traces (`logging_enable`).
+    Debug,
+    /// Request and response records.
+    Info,
+    /// Problems that do not fail the call.
+    Warn,
+}
+
+/// Where a call's log records go (the seed's `logger`).
+///
+/// # Examples
+///
+/// ```
+/// use clientcore_proto::policy::log::{log_fn, Level};
+/// use std::sync::{Arc, Mutex};
+///
+/// let lines = Arc::new(Mutex::new(Vec::new()));
+/// let sink = {
+///     let lines = lines.clone();
+///     log_fn(move |_level: Level, record: &str| lines.lock().unwrap().push(record.to_owned()))
+/// };
+/// sink.log(Level::Info, "hello");
+/// assert_eq!(lines.lock().unwrap()[0], "hello");
+/// ```
+pub trait LogSink: Send + Sync {
+    /// Receives one record.
+    fn log(&self, level: Level, record: &str);
+}
+
+/// A shared [`LogSink`].
+pub type SharedLogSink = Arc<dyn LogSink>;
+
+/// A sink made of a closure.
+pub fn log_fn(f: impl Fn(Level, &str) + Send + Sync + 'static) -> SharedLogSink {
+    struct LogFn<F>(F);
+    impl<F: Fn(Level, &str) + Send + Sync> LogSink for LogFn<F> {
+        fn log(&self, level: Level, record: &str) {
+            (self.0)(level, record);
+        }
+    }
+    Arc::new(LogFn(f))
+}
+
+/// The request record, as the reference writes it:
+/// `Request URL: '…'\nRequest method: '…'\nRequest headers:\n    'name': 'value'…` and a line
+/// about the body. With `full` (the seed's `logging_enable`), the body's size is given too.
+pub fn request_record(req: &HookRequest<'_>, redactor: &Redactor, full: bool) -> String {
+    let mut s = String::with_capacity(256);
+    let _ = write!(
+        s,
+        "Request URL: '{}'\nRequest method: '{}'\nRequest headers:",
+        redactor.sanitize_url(req.parts.url.as_str()),
+        req.parts.method
+    );
+    write_headers(&mut s, &req.parts.headers, redactor);
+    match req.body {
+        Some(b) if !b.is_empty() && full => {
+            let _ = write!(s, "\nA body is sent with the request ({} bytes)", b.len());
+        }
+        Some(b) if !b.is_empty() => s.push_str("\nA body is sent with the request"),
+        None if req.streaming => s.push_str("\nFile upload"),
+        _ => s.push_str("\nNo body was attached to the request"),
+    }
+    s
+}
+
+/// The response record: `Response status: {status}\nResponse headers:…`. The body is never
+/// logged.
+pub fn response_record(head: &ResponseHead, redactor: &Redactor) -> String {
+    let mut s = String::with_capacity(256);
+    let _ = write!(
+        s,
+        "Response status: {}\nResponse headers:",
+        head.status.as_u16()
+    );
+    write_headers(&mut s, &head.headers, redactor);
+    s
+}
+
+fn write_headers(s: &mut String, headers: &http::HeaderMap, redactor: &Redactor) {
+    for (name, value) in headers {
+        let _ = write!(s, "\n    '{}': '{}'", name, redactor.header(name, value));
+    }
+}
+
+/// Emits `record` to `sink`, or to `tracing` when there is none.
+pub fn emit(sink: Option<&SharedLogSink>, level: Level, record: &str) {
+    match sink {
+        Some(sink) => sink.log(level, record),
+        None => match level {
+            Level::Debug => tracing::debug!(target: "clientcore::http", "{record}"),
+            Level::Info => tracing::info!(target: "clientcore::http", "{record}"),
+            Level::Warn => tracing::warn!(target: "clientcore::http", "{record}"),
+        },
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Level::Debug => "DEBUG",
+            Level::Info => "INFO",
+            Level::Warn => "WARN",
+        })
+    }
+}

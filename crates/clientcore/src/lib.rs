@@ -2,7 +2,41 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod body;
+mod client;
+pub mod credential;
+mod response;
+pub mod sleep;
+mod trace;
+pub mod transport;
+
+pub use body::Body;
+#[cfg(feature = "blocking")]
+pub use body::ByteReader;
+#[cfg(feature = "_transport")]
+pub use body::ByteStream;
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub use client::{BlockingClient, BlockingClientBuilder};
+#[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
+pub use client::{Client, ClientBuilder};
+#[cfg(feature = "blocking")]
+pub use response::BlockingResponse;
+#[cfg(feature = "async")]
+pub use response::Response;
+
+pub use clientcore_proto::options::{self, ClientCert, Options, Position, Proxies, Verify};
+pub use clientcore_proto::pipeline::policy::{policy_fn, Policy, SharedPolicy};
+pub use clientcore_proto::pipeline::retry::{RetryMode, RetryOptions};
+pub use clientcore_proto::pipeline::{self, Request};
 pub use clientcore_proto::{
-    error, format, http, is_retryable_status, policy, AzionStatus, BoxError, CapturedResponse,
-    Error, ErrorFormat, ErrorKind, ErrorMap, RedirectHop, Result, ServiceError, MAX_ERROR_BODY,
+    error, format, http, is_retryable_status, policy, time, AzionStatus, BoxError,
+    CapturedResponse, Error, ErrorFormat, ErrorKind, ErrorMap, RedirectHop, Result, ServiceError,
+    MAX_ERROR_BODY,
 };
+
+/// Options of one client; calls override them with [`RequestOptions`].
+pub type ClientOptions = Options;
+/// Options of one call, over the client's [`ClientOptions`].
+pub type RequestOptions = Options;

@@ -25,8 +25,8 @@ mod response;
 pub use azion::AzionStatus;
 pub use kind::ErrorKind;
 pub use map::ErrorMap;
-pub use response::{CapturedResponse, MAX_ERROR_BODY};
 pub(crate) use response::DebugHeaders;
+pub use response::{CapturedResponse, MAX_ERROR_BODY};
 
 /// A boxed error, as held in [`Error::source`](std::error::Error::source).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -330,7 +330,12 @@ impl Error {
                 return Cow::Owned(text);
             }
         }
-        if self.is_http_response() && i.kind != ErrorKind::TooManyRedirects {
+        // The status text is about a response; an HTTP-kind error built from a transport
+        // failure (`with_source`, e.g. `IncompleteRead`) has none and keeps its description.
+        if self.is_http_response()
+            && i.kind != ErrorKind::TooManyRedirects
+            && (i.response.is_some() || i.source.is_none())
+        {
             let reason = i.response.as_ref().map_or("None", CapturedResponse::reason);
             return Cow::Owned(format!("Operation returned an invalid status '{reason}'"));
         }
@@ -450,7 +455,10 @@ impl Error {
     /// ```
     pub fn deserialize_body<T: DeserializeOwned>(&self) -> Option<Result<T, serde_json::Error>> {
         let r = self.inner.response.as_ref()?;
-        let text = format::text::lossy(r.body());
+        // Decoded as for parsing and `Display` (the declared charset first), so a model sees
+        // the same text the message does.
+        let text = format::text::decode(r.headers(), r.body())
+            .unwrap_or_else(|| format::text::lossy(r.body()));
         Some(serde_json::from_str(&text))
     }
 

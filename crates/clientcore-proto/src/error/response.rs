@@ -41,11 +41,12 @@ pub struct CapturedResponse {
 }
 
 impl CapturedResponse {
-    /// Captures a response; a body longer than [`MAX_ERROR_BODY`] is cut.
+    /// Captures a response; a body longer than [`MAX_ERROR_BODY`] is cut (a UTF-8 body
+    /// before the character that crosses the bound).
     pub fn new(status: StatusCode, headers: HeaderMap, mut body: Bytes) -> Self {
         let truncated = body.len() > MAX_ERROR_BODY;
         if truncated {
-            body.truncate(MAX_ERROR_BODY);
+            body.truncate(cut_point(&headers, &body));
         }
         CapturedResponse {
             status,
@@ -96,6 +97,24 @@ impl CapturedResponse {
     pub fn text(&self) -> Option<Cow<'_, str>> {
         text::decode(&self.headers, &self.body)
     }
+}
+
+/// Where a body longer than [`MAX_ERROR_BODY`] is cut: at the bound, moved back to the start
+/// of a character when the body is UTF-8 (declared, or assumed without a charset), so that
+/// our cut never makes the strict decode of a declared charset fail.
+fn cut_point(headers: &HeaderMap, body: &[u8]) -> usize {
+    let utf8 = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(text::charset)
+        .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
+        .is_none_or(|enc| enc == encoding_rs::UTF_8);
+    let mut cut = MAX_ERROR_BODY;
+    // At most 3 continuation bytes follow a character's first byte.
+    while utf8 && cut > MAX_ERROR_BODY - 3 && body[cut] & 0xC0 == 0x80 {
+        cut -= 1;
+    }
+    cut
 }
 
 impl fmt::Debug for CapturedResponse {

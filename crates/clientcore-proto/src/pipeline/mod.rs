@@ -467,7 +467,9 @@ impl<B: RequestBody> Exchange<B> {
             self.opts.sdk(),
             self.opts.user_agent_suffix(),
         );
-        parts.headers.insert(http::header::USER_AGENT, header_value(&ua)?);
+        parts
+            .headers
+            .insert(http::header::USER_AGENT, header_value(&ua)?);
         if !self.opts.cookies().is_empty() {
             let mut cookie = String::new();
             for (k, v) in self.opts.cookies() {
@@ -478,7 +480,9 @@ impl<B: RequestBody> Exchange<B> {
                 cookie.push('=');
                 cookie.push_str(v);
             }
-            parts.headers.append(http::header::COOKIE, header_value(&cookie)?);
+            parts
+                .headers
+                .append(http::header::COOKIE, header_value(&cookie)?);
         }
         if let Some(Credential::Sas(sas)) = self.opts.credential() {
             let url = &mut parts.url;

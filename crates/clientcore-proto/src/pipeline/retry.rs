@@ -103,7 +103,11 @@ impl RetryOptions {
     /// Seconds of the backoff unit (`retry_backoff_factor`). Default is 0.8.
     #[must_use]
     pub fn with_backoff_factor(mut self, seconds: f64) -> Self {
-        self.backoff_factor = Some(if seconds.is_finite() { seconds.max(0.0) } else { 0.0 });
+        self.backoff_factor = Some(if seconds.is_finite() {
+            seconds.max(0.0)
+        } else {
+            0.0
+        });
         self
     }
 
@@ -455,17 +459,17 @@ mod tests {
             }
         }
         assert_eq!(s.history.len(), 4);
-        assert_eq!(
-            waits,
-            [0.0, 1.6, 3.2].map(Duration::from_secs_f64).to_vec()
-        );
+        assert_eq!(waits, [0.0, 1.6, 3.2].map(Duration::from_secs_f64).to_vec());
     }
 
     #[test]
     fn post_not_retried_on_status_unless_idempotent() {
         let opts = RetryOptions::new();
         let mut s = RetryState::new(&opts);
-        assert_eq!(status(&mut s, &opts, &Method::POST, 503), Decision::Stop(None));
+        assert_eq!(
+            status(&mut s, &opts, &Method::POST, 503),
+            Decision::Stop(None)
+        );
         let opts = RetryOptions::new().with_idempotent(true);
         let mut s = RetryState::new(&opts);
         assert!(matches!(

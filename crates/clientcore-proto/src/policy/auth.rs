@@ -104,7 +104,10 @@ pub struct TokenCache(Arc<Mutex<Option<AccessToken>>>);
 impl TokenCache {
     /// The cached token if it is valid for longer than [`REFRESH_WINDOW`] at `now`.
     pub fn fresh(&self, now: SystemTime) -> Option<String> {
-        let guard = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let guard = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         guard
             .as_ref()
             .filter(|t| t.expires_on > now + REFRESH_WINDOW)
@@ -114,7 +117,10 @@ impl TokenCache {
     /// The cached token if it has not expired at `now`, even inside the refresh window: used
     /// when a refresh fails.
     pub fn usable(&self, now: SystemTime) -> Option<String> {
-        let guard = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let guard = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         guard
             .as_ref()
             .filter(|t| t.expires_on > now)
@@ -123,7 +129,10 @@ impl TokenCache {
 
     /// Stores a new token.
     pub fn store(&self, token: AccessToken) {
-        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(token);
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(token);
     }
 }
 

@@ -1,0 +1,288 @@
+//! Request bodies: bytes (replayed on retries and redirects) or streams (rewound through
+//! their rewind function, or sent once).
+
+use std::fmt;
+#[cfg(feature = "blocking")]
+use std::io::Read as _;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use clientcore_proto::pipeline::RequestBody;
+
+/// A chunk stream for async request bodies.
+#[cfg(feature = "_transport")]
+pub type ByteStream = std::pin::Pin<
+    Box<dyn futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static>,
+>;
+
+/// A reader for blocking request bodies.
+#[cfg(feature = "blocking")]
+pub type ByteReader = Box<dyn std::io::Read + Send + 'static>;
+
+enum Inner {
+    Bytes(Bytes),
+    #[cfg(feature = "_transport")]
+    Stream {
+        current: Option<ByteStream>,
+        rewind: Option<Arc<dyn Fn() -> ByteStream + Send + Sync>>,
+        len: Option<u64>,
+    },
+    #[cfg(feature = "blocking")]
+    Reader {
+        current: Option<ByteReader>,
+        rewind: Option<Arc<dyn Fn() -> ByteReader + Send + Sync>>,
+        len: Option<u64>,
+    },
+}
+
+/// A request body.
+///
+/// Bytes are replayed on every retry and redirect. A stream is sent once, unless it comes with
+/// a rewind function that produces it again from the start; a call whose body cannot be
+/// rewound is not retried, and its error says why.
+///
+/// # Examples
+///
+/// ```
+/// use clientcore::Body;
+///
+/// let body = Body::from("hello");
+/// assert_eq!(body.as_bytes(), Some(&b"hello"[..]));
+/// ```
+pub struct Body(Inner);
+
+impl Body {
+    /// An empty body.
+    pub fn empty() -> Self {
+        Body(Inner::Bytes(Bytes::new()))
+    }
+
+    /// The bytes, when the body is in memory.
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match &self.0 {
+            Inner::Bytes(b) => Some(b),
+            #[allow(
+                unreachable_patterns,
+                reason = "only with the async or blocking feature"
+            )]
+            _ => None,
+        }
+    }
+
+    /// An async stream sent once; retries that would need it again fail instead.
+    #[cfg(feature = "_transport")]
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
+    pub fn stream(stream: ByteStream, len: Option<u64>) -> Self {
+        Body(Inner::Stream {
+            current: Some(stream),
+            rewind: None,
+            len,
+        })
+    }
+
+    /// An async stream made by `open`, called again from the start for each retry.
+    #[cfg(feature = "_transport")]
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
+    pub fn rewindable_stream(
+        open: impl Fn() -> ByteStream + Send + Sync + 'static,
+        len: Option<u64>,
+    ) -> Self {
+        Body(Inner::Stream {
+            current: None,
+            rewind: Some(Arc::new(open)),
+            len,
+        })
+    }
+
+    /// A reader for the blocking client, sent once.
+    #[cfg(feature = "blocking")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+    pub fn reader(reader: ByteReader, len: Option<u64>) -> Self {
+        Body(Inner::Reader {
+            current: Some(reader),
+            rewind: None,
+            len,
+        })
+    }
+
+    /// A reader made by `open`, called again from the start for each retry.
+    #[cfg(feature = "blocking")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+    pub fn rewindable_reader(
+        open: impl Fn() -> ByteReader + Send + Sync + 'static,
+        len: Option<u64>,
+    ) -> Self {
+        Body(Inner::Reader {
+            current: None,
+            rewind: Some(Arc::new(open)),
+            len,
+        })
+    }
+
+    #[cfg(feature = "_transport")]
+    pub(crate) fn into_reqwest(self) -> reqwest::Body {
+        match self.0 {
+            Inner::Bytes(b) => reqwest::Body::from(b),
+            Inner::Stream { current, .. } => match current {
+                Some(s) => reqwest::Body::wrap_stream(s),
+                None => reqwest::Body::from(Bytes::new()),
+            },
+            #[cfg(feature = "blocking")]
+            Inner::Reader { current, .. } => match current {
+                Some(r) => reqwest::Body::wrap_stream(reader_stream(r)),
+                None => reqwest::Body::from(Bytes::new()),
+            },
+        }
+    }
+}
+
+/// Turns a blocking reader into a stream: a thread reads 64 KiB blocks into a bounded
+/// channel, so memory stays bounded whatever the size of the upload.
+#[cfg(feature = "blocking")]
+fn reader_stream(mut reader: ByteReader) -> ByteStream {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let spawned = std::thread::Builder::new()
+        .name("clientcore-upload".into())
+        .spawn(move || {
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) => return,
+                    Ok(n) => {
+                        if tx
+                            .blocking_send(Ok(Bytes::copy_from_slice(&buf[..n])))
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        let _ = tx.blocking_send(Err(e));
+                        return;
+                    }
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        return Box::pin(futures_util::stream::once(async move { Err(e) }));
+    }
+    Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }))
+}
+
+impl RequestBody for Body {
+    fn replay(&mut self) -> Option<Self> {
+        match &mut self.0 {
+            Inner::Bytes(b) => Some(Body(Inner::Bytes(b.clone()))),
+            #[cfg(feature = "_transport")]
+            Inner::Stream {
+                current,
+                rewind,
+                len,
+            } => {
+                let stream = match rewind {
+                    Some(open) => open(),
+                    None => current.take()?,
+                };
+                Some(Body(Inner::Stream {
+                    current: Some(stream),
+                    rewind: None,
+                    len: *len,
+                }))
+            }
+            #[cfg(feature = "blocking")]
+            Inner::Reader {
+                current,
+                rewind,
+                len,
+            } => {
+                let reader = match rewind {
+                    Some(open) => open(),
+                    None => current.take()?,
+                };
+                Some(Body(Inner::Reader {
+                    current: Some(reader),
+                    rewind: None,
+                    len: *len,
+                }))
+            }
+        }
+    }
+
+    fn is_replayable(&self) -> bool {
+        match &self.0 {
+            Inner::Bytes(_) => true,
+            #[cfg(feature = "_transport")]
+            Inner::Stream { rewind, .. } => rewind.is_some(),
+            #[cfg(feature = "blocking")]
+            Inner::Reader { rewind, .. } => rewind.is_some(),
+        }
+    }
+
+    fn as_bytes(&self) -> Option<&[u8]> {
+        Body::as_bytes(self)
+    }
+
+    fn empty() -> Self {
+        Body::empty()
+    }
+}
+
+impl Default for Body {
+    fn default() -> Self {
+        Body::empty()
+    }
+}
+
+impl From<Bytes> for Body {
+    fn from(b: Bytes) -> Self {
+        Body(Inner::Bytes(b))
+    }
+}
+
+impl From<Vec<u8>> for Body {
+    fn from(b: Vec<u8>) -> Self {
+        Body(Inner::Bytes(b.into()))
+    }
+}
+
+impl From<String> for Body {
+    fn from(s: String) -> Self {
+        Body(Inner::Bytes(s.into()))
+    }
+}
+
+impl From<&'static str> for Body {
+    fn from(s: &'static str) -> Self {
+        Body(Inner::Bytes(Bytes::from_static(s.as_bytes())))
+    }
+}
+
+impl From<&'static [u8]> for Body {
+    fn from(s: &'static [u8]) -> Self {
+        Body(Inner::Bytes(Bytes::from_static(s)))
+    }
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never the bytes: they may hold secrets.
+        match &self.0 {
+            Inner::Bytes(b) => write!(f, "Body({} bytes)", b.len()),
+            #[cfg(feature = "_transport")]
+            Inner::Stream { rewind, len, .. } => f
+                .debug_struct("Body::Stream")
+                .field("len", len)
+                .field("rewindable", &rewind.is_some())
+                .finish(),
+            #[cfg(feature = "blocking")]
+            Inner::Reader { rewind, len, .. } => f
+                .debug_struct("Body::Reader")
+                .field("len", len)
+                .field("rewindable", &rewind.is_some())
+                .finish(),
+        }
+    }
+}

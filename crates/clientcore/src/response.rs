@@ -1,0 +1,466 @@
+//! Responses: the head at once, the body streamed in blocks or read whole.
+//!
+//! The stream-state rules are the seed's: reading a stream that was already consumed gives
+//! `StreamConsumed`; reading after [`close`](Response::close) gives `StreamClosed`; asking for
+//! the [`content`](Response::content) before reading gives `ResponseNotRead`.
+
+use std::fmt;
+
+use bytes::{Bytes, BytesMut};
+use clientcore_proto::pipeline::retry::AttemptRecord;
+use clientcore_proto::pipeline::{Completion, ResponseHead};
+use clientcore_proto::{Error, ErrorKind, RedirectHop};
+use http::{HeaderMap, Method, StatusCode};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Nothing read yet.
+    Fresh,
+    /// Some blocks were streamed.
+    Streaming,
+    /// The stream reached its end without being kept.
+    Consumed,
+    /// Read whole into `content`.
+    Read,
+    /// Closed by the caller.
+    Closed,
+}
+
+/// What both response types share: the head, the state, and the rechunking of the body into
+/// blocks of `connection_data_block_size`.
+pub(crate) struct Core {
+    head: ResponseHead,
+    method: Method,
+    url: Url,
+    retries: Vec<AttemptRecord>,
+    redirects: Vec<RedirectHop>,
+    block_size: usize,
+    encoding: Option<String>,
+    state: State,
+    pending: BytesMut,
+    content: Option<Bytes>,
+    offset: usize,
+}
+
+impl Core {
+    pub(crate) fn new(
+        done: Completion,
+        method: Method,
+        block_size: usize,
+        encoding: Option<String>,
+    ) -> Self {
+        Core {
+            head: done.head,
+            method,
+            url: done.url,
+            retries: done.retries,
+            redirects: done.redirects,
+            block_size: block_size.max(1),
+            encoding,
+            state: State::Fresh,
+            pending: BytesMut::new(),
+            content: None,
+            offset: 0,
+        }
+    }
+
+    fn stream_error(&self, kind: ErrorKind) -> Error {
+        Error::stream(kind, self.method.clone(), self.url.as_str())
+    }
+
+    /// Checks that the stream can still be read whole.
+    pub(crate) fn check_read(&self) -> Result<Option<Bytes>, Error> {
+        match self.state {
+            State::Read => Ok(self.content.clone()),
+            State::Fresh => Ok(None),
+            State::Closed => Err(self.stream_error(ErrorKind::StreamClosed)),
+            State::Streaming | State::Consumed => Err(self.stream_error(ErrorKind::StreamConsumed)),
+        }
+    }
+
+    pub(crate) fn set_content(&mut self, content: Bytes) -> Bytes {
+        self.state = State::Read;
+        self.content = Some(content.clone());
+        content
+    }
+
+    /// The next block served from memory, or `Err(())` when the wire must be read.
+    pub(crate) fn block_from_memory(&mut self) -> Result<Option<Bytes>, Result<(), Error>> {
+        match self.state {
+            State::Read => {
+                let content = self.content.as_ref().map_or(&[][..], |c| &c[..]);
+                if self.offset >= content.len() {
+                    return Ok(None);
+                }
+                let end = (self.offset + self.block_size).min(content.len());
+                let block = self
+                    .content
+                    .as_ref()
+                    .map(|c| c.slice(self.offset..end))
+                    .unwrap_or_default();
+                self.offset = end;
+                Ok(Some(block))
+            }
+            State::Closed => Err(Err(self.stream_error(ErrorKind::StreamClosed))),
+            State::Consumed => Err(Err(self.stream_error(ErrorKind::StreamConsumed))),
+            State::Fresh | State::Streaming => {
+                self.state = State::Streaming;
+                if self.pending.len() >= self.block_size {
+                    return Ok(Some(self.pending.split_to(self.block_size).freeze()));
+                }
+                Err(Ok(()))
+            }
+        }
+    }
+
+    /// Adds a chunk from the wire (or `None` at the end); returns a block when one is full.
+    pub(crate) fn push(&mut self, chunk: Option<Bytes>) -> Option<Option<Bytes>> {
+        match chunk {
+            Some(c) => {
+                self.pending.extend_from_slice(&c);
+                (self.pending.len() >= self.block_size)
+                    .then(|| Some(self.pending.split_to(self.block_size).freeze()))
+            }
+            None => {
+                self.state = State::Consumed;
+                Some((!self.pending.is_empty()).then(|| self.pending.split().freeze()))
+            }
+        }
+    }
+
+    pub(crate) fn close(&mut self) {
+        self.state = State::Closed;
+        self.pending = BytesMut::new();
+    }
+
+    pub(crate) fn content(&self) -> Result<&Bytes, Error> {
+        match (&self.state, &self.content) {
+            (State::Read, Some(c)) => Ok(c),
+            _ => Err(self.stream_error(ErrorKind::ResponseNotRead)),
+        }
+    }
+
+    pub(crate) fn text(&self, content: &[u8]) -> String {
+        let forced = self
+            .encoding
+            .as_deref()
+            .and_then(|l| encoding_rs::Encoding::for_label(l.as_bytes()));
+        match forced {
+            Some(enc) => enc.decode_without_bom_handling(content).0.into_owned(),
+            None => clientcore_proto::format::text::decode(&self.head.headers, content)
+                .unwrap_or_else(|| clientcore_proto::format::text::lossy(content))
+                .into_owned(),
+        }
+    }
+}
+
+/// Deserializes a JSON body.
+pub(crate) fn json<T: DeserializeOwned>(content: &[u8]) -> Result<T, Error> {
+    let text = clientcore_proto::format::text::lossy(content);
+    serde_json::from_str(&text).map_err(|e| Error::with_source(ErrorKind::Deserialization, e))
+}
+
+macro_rules! head_accessors {
+    () => {
+        /// The status.
+        pub fn status(&self) -> http::StatusCode {
+            self.core.head_status()
+        }
+
+        /// The reason phrase the server sent, else the canonical one.
+        pub fn reason(&self) -> &str {
+            self.core.head_reason()
+        }
+
+        /// The headers.
+        pub fn headers(&self) -> &http::HeaderMap {
+            self.core.head_headers()
+        }
+
+        /// The final URL, after redirects.
+        pub fn url(&self) -> &url::Url {
+            &self.core.url_ref()
+        }
+
+        /// The attempts before this response, with the waits between them.
+        pub fn retry_history(&self) -> &[clientcore_proto::pipeline::retry::AttemptRecord] {
+            self.core.retries_ref()
+        }
+
+        /// The redirects followed to get here.
+        pub fn redirects(&self) -> &[clientcore_proto::RedirectHop] {
+            self.core.redirects_ref()
+        }
+
+        /// The body, once read with `read`.
+        ///
+        /// # Errors
+        ///
+        /// `ResponseNotRead` before the body was read.
+        pub fn content(&self) -> Result<&bytes::Bytes, clientcore_proto::Error> {
+            self.core.content()
+        }
+
+        /// Closes the stream; later reads fail with `StreamClosed`.
+        pub fn close(&mut self) {
+            self.core.close();
+            self.drop_body();
+        }
+    };
+}
+
+impl Core {
+    pub(crate) fn head_status(&self) -> StatusCode {
+        self.head.status
+    }
+    pub(crate) fn head_reason(&self) -> &str {
+        self.head
+            .reason
+            .as_deref()
+            .or_else(|| self.head.status.canonical_reason())
+            .unwrap_or("")
+    }
+    pub(crate) fn head_headers(&self) -> &HeaderMap {
+        &self.head.headers
+    }
+    pub(crate) fn url_ref(&self) -> &Url {
+        &self.url
+    }
+    pub(crate) fn retries_ref(&self) -> &[AttemptRecord] {
+        &self.retries
+    }
+    pub(crate) fn redirects_ref(&self) -> &[RedirectHop] {
+        &self.redirects
+    }
+}
+
+impl fmt::Debug for Core {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.head.status.as_u16())
+            .field(
+                "url",
+                &clientcore_proto::policy::redact::Redactor::default()
+                    .sanitize_url(self.url.as_str()),
+            )
+            .field("head", &self.head)
+            .field("state", &self.state)
+            .finish()
+    }
+}
+
+#[cfg(feature = "async")]
+pub use async_response::Response;
+
+#[cfg(feature = "async")]
+mod async_response {
+    use super::{json, Core};
+    use crate::transport::AsyncBodyRead;
+    use bytes::{Bytes, BytesMut};
+    use clientcore_proto::Error;
+    use serde::de::DeserializeOwned;
+    use std::fmt;
+
+    /// A response of the async client. The body is still on the wire: stream it with
+    /// [`next_block`](Self::next_block) or read it whole with [`read`](Self::read).
+    pub struct Response {
+        pub(crate) core: Core,
+        pub(crate) body: Option<Box<dyn AsyncBodyRead>>,
+    }
+
+    impl Response {
+        head_accessors!();
+
+        fn drop_body(&mut self) {
+            self.body = None;
+        }
+
+        /// Reads the whole body and keeps it; [`content`](Self::content) then returns it.
+        ///
+        /// # Errors
+        ///
+        /// `StreamConsumed` after streaming, `StreamClosed` after [`close`](Self::close),
+        /// `IncompleteRead` when the connection closes early, a timeout kind on timeouts.
+        pub async fn read(&mut self) -> Result<Bytes, Error> {
+            if let Some(content) = self.core.check_read()? {
+                return Ok(content);
+            }
+            let mut all = BytesMut::new();
+            if let Some(body) = self.body.as_mut() {
+                while let Some(chunk) = body.chunk().await? {
+                    all.extend_from_slice(&chunk);
+                }
+            }
+            self.body = None;
+            Ok(self.core.set_content(all.freeze()))
+        }
+
+        /// The next block of at most `connection_data_block_size` bytes; `None` at the end.
+        ///
+        /// # Errors
+        ///
+        /// As [`read`](Self::read); `StreamConsumed` once the stream has ended.
+        pub async fn next_block(&mut self) -> Result<Option<Bytes>, Error> {
+            match self.core.block_from_memory() {
+                Ok(block) => return Ok(block),
+                Err(Err(e)) => return Err(e),
+                Err(Ok(())) => {}
+            }
+            loop {
+                let chunk = match self.body.as_mut() {
+                    Some(body) => body.chunk().await?,
+                    None => None,
+                };
+                if chunk.is_none() {
+                    self.body = None;
+                }
+                if let Some(block) = self.core.push(chunk) {
+                    return Ok(block);
+                }
+            }
+        }
+
+        /// The body as text: the forced `response_encoding`, else the charset of
+        /// `Content-Type`, else UTF-8 (invalid bytes replaced).
+        ///
+        /// # Errors
+        ///
+        /// As [`read`](Self::read).
+        pub async fn text(&mut self) -> Result<String, Error> {
+            let content = self.read().await?;
+            Ok(self.core.text(&content))
+        }
+
+        /// The body deserialized from JSON.
+        ///
+        /// # Errors
+        ///
+        /// As [`read`](Self::read), and `Deserialization` when the JSON does not fit `T`.
+        pub async fn json<T: DeserializeOwned>(&mut self) -> Result<T, Error> {
+            let content = self.read().await?;
+            json(&content)
+        }
+    }
+
+    impl fmt::Debug for Response {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            self.core.fmt(f)
+        }
+    }
+}
+
+#[cfg(feature = "blocking")]
+pub use blocking_response::BlockingResponse;
+
+#[cfg(feature = "blocking")]
+mod blocking_response {
+    use super::{json, Core};
+    use crate::transport::BlockingBodyRead;
+    use bytes::{Buf, Bytes, BytesMut};
+    use clientcore_proto::Error;
+    use serde::de::DeserializeOwned;
+    use std::fmt;
+
+    /// A response of the blocking client. Also an [`std::io::Read`] over the body.
+    pub struct BlockingResponse {
+        pub(crate) core: Core,
+        pub(crate) body: Option<Box<dyn BlockingBodyRead>>,
+        pub(crate) leftover: Bytes,
+    }
+
+    impl BlockingResponse {
+        head_accessors!();
+
+        fn drop_body(&mut self) {
+            self.body = None;
+        }
+
+        /// Reads the whole body and keeps it.
+        ///
+        /// # Errors
+        ///
+        /// As the async [`Response::read`](crate::Response::read).
+        pub fn read_all(&mut self) -> Result<Bytes, Error> {
+            if let Some(content) = self.core.check_read()? {
+                return Ok(content);
+            }
+            let mut all = BytesMut::new();
+            if let Some(body) = self.body.as_mut() {
+                while let Some(chunk) = body.chunk()? {
+                    all.extend_from_slice(&chunk);
+                }
+            }
+            self.body = None;
+            Ok(self.core.set_content(all.freeze()))
+        }
+
+        /// The next block of at most `connection_data_block_size` bytes; `None` at the end.
+        ///
+        /// # Errors
+        ///
+        /// As [`read_all`](Self::read_all).
+        pub fn next_block(&mut self) -> Result<Option<Bytes>, Error> {
+            match self.core.block_from_memory() {
+                Ok(block) => return Ok(block),
+                Err(Err(e)) => return Err(e),
+                Err(Ok(())) => {}
+            }
+            loop {
+                let chunk = match self.body.as_mut() {
+                    Some(body) => body.chunk()?,
+                    None => None,
+                };
+                if chunk.is_none() {
+                    self.body = None;
+                }
+                if let Some(block) = self.core.push(chunk) {
+                    return Ok(block);
+                }
+            }
+        }
+
+        /// The body as text.
+        ///
+        /// # Errors
+        ///
+        /// As [`read_all`](Self::read_all).
+        pub fn text(&mut self) -> Result<String, Error> {
+            let content = self.read_all()?;
+            Ok(self.core.text(&content))
+        }
+
+        /// The body deserialized from JSON.
+        ///
+        /// # Errors
+        ///
+        /// As [`read_all`](Self::read_all), and `Deserialization` when the JSON does not fit.
+        pub fn json<T: DeserializeOwned>(&mut self) -> Result<T, Error> {
+            let content = self.read_all()?;
+            json(&content)
+        }
+    }
+
+    impl std::io::Read for BlockingResponse {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.leftover.is_empty() {
+                match self.next_block() {
+                    Ok(Some(block)) => self.leftover = block,
+                    Ok(None) => return Ok(0),
+                    Err(e) => return Err(std::io::Error::other(e)),
+                }
+            }
+            let n = buf.len().min(self.leftover.len());
+            buf[..n].copy_from_slice(&self.leftover[..n]);
+            self.leftover.advance(n);
+            Ok(n)
+        }
+    }
+
+    impl fmt::Debug for BlockingResponse {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            self.core.fmt(f)
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! Transports: what sends one request and returns one response. The pipeline decides
+//! everything else; a transport performs exactly one exchange (no redirects, no retries).
+//!
+//! The default is [`ReqwestTransport`], on reqwest with rustls. Plug in your own by
+//! implementing [`Transport`] (async) or [`BlockingTransport`].
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+use bytes::Bytes;
+use clientcore_proto::options::TransportConfig;
+use clientcore_proto::pipeline::{Request, ResponseHead};
+use clientcore_proto::Error;
+
+use crate::Body;
+
+#[cfg(feature = "_transport")]
+mod reqwest_impl;
+#[cfg(feature = "blocking")]
+pub(crate) use reqwest_impl::reqwest_block_on;
+#[cfg(feature = "_transport")]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
+pub use reqwest_impl::ReqwestTransport;
+
+/// A boxed future, as the transport traits return.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Sends one request, asynchronously.
+///
+/// Errors must be classified: [`ErrorKind::ServiceRequest`] (or its timeout) when the request
+/// was not sent, [`ErrorKind::ServiceResponse`] (or its timeout) when it was. The retry
+/// policy relies on it to decide whether a POST may be sent again.
+///
+/// [`ErrorKind::ServiceRequest`]: clientcore_proto::ErrorKind::ServiceRequest
+/// [`ErrorKind::ServiceResponse`]: clientcore_proto::ErrorKind::ServiceResponse
+pub trait Transport: Send + Sync + fmt::Debug {
+    /// Sends `request` with the timeouts, TLS settings and proxies of `config`.
+    fn send<'a>(
+        &'a self,
+        request: Request<Body>,
+        config: &'a TransportConfig,
+    ) -> BoxFuture<'a, Result<TransportResponse, Error>>;
+}
+
+/// Sends one request, blocking the thread.
+pub trait BlockingTransport: Send + Sync + fmt::Debug {
+    /// Sends `request` with the settings of `config`, giving up after `timeout` (the time
+    /// left in the call's budget) with `ServiceResponseTimeout`.
+    ///
+    /// # Errors
+    ///
+    /// Classified as for [`Transport::send`].
+    fn send(
+        &self,
+        request: Request<Body>,
+        config: &TransportConfig,
+        timeout: std::time::Duration,
+    ) -> Result<BlockingTransportResponse, Error>;
+}
+
+/// Reads a response body chunk by chunk, asynchronously.
+pub trait AsyncBodyRead: Send {
+    /// The next chunk, or `None` at the end.
+    fn chunk(&mut self) -> BoxFuture<'_, Result<Option<Bytes>, Error>>;
+}
+
+/// Reads a response body chunk by chunk, blocking.
+pub trait BlockingBodyRead: Send {
+    /// The next chunk, or `None` at the end.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::IncompleteRead`](clientcore_proto::ErrorKind::IncompleteRead) when the
+    /// connection closed early, a timeout kind when a read timed out.
+    fn chunk(&mut self) -> Result<Option<Bytes>, Error>;
+}
+
+/// What an async transport returns: the head, and the body still on the wire.
+pub struct TransportResponse {
+    /// Status line and headers.
+    pub head: ResponseHead,
+    /// The body.
+    pub body: Box<dyn AsyncBodyRead>,
+}
+
+/// What a blocking transport returns.
+pub struct BlockingTransportResponse {
+    /// Status line and headers.
+    pub head: ResponseHead,
+    /// The body.
+    pub body: Box<dyn BlockingBodyRead>,
+}
+
+impl fmt::Debug for TransportResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportResponse")
+            .field("head", &self.head)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for BlockingTransportResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlockingTransportResponse")
+            .field("head", &self.head)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A body already in memory.
+#[derive(Debug, Default)]
+pub struct BytesBody(Option<Bytes>);
+
+impl BytesBody {
+    /// A body of `bytes`.
+    pub fn new(bytes: impl Into<Bytes>) -> Self {
+        BytesBody(Some(bytes.into()).filter(|b: &Bytes| !b.is_empty()))
+    }
+}
+
+impl AsyncBodyRead for BytesBody {
+    fn chunk(&mut self) -> BoxFuture<'_, Result<Option<Bytes>, Error>> {
+        let next = self.0.take();
+        Box::pin(async move { Ok(next) })
+    }
+}
+
+impl BlockingBodyRead for BytesBody {
+    fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
+        Ok(self.0.take())
+    }
+}

@@ -1,0 +1,320 @@
+//! The default transport, on reqwest with rustls.
+
+use std::collections::HashMap;
+use std::error::Error as _;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use bytes::Bytes;
+use clientcore_proto::options::{ClientCert, TransportConfig, Verify};
+use clientcore_proto::pipeline::{Request, ResponseHead};
+use clientcore_proto::{Error, ErrorKind};
+
+use super::{
+    AsyncBodyRead, BlockingBodyRead, BlockingTransport, BlockingTransportResponse, BoxFuture,
+    Transport, TransportResponse,
+};
+use crate::Body;
+
+/// The default transport: reqwest with rustls, one exchange per call.
+///
+/// reqwest fixes timeouts, TLS and proxies per `reqwest::Client`, so this keeps one client (one
+/// connection pool) per distinct [`TransportConfig`], created on first use; calls with the same
+/// settings share connections. All of them share one cookie jar. reqwest's own redirects and
+/// retries are off: the pipeline decides.
+///
+/// `Clone` is cheap and shares the pools.
+#[derive(Clone, Debug, Default)]
+pub struct ReqwestTransport {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    clients: Mutex<HashMap<TransportConfig, reqwest::Client>>,
+    jar: Arc<reqwest::cookie::Jar>,
+}
+
+impl ReqwestTransport {
+    /// A transport with empty pools and an empty cookie jar.
+    pub fn new() -> Self {
+        ReqwestTransport::default()
+    }
+
+    /// The reqwest client for `config`, built on first use.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::ServiceRequest`] when a CA bundle, client certificate or proxy is invalid.
+    pub fn client(&self, config: &TransportConfig) -> Result<reqwest::Client, Error> {
+        let mut clients = self
+            .inner
+            .clients
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(c) = clients.get(config) {
+            return Ok(c.clone());
+        }
+        let client = build(config, self.inner.jar.clone())?;
+        clients.insert(config.clone(), client.clone());
+        Ok(client)
+    }
+
+    /// Sends one request; the shared implementation of both transport traits.
+    async fn exchange(
+        &self,
+        request: Request<Body>,
+        config: &TransportConfig,
+    ) -> Result<TransportResponse, Error> {
+        let client = self.client(config)?;
+        let parts = request.parts;
+        let req = client
+            .request(parts.method, parts.url)
+            .headers(parts.headers)
+            .body(request.body.into_reqwest())
+            .build()
+            .map_err(|e| map_error(e, true))?;
+        let resp = client.execute(req).await.map_err(|e| map_error(e, true))?;
+        let head = ResponseHead {
+            status: resp.status(),
+            reason: resp
+                .extensions()
+                .get::<hyper::ext::ReasonPhrase>()
+                .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned()),
+            version: resp.version(),
+            headers: resp.headers().clone(),
+            received: std::time::SystemTime::now(),
+        };
+        Ok(TransportResponse {
+            head,
+            body: Box::new(ReqwestBody(resp)),
+        })
+    }
+}
+
+impl Transport for ReqwestTransport {
+    fn send<'a>(
+        &'a self,
+        request: Request<Body>,
+        config: &'a TransportConfig,
+    ) -> BoxFuture<'a, Result<TransportResponse, Error>> {
+        Box::pin(self.exchange(request, config))
+    }
+}
+
+/// The reqwest transport driven by a runtime of its own, for the blocking client.
+#[cfg(feature = "blocking")]
+pub(crate) fn reqwest_block_on(transport: ReqwestTransport) -> Result<BlockOn, Error> {
+    BlockOn::new(transport)
+}
+
+/// A reqwest transport driven by a runtime of its own, for the blocking client.
+#[derive(Debug)]
+pub(crate) struct BlockOn {
+    transport: ReqwestTransport,
+    runtime: Arc<tokio::runtime::Runtime>,
+}
+
+impl BlockOn {
+    pub(crate) fn new(transport: ReqwestTransport) -> Result<Self, Error> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("clientcore-blocking")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::with_source(ErrorKind::Other, e))?;
+        Ok(BlockOn {
+            transport,
+            runtime: Arc::new(runtime),
+        })
+    }
+}
+
+impl BlockingTransport for BlockOn {
+    fn send(
+        &self,
+        request: Request<Body>,
+        config: &TransportConfig,
+        timeout: std::time::Duration,
+    ) -> Result<BlockingTransportResponse, Error> {
+        let limit = timeout.min(std::time::Duration::from_secs(u64::from(u32::MAX)));
+        // The timer must be created inside the runtime.
+        let send =
+            async { tokio::time::timeout(limit, self.transport.exchange(request, config)).await };
+        let r = self
+            .runtime
+            .block_on(send)
+            .map_err(|_| Error::new(ErrorKind::ServiceResponseTimeout, "Response timeout"))??;
+        Ok(BlockingTransportResponse {
+            head: r.head,
+            body: Box::new(BlockOnBody {
+                body: r.body,
+                runtime: self.runtime.clone(),
+            }),
+        })
+    }
+}
+
+struct BlockOnBody {
+    body: Box<dyn AsyncBodyRead>,
+    runtime: Arc<tokio::runtime::Runtime>,
+}
+
+impl BlockingBodyRead for BlockOnBody {
+    fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
+        self.runtime.block_on(self.body.chunk())
+    }
+}
+
+struct ReqwestBody(reqwest::Response);
+
+impl AsyncBodyRead for ReqwestBody {
+    fn chunk(&mut self) -> BoxFuture<'_, Result<Option<Bytes>, Error>> {
+        Box::pin(async move { self.0.chunk().await.map_err(|e| map_error(e, false)) })
+    }
+}
+
+fn build(
+    config: &TransportConfig,
+    jar: Arc<reqwest::cookie::Jar>,
+) -> Result<reqwest::Client, Error> {
+    let invalid = |what: &str, e: Box<dyn std::error::Error + Send + Sync>| {
+        Error::with_source(ErrorKind::ServiceRequest, e).with_message(format!("invalid {what}"))
+    };
+    let mut b = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .retry(reqwest::retry::never())
+        .connect_timeout(config.connection_timeout)
+        .read_timeout(config.read_timeout)
+        .cookie_provider(jar)
+        .tls_backend_rustls();
+    match &config.verify {
+        Verify::On => {}
+        Verify::Off => b = b.tls_danger_accept_invalid_certs(true),
+        Verify::CaBundle(path) => {
+            let pem = std::fs::read(path).map_err(|e| invalid("CA bundle", e.into()))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| invalid("CA bundle", e.into()))?;
+            b = b.tls_certs_only(certs);
+        }
+        other => {
+            return Err(Error::new(
+                ErrorKind::ServiceRequest,
+                format!("unsupported TLS verification setting {other:?}"),
+            ))
+        }
+    }
+    if let Some(cert) = &config.cert {
+        let pem = match cert {
+            ClientCert::Pem(path) => {
+                std::fs::read(path).map_err(|e| invalid("client certificate", e.into()))?
+            }
+            ClientCert::Pair { cert, key } => {
+                let mut pem =
+                    std::fs::read(cert).map_err(|e| invalid("client certificate", e.into()))?;
+                pem.push(b'\n');
+                pem.extend(std::fs::read(key).map_err(|e| invalid("client key", e.into()))?);
+                pem
+            }
+            other => {
+                return Err(Error::new(
+                    ErrorKind::ServiceRequest,
+                    format!("unsupported client certificate setting {other:?}"),
+                ))
+            }
+        };
+        let identity = reqwest::Identity::from_pem(&pem)
+            .map_err(|e| invalid("client certificate", e.into()))?;
+        b = b.identity(identity);
+    }
+    let proxies = &config.proxies;
+    if !proxies.uses_env() || !proxies.entries().is_empty() {
+        b = b.no_proxy();
+    }
+    for (key, url) in proxies.entries() {
+        let p = proxy_for(key, url).map_err(|e| invalid("proxy", e.into()))?;
+        b = b.proxy(p);
+    }
+    if proxies.uses_env() && !proxies.entries().is_empty() {
+        // Explicit entries turn reqwest's environment lookup off; add it back after them.
+        for (var, scheme) in [
+            ("HTTPS_PROXY", "https"),
+            ("HTTP_PROXY", "http"),
+            ("ALL_PROXY", "all"),
+        ] {
+            let value = std::env::var(var)
+                .or_else(|_| std::env::var(var.to_ascii_lowercase()))
+                .ok()
+                .filter(|v| !v.is_empty());
+            if let Some(url) = value {
+                let p = proxy_for(scheme, &url)
+                    .map_err(|e| invalid("proxy", e.into()))?
+                    .no_proxy(reqwest::NoProxy::from_env());
+                b = b.proxy(p);
+            }
+        }
+    }
+    b.build()
+        .map_err(|e| invalid("transport configuration", e.into()))
+}
+
+/// A reqwest proxy for one `proxies` entry: `http`, `https`, `all`, or `scheme://host`.
+fn proxy_for(key: &str, url: &str) -> reqwest::Result<reqwest::Proxy> {
+    match key {
+        "http" => reqwest::Proxy::http(url),
+        "https" => reqwest::Proxy::https(url),
+        "all" => reqwest::Proxy::all(url),
+        other => {
+            let target = url::Url::parse(other).ok();
+            let proxy_url = url::Url::parse(url).ok();
+            let (Some(target), Some(proxy_url)) = (target, proxy_url) else {
+                return reqwest::Proxy::all(url);
+            };
+            Ok(reqwest::Proxy::custom(move |u| {
+                (u.scheme() == target.scheme() && u.host_str() == target.host_str())
+                    .then(|| proxy_url.clone())
+            }))
+        }
+    }
+}
+
+/// Classifies a reqwest error. `sending` is true while the request is being sent (before any
+/// response byte), false while reading a body. The URL is removed: it may carry a SAS token.
+pub(crate) fn map_error(e: reqwest::Error, sending: bool) -> Error {
+    let kind = if e.is_connect() {
+        if e.is_timeout() {
+            ErrorKind::ServiceRequestTimeout
+        } else {
+            ErrorKind::ServiceRequest
+        }
+    } else if e.is_timeout() {
+        ErrorKind::ServiceResponseTimeout
+    } else if e.is_builder() {
+        ErrorKind::ServiceRequest
+    } else if !sending && e.is_decode() {
+        ErrorKind::Decode
+    } else if !sending && e.is_body() && is_incomplete(&e) {
+        ErrorKind::IncompleteRead
+    } else {
+        ErrorKind::ServiceResponse
+    };
+    Error::with_source(kind, e.without_url())
+}
+
+fn is_incomplete(e: &reqwest::Error) -> bool {
+    let mut source = e.source();
+    while let Some(s) = source {
+        if let Some(h) = s.downcast_ref::<hyper::Error>() {
+            if h.is_incomplete_message() {
+                return true;
+            }
+        }
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::UnexpectedEof {
+                return true;
+            }
+        }
+        source = s.source();
+    }
+    // hyper reports a short Content-Length body as a plain body error whose text says so.
+    e.to_string().contains("incomplete") || format!("{e:?}").contains("IncompleteBody")
+}

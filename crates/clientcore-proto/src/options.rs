@@ -144,6 +144,10 @@ pub struct Options {
     pub(crate) request_id: Option<String>,
     pub(crate) request_id_header: Option<HeaderName>,
     pub(crate) user_agent: Option<String>,
+    #[allow(
+        clippy::option_option,
+        reason = "unset (inherit) is kept apart from disabled"
+    )]
     pub(crate) user_agent_env: Option<Option<String>>,
     pub(crate) logging_enable: Option<bool>,
     pub(crate) logger: Option<SharedLogSink>,
@@ -161,6 +165,10 @@ pub struct Options {
     pub(crate) connection_timeout: Option<Duration>,
     pub(crate) read_timeout: Option<Duration>,
     pub(crate) connection_verify: Option<Verify>,
+    #[allow(
+        clippy::option_option,
+        reason = "unset (inherit) is kept apart from disabled"
+    )]
     pub(crate) connection_cert: Option<Option<ClientCert>>,
     pub(crate) proxies: Option<Proxies>,
     pub(crate) cookies: Vec<(String, String)>,
@@ -366,6 +374,10 @@ impl Options {
 
     /// Retry settings (`retry_*`); unset fields inherit.
     #[must_use]
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "setters take values, like every other"
+    )]
     pub fn with_retry(mut self, retry: RetryOptions) -> Self {
         self.retry = self.retry.overwrite(&retry);
         self

@@ -57,7 +57,6 @@ macro_rules! builder_common {
         /// Client-wide options; calls override them. Default is [`Options::new`].
         ///
         /// [`Options::new`]: clientcore_proto::options::Options::new
-        #[must_use]
         pub fn options(mut self, options: clientcore_proto::options::Options) -> Self {
             self.shared.options = self.shared.options.overwrite(&options);
             self
@@ -65,7 +64,6 @@ macro_rules! builder_common {
 
         /// The clock deadlines are measured with. Default is the system clock; tests pass a
         /// fake one.
-        #[must_use]
         pub fn clock(mut self, clock: std::sync::Arc<dyn clientcore_proto::time::Clock>) -> Self {
             self.shared.clock = clock;
             self

@@ -28,6 +28,13 @@ enum State {
     Closed,
 }
 
+/// The result of [`Core::push`].
+pub(crate) enum Pushed {
+    Block(Bytes),
+    End,
+    More,
+}
+
 /// What both response types share: the head, the state, and the rechunking of the body into
 /// blocks of `connection_data_block_size`.
 pub(crate) struct Core {
@@ -115,17 +122,22 @@ impl Core {
         }
     }
 
-    /// Adds a chunk from the wire (or `None` at the end); returns a block when one is full.
-    pub(crate) fn push(&mut self, chunk: Option<Bytes>) -> Option<Option<Bytes>> {
-        match chunk {
-            Some(c) => {
-                self.pending.extend_from_slice(&c);
-                (self.pending.len() >= self.block_size)
-                    .then(|| Some(self.pending.split_to(self.block_size).freeze()))
+    /// Adds a chunk from the wire (or `None` at the end). Returns `Pushed::Block` when a block
+    /// is ready, `Pushed::End` at the end, `Pushed::More` when more chunks are needed.
+    pub(crate) fn push(&mut self, chunk: Option<Bytes>) -> Pushed {
+        if let Some(c) = chunk {
+            self.pending.extend_from_slice(&c);
+            if self.pending.len() >= self.block_size {
+                Pushed::Block(self.pending.split_to(self.block_size).freeze())
+            } else {
+                Pushed::More
             }
-            None => {
-                self.state = State::Consumed;
-                Some((!self.pending.is_empty()).then(|| self.pending.split().freeze()))
+        } else {
+            self.state = State::Consumed;
+            if self.pending.is_empty() {
+                Pushed::End
+            } else {
+                Pushed::Block(self.pending.split().freeze())
             }
         }
     }
@@ -247,7 +259,8 @@ impl fmt::Debug for Core {
             )
             .field("head", &self.head)
             .field("state", &self.state)
-            .finish()
+            .field("block_size", &self.block_size)
+            .finish_non_exhaustive()
     }
 }
 
@@ -256,7 +269,7 @@ pub use async_response::Response;
 
 #[cfg(feature = "async")]
 mod async_response {
-    use super::{json, Core};
+    use super::{json, Core, Pushed};
     use crate::transport::AsyncBodyRead;
     use bytes::{Bytes, BytesMut};
     use clientcore_proto::Error;
@@ -316,8 +329,10 @@ mod async_response {
                 if chunk.is_none() {
                     self.body = None;
                 }
-                if let Some(block) = self.core.push(chunk) {
-                    return Ok(block);
+                match self.core.push(chunk) {
+                    Pushed::Block(block) => return Ok(Some(block)),
+                    Pushed::End => return Ok(None),
+                    Pushed::More => {}
                 }
             }
         }
@@ -356,7 +371,7 @@ pub use blocking_response::BlockingResponse;
 
 #[cfg(feature = "blocking")]
 mod blocking_response {
-    use super::{json, Core};
+    use super::{json, Core, Pushed};
     use crate::transport::BlockingBodyRead;
     use bytes::{Buf, Bytes, BytesMut};
     use clientcore_proto::Error;
@@ -415,8 +430,10 @@ mod blocking_response {
                 if chunk.is_none() {
                     self.body = None;
                 }
-                if let Some(block) = self.core.push(chunk) {
-                    return Ok(block);
+                match self.core.push(chunk) {
+                    Pushed::Block(block) => return Ok(Some(block)),
+                    Pushed::End => return Ok(None),
+                    Pushed::More => {}
                 }
             }
         }

@@ -613,7 +613,7 @@ impl<B: RequestBody> Exchange<B> {
                 &head,
                 self.opts.allow_https_downgrade(),
             ) {
-                Ok(Some(plan)) => return self.follow(plan, head),
+                Ok(Some(plan)) => return self.follow(plan, &head),
                 Ok(None) => {}
                 Err(e) => {
                     self.state = State::Finished(Err(e));
@@ -681,7 +681,7 @@ impl<B: RequestBody> Exchange<B> {
         self.state = State::Sleep(wait);
     }
 
-    fn follow(&mut self, plan: redirect::Plan, head: ResponseHead) {
+    fn follow(&mut self, plan: redirect::Plan, head: &ResponseHead) {
         let hop = RedirectHop::new(
             self.template.parts.method.clone(),
             self.template.parts.url.as_str(),

@@ -24,3 +24,19 @@ impl Clock for SystemClock {
         SystemTime::now()
     }
 }
+
+/// A boxed, sendable future, as [`AsyncSleep`] returns.
+pub type SleepFuture = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'static>>;
+
+/// Waits asynchronously between attempts. Drivers use the runtime's timer; tests use a fake
+/// that only advances a fake clock.
+pub trait AsyncSleep: Send + Sync + fmt::Debug {
+    /// Resolves after `duration`.
+    fn sleep(&self, duration: std::time::Duration) -> SleepFuture;
+}
+
+/// Waits, blocking the thread, between attempts.
+pub trait BlockingSleep: Send + Sync + fmt::Debug {
+    /// Returns after `duration`.
+    fn sleep(&self, duration: std::time::Duration);
+}

@@ -13,12 +13,14 @@
 //! This crate is not published; it exists for clientcore's own tests.
 #![forbid(unsafe_code)]
 
+mod clock;
 mod conn;
 mod pki;
 mod recorded;
 mod reply;
 mod server;
 
+pub use clock::FakeClock;
 pub use pki::{PkiFiles, TestPki, CLIENT_COMMON_NAME};
 pub use recorded::{ClientCert, Recorded};
 pub use reply::Reply;

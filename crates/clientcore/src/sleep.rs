@@ -1,21 +1,8 @@
 //! Waiting between attempts. Tests swap in a fake that only advances a fake clock.
 
-use std::fmt;
 use std::time::Duration;
 
-use crate::transport::BoxFuture;
-
-/// Waits asynchronously.
-pub trait AsyncSleep: Send + Sync + fmt::Debug {
-    /// Resolves after `duration`.
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
-}
-
-/// Waits, blocking the thread.
-pub trait BlockingSleep: Send + Sync + fmt::Debug {
-    /// Returns after `duration`.
-    fn sleep(&self, duration: Duration);
-}
+pub use clientcore_proto::time::{AsyncSleep, BlockingSleep, SleepFuture};
 
 /// Real sleeping: `tokio::time::sleep` and `std::thread::sleep`.
 #[derive(Clone, Copy, Debug, Default)]
@@ -23,7 +10,7 @@ pub struct RealSleep;
 
 #[cfg(feature = "_transport")]
 impl AsyncSleep for RealSleep {
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+    fn sleep(&self, duration: Duration) -> SleepFuture {
         Box::pin(tokio::time::sleep(duration))
     }
 }

@@ -518,7 +518,7 @@ fn auto_detection_order() {
         ),
         (JSON, r#"{"error":"e","title":"T","status":400}"#, "OAuth"),
         (JSON, r#"{"title":"T","type":"urn:x"}"#, "Problem"),
-        (JSON, r#"{"title":"T"}"#, "List"),
+        (JSON, r#"{"name":["required"]}"#, "List"),
         (
             JSON,
             r#"{"errors":["x"],"title":"T","detail":"D"}"#,
@@ -541,12 +541,16 @@ fn auto_detection_order() {
             Some(ServiceError::List(_)) => "List",
             other => panic!("{body}: {other:?}"),
         };
-        // `{"title":"T"}` alone is neither a problem (no type, status or detail) nor an
-        // error list (a per-field map of one string): it is the field map `title: T`.
         assert_eq!(got, *expected, "{body}");
     }
+    // `{"title":"T"}` alone is neither a problem (no type, status or detail) nor a per-field
+    // map (Auto wants Django REST's lists of messages): the raw text is kept.
     let e = error(400, JSON, br#"{"title":"T"}"#, ErrorFormat::Auto);
-    assert_eq!(e.to_string(), "title: T");
+    assert!(e.service_error().is_none());
+    assert_eq!(
+        e.to_string(),
+        "Operation returned an invalid status 'Bad Request'\nContent: {\"title\":\"T\"}"
+    );
 }
 
 #[test]

@@ -275,5 +275,13 @@ fn auto_json(media: &str, value: &Value) -> Option<ServiceError> {
             return Some(ServiceError::Problem(p));
         }
     }
+    // A bare object of strings (`{"title": "T"}`, `{"requestId": "x"}`) is too common to be
+    // taken for per-field errors; Auto wants at least one of Django REST's lists of messages.
+    if obj.get("errors").is_none()
+        && obj.get("detail").is_none()
+        && !obj.values().any(|v| v.as_array().is_some_and(|a| !a.is_empty()))
+    {
+        return None;
+    }
     ErrorList::from_json(value).map(ServiceError::List)
 }

@@ -6,6 +6,9 @@ use serde_json::{Map, Value};
 
 use super::json::{self, Indented};
 
+/// Most details kept per level: a hostile body cannot make `Display` unbounded.
+const MAX_DETAILS: usize = 256;
+
 /// An OData v4 error (`{"error": {"code", "message", "target", "details", "innererror"}}`),
 /// optionally with the ARM `additionalInfo` extension.
 ///
@@ -129,7 +132,11 @@ impl ODataError {
             return None;
         }
         let details = match obj.get("details") {
-            Some(Value::Array(items)) => items.iter().filter_map(|d| Self::parse(d, arm)).collect(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|d| Self::parse(d, arm))
+                .take(MAX_DETAILS)
+                .collect(),
             _ => Vec::new(),
         };
         let additional_info = match obj.get("additionalInfo") {

@@ -63,7 +63,8 @@ pub fn decode<'a>(headers: &HeaderMap, body: &'a [u8]) -> Option<Cow<'a, str>> {
             std::str::from_utf8(body).ok().map(Cow::Borrowed)
         }
         Some(enc) => {
-            let (text, had_errors) = enc.decode_without_bom_handling(body);
+            // Python's codecs drop a byte-order mark of their own encoding (utf-16 above all).
+            let (text, had_errors) = enc.decode_with_bom_removal(body);
             (!had_errors).then_some(text)
         }
         None => Some(lossy(body)),

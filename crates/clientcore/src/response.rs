@@ -49,6 +49,7 @@ pub(crate) struct Core {
     pending: BytesMut,
     content: Option<Bytes>,
     offset: usize,
+    eof: bool,
 }
 
 impl Core {
@@ -70,6 +71,7 @@ impl Core {
             pending: BytesMut::new(),
             content: None,
             offset: 0,
+            eof: false,
         }
     }
 
@@ -117,6 +119,12 @@ impl Core {
                 if self.pending.len() >= self.block_size {
                     return Ok(Some(self.pending.split_to(self.block_size).freeze()));
                 }
+                if self.eof {
+                    // The end was reached while the last block was handed out: report it
+                    // once; reading again then gives StreamConsumed.
+                    self.state = State::Consumed;
+                    return Ok(None);
+                }
                 Err(Ok(()))
             }
         }
@@ -132,13 +140,12 @@ impl Core {
             } else {
                 Pushed::More
             }
-        } else {
+        } else if self.pending.is_empty() {
             self.state = State::Consumed;
-            if self.pending.is_empty() {
-                Pushed::End
-            } else {
-                Pushed::Block(self.pending.split().freeze())
-            }
+            Pushed::End
+        } else {
+            self.eof = true;
+            Pushed::Block(self.pending.split().freeze())
         }
     }
 

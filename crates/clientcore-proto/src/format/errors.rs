@@ -153,6 +153,15 @@ impl ErrorList {
         }
         if entries.is_empty() && is_field_map(obj) {
             push_fields(&mut entries, obj);
+        } else if !entries.is_empty() {
+            // Django REST puts non-field errors in `detail` and field errors beside it.
+            for (field, value) in obj {
+                if !RESERVED.contains(&field.as_str()) && is_message_list(value) {
+                    if let Value::Array(items) = value {
+                        push_all(&mut entries, items, Some(field));
+                    }
+                }
+            }
         }
         (!entries.is_empty()).then_some(ErrorList { entries })
     }
@@ -171,6 +180,15 @@ impl ErrorList {
     pub fn message(&self) -> Option<&str> {
         self.entries.first().and_then(ErrorEntry::message)
     }
+}
+
+/// Members that are never field names.
+const RESERVED: &[&str] = &[
+    "errors", "detail", "code", "message", "status", "title", "type", "instance", "meta",
+];
+
+fn is_message_list(v: &Value) -> bool {
+    matches!(v, Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_string))
 }
 
 /// A per-field map: a non-empty object whose every value is a string or a list of strings,

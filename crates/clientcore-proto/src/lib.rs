@@ -52,16 +52,20 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod conditions;
 pub mod error;
 pub mod format;
+pub mod lro;
+pub mod model;
 pub mod options;
+pub mod paging;
 pub mod pipeline;
 pub mod policy;
 pub mod time;
 
 pub use error::{
     is_retryable_status, AzionStatus, BoxError, CapturedResponse, Error, ErrorKind, ErrorMap,
-    RedirectHop, Result, MAX_ERROR_BODY,
+    RedirectHop, Result, MAX_ERROR_BODY, MAX_SERVICE_ERROR_CHARS,
 };
 pub use format::{ErrorFormat, ServiceError};
 pub use http;

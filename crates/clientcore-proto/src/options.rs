@@ -24,7 +24,8 @@ use crate::policy::redact::Redactor;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Position {
-    /// Once per logical call, before retries.
+    /// Once per logical call, before retries: `on_request` shapes the request once and
+    /// `on_response` sees only the response that ends the call.
     PerCall,
     /// On every attempt, after the built-in per-attempt policies.
     PerTry,
@@ -162,6 +163,7 @@ pub struct Options {
     pub(crate) allow_https_downgrade: Option<bool>,
     pub(crate) retry: RetryOptions,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) attempt_timeout: Option<Duration>,
     pub(crate) connection_timeout: Option<Duration>,
     pub(crate) read_timeout: Option<Duration>,
     pub(crate) connection_verify: Option<Verify>,
@@ -214,7 +216,6 @@ impl Options {
         take!(
             request_id,
             request_id_header,
-            user_agent,
             user_agent_env,
             logging_enable,
             logger,
@@ -227,6 +228,7 @@ impl Options {
             redirect_max,
             allow_https_downgrade,
             timeout,
+            attempt_timeout,
             connection_timeout,
             read_timeout,
             connection_verify,
@@ -234,12 +236,28 @@ impl Options {
             proxies,
             block_size,
             error_format,
-            error_map,
             user_agent_suffix,
             sdk,
             credential,
             success
         );
+        // A call's application id goes in front of the client's, as the reference's
+        // `"{per_call} {self.user_agent}"` does.
+        out.user_agent = match (&over.user_agent, &self.user_agent) {
+            (Some(call), Some(client)) if !call.is_empty() && !client.is_empty() => {
+                Some(format!("{call} {client}"))
+            }
+            (Some(call), _) if !call.is_empty() => Some(call.clone()),
+            _ => self.user_agent.clone(),
+        };
+        // A call's error map is merged over the client's, as generated code's
+        // `error_map.update(kwargs.pop("error_map", {}))` does.
+        if let Some(call) = &over.error_map {
+            out.error_map = Some(match &self.error_map {
+                Some(client) => client.merged(call),
+                None => call.clone(),
+            });
+        }
         out.retry = self.retry.overwrite(&over.retry);
         out.span_attributes
             .extend(over.span_attributes.iter().cloned());
@@ -272,7 +290,8 @@ impl Options {
         self
     }
 
-    /// Text put in front of the `User-Agent` (`user_agent`). Default is none.
+    /// Text put in front of the `User-Agent` (`user_agent`); a call's text goes in front of
+    /// the client's. Default is none.
     #[must_use]
     pub fn with_user_agent(mut self, prefix: impl Into<String>) -> Self {
         self.user_agent = Some(prefix.into());
@@ -391,6 +410,28 @@ impl Options {
         self
     }
 
+    /// The time budget of one attempt, from sending the request to receiving the response
+    /// headers; an attempt that takes longer fails with
+    /// [`ServiceResponseTimeout`](crate::ErrorKind::ServiceResponseTimeout) and is retried
+    /// like any read error. Each attempt gets the smaller of this and the time left of
+    /// [`with_timeout`](Self::with_timeout). Default is none: only the total applies.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore_proto::options::Options;
+    /// use std::time::Duration;
+    ///
+    /// let o = Options::new().with_attempt_timeout(Duration::from_secs(10));
+    /// assert_eq!(o.attempt_timeout(), Some(Duration::from_secs(10)));
+    /// assert_eq!(Options::new().attempt_timeout(), None);
+    /// ```
+    #[must_use]
+    pub fn with_attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
     /// How long connecting may take (`connection_timeout`). Default is 300 s.
     #[must_use]
     pub fn with_connection_timeout(mut self, timeout: Duration) -> Self {
@@ -448,8 +489,9 @@ impl Options {
         self
     }
 
-    /// Status → kind mapping (`error_map`); merged over the client's. Default is
-    /// [`ErrorMap::generated`].
+    /// Status → kind mapping (`error_map`): merged over the client's, which is merged over
+    /// [`ErrorMap::generated`] (remove a generated entry with [`ErrorMap::without`]). Default
+    /// is [`ErrorMap::generated`].
     #[must_use]
     pub fn with_error_map(mut self, map: ErrorMap) -> Self {
         self.error_map = Some(match &self.error_map {
@@ -536,9 +578,9 @@ impl Options {
 
     /// The client request id header.
     pub fn request_id_header(&self) -> HeaderName {
-        self.request_id_header
-            .clone()
-            .unwrap_or(HeaderName::from_static("x-ms-client-request-id"))
+        // Checked at compile time, not on each of the several calls per request.
+        const DEFAULT: HeaderName = HeaderName::from_static("x-ms-client-request-id");
+        self.request_id_header.clone().unwrap_or(DEFAULT)
     }
 
     /// The `User-Agent` prefix, if any.
@@ -616,6 +658,11 @@ impl Options {
         /// The total time budget of a call.
         timeout: Duration = Duration::from_secs(604_800)
     );
+    /// The per-attempt timeout, if any.
+    pub fn attempt_timeout(&self) -> Option<Duration> {
+        self.attempt_timeout
+    }
+
     resolved!(
         /// The connect timeout.
         connection_timeout: Duration = Duration::from_secs(300)
@@ -654,9 +701,12 @@ impl Options {
         error_format: ErrorFormat = ErrorFormat::Auto
     );
 
-    /// The error map.
+    /// The error map: [`ErrorMap::generated`] with the configured entries merged over it.
     pub fn error_map(&self) -> ErrorMap {
-        self.error_map.clone().unwrap_or_else(ErrorMap::generated)
+        match &self.error_map {
+            Some(map) => ErrorMap::generated().merged(map),
+            None => ErrorMap::generated(),
+        }
     }
 
     /// The custom policies at `position`, in the order they were added.
@@ -727,6 +777,7 @@ impl fmt::Debug for Options {
             redirect_max,
             allow_https_downgrade,
             timeout,
+            attempt_timeout,
             connection_timeout,
             read_timeout,
             connection_verify,

@@ -392,3 +392,34 @@ fn cutting_a_big_utf8_body_never_splits_a_character() {
     let (_, display) = display(r, ErrorFormat::Auto);
     assert_eq!(display, generic_with(&"€".repeat(2048)));
 }
+
+/// A body that pretty-prints hundreds of times larger than itself (deep `innererror` nesting
+/// is indented once per level) gives a bounded `Display` and `message()`.
+#[test]
+fn deep_innererror_amplification_is_bounded() {
+    let mut inner = String::from("1");
+    // 60 levels of object + array: 120 deep, under serde_json's limit of 128.
+    for _ in 0..60 {
+        inner = format!("{{\"a\":[{inner}]}}");
+    }
+    let info: Vec<String> = (0..1000)
+        .map(|i| format!("{{\"type\":\"T{i}\",\"info\":{inner}}}"))
+        .collect();
+    let body = format!(
+        "{{\"error\":{{\"code\":\"C\",\"message\":\"M\",\"additionalInfo\":[{}]}}}}",
+        info.join(",")
+    );
+    let r = CapturedResponse::new(StatusCode::BAD_REQUEST, HeaderMap::new(), body.into());
+    let e = Error::from_response(r, ErrorFormat::Arm, &ErrorMap::new());
+    assert!(e.service_error().is_some());
+    let text = e.to_string();
+    assert_eq!(
+        text.chars().count(),
+        clientcore_proto::MAX_SERVICE_ERROR_CHARS
+    );
+    assert!(text.starts_with("(C) M\nCode: C\nMessage: M\nAdditional Information:\nType: T0"));
+    assert_eq!(
+        e.message().chars().count(),
+        clientcore_proto::MAX_SERVICE_ERROR_CHARS
+    );
+}

@@ -140,9 +140,16 @@ pub(crate) async fn serve<S: Socket>(
 
 /// Record a malformed request as a failure and answer 400.
 async fn bad_request<S: Socket>(io: &mut S, shared: &Shared, connection: usize, err: &io::Error) {
-    if err.kind() == io::ErrorKind::UnexpectedEof {
-        // The client went away mid-request (for instance after its own timeout): not a fault
-        // of the request, and nobody is left to answer.
+    if matches!(
+        err.kind(),
+        io::ErrorKind::UnexpectedEof
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+    ) {
+        // The client went away (after its own timeout, or dropping a pooled connection
+        // whose last body it did not read): not a fault of a request, and nobody is left to
+        // answer.
         return;
     }
     shared.fail(format!("connection {connection}: malformed request: {err}"));

@@ -119,6 +119,17 @@ impl Body {
         })
     }
 
+    /// The length declared for a streamed body; `None` for bytes (reqwest measures those).
+    #[cfg(feature = "_transport")]
+    pub(crate) fn declared_len(&self) -> Option<u64> {
+        match &self.0 {
+            Inner::Bytes(_) => None,
+            Inner::Stream { len, .. } => *len,
+            #[cfg(feature = "blocking")]
+            Inner::Reader { len, .. } => *len,
+        }
+    }
+
     #[cfg(feature = "_transport")]
     pub(crate) fn into_reqwest(self) -> reqwest::Body {
         match self.0 {

@@ -40,6 +40,13 @@ impl Shared {
                 opts = opts.with_user_agent_suffix(value);
             }
         }
+        // One retry budget per client, shared by its clones and both of its calls' drivers.
+        if opts.retry().budget().is_none() {
+            let budget = clientcore_proto::pipeline::retry::RetryBudget::new();
+            opts = opts.with_retry(
+                clientcore_proto::pipeline::retry::RetryOptions::new().with_budget(budget),
+            );
+        }
         opts
     }
 }
@@ -189,6 +196,14 @@ mod async_client {
             ClientBuilder::new()
         }
 
+        /// The clock and the sleep of this client, for pollers (`crate::lro`) that wait
+        /// between calls the way the client waits between attempts.
+        pub(crate) fn timing(
+            &self,
+        ) -> (Arc<dyn clientcore_proto::time::Clock>, Arc<dyn AsyncSleep>) {
+            (self.inner.shared.clock.clone(), self.inner.sleep.clone())
+        }
+
         /// Sends `request` through the pipeline with `options` over the client's.
         ///
         /// # Errors
@@ -201,11 +216,17 @@ mod async_client {
             options: &Options,
         ) -> Result<Response, Error> {
             let opts = self.inner.options.overwrite(options);
-            let span = crate::trace::call_span(&request.parts, &opts);
-            self.run(request, opts).instrument(span).await
+            let call = crate::trace::CallTrace::start(&request.parts, &opts);
+            let span = call.span().clone();
+            self.run(request, opts, &call).instrument(span).await
         }
 
-        async fn run(&self, request: Request<Body>, opts: Options) -> Result<Response, Error> {
+        async fn run(
+            &self,
+            request: Request<Body>,
+            opts: Options,
+            call: &crate::trace::CallTrace,
+        ) -> Result<Response, Error> {
             let block_size = opts.block_size();
             let encoding = opts.response_encoding().map(str::to_owned);
             let mut ex = Exchange::new(request, opts);
@@ -220,24 +241,25 @@ mod async_client {
                         };
                         ex.on_token(token);
                     }
-                    Step::Send(attempt) => {
+                    Step::Send(mut attempt) => {
                         body = None;
-                        let span = crate::trace::attempt_span(&attempt);
+                        let span = call.attempt(&attempt, ex.options());
+                        crate::trace::inject_traceparent(&span, &mut attempt.request.parts.headers);
                         let send = self.inner.transport.send(attempt.request, &attempt.config);
                         let limit = attempt
                             .timeout
                             .min(Duration::from_secs(u64::from(u32::MAX)));
                         match tokio::time::timeout(limit, send)
-                            .instrument(span.clone())
+                            .instrument(span.span().clone())
                             .await
                         {
                             Ok(Ok(r)) => {
-                                crate::trace::record_response(&span, &r.head);
+                                span.record_response(&r.head);
                                 body = Some(r.body);
                                 ex.on_response(r.head);
                             }
                             Ok(Err(e)) => {
-                                crate::trace::record_error(&span, &e);
+                                span.record_error(&e);
                                 ex.on_transport_error(e);
                             }
                             Err(_) => {
@@ -245,7 +267,7 @@ mod async_client {
                                     ErrorKind::ServiceResponseTimeout,
                                     "Response timeout",
                                 );
-                                crate::trace::record_error(&span, &e);
+                                span.record_error(&e);
                                 ex.on_transport_error(e);
                             }
                         }
@@ -263,14 +285,14 @@ mod async_client {
                     }
                     Step::Done(Ok(done)) => {
                         let method = ex.request().method.clone();
-                        crate::trace::record_done(&tracing::Span::current(), &done.head);
+                        call.record_done(&done.head);
                         return Ok(Response {
                             core: Core::new(done, method, block_size, encoding),
                             body,
                         });
                     }
                     Step::Done(Err(e)) => {
-                        crate::trace::record_error(&tracing::Span::current(), &e);
+                        call.record_error(&e);
                         return Err(e);
                     }
                 }
@@ -429,6 +451,17 @@ mod blocking_client {
             BlockingClientBuilder::new()
         }
 
+        /// The clock and the sleep of this client, for pollers (`crate::lro`) that wait
+        /// between calls the way the client waits between attempts.
+        pub(crate) fn timing(
+            &self,
+        ) -> (
+            Arc<dyn clientcore_proto::time::Clock>,
+            Arc<dyn BlockingSleep>,
+        ) {
+            (self.inner.shared.clock.clone(), self.inner.sleep.clone())
+        }
+
         /// Sends `request` through the pipeline with `options` over the client's.
         ///
         /// # Errors
@@ -440,8 +473,8 @@ mod blocking_client {
             options: &Options,
         ) -> Result<BlockingResponse, Error> {
             let opts = self.inner.options.overwrite(options);
-            let span = crate::trace::call_span(&request.parts, &opts);
-            let _entered = span.enter();
+            let call = crate::trace::CallTrace::start(&request.parts, &opts);
+            let _entered = call.span().enter();
             let block_size = opts.block_size();
             let encoding = opts.response_encoding().map(str::to_owned);
             let mut ex = Exchange::new(request, opts);
@@ -459,10 +492,11 @@ mod blocking_client {
                         };
                         ex.on_token(token);
                     }
-                    Step::Send(attempt) => {
+                    Step::Send(mut attempt) => {
                         body = None;
-                        let span = crate::trace::attempt_span(&attempt);
-                        let _attempt = span.enter();
+                        let span = call.attempt(&attempt, ex.options());
+                        crate::trace::inject_traceparent(&span, &mut attempt.request.parts.headers);
+                        let _attempt = span.span().enter();
                         let sent = self.inner.transport.send(
                             attempt.request,
                             &attempt.config,
@@ -470,12 +504,12 @@ mod blocking_client {
                         );
                         match sent {
                             Ok(r) => {
-                                crate::trace::record_response(&span, &r.head);
+                                span.record_response(&r.head);
                                 body = Some(r.body);
                                 ex.on_response(r.head);
                             }
                             Err(e) => {
-                                crate::trace::record_error(&span, &e);
+                                span.record_error(&e);
                                 ex.on_transport_error(e);
                             }
                         }
@@ -493,7 +527,7 @@ mod blocking_client {
                     }
                     Step::Done(Ok(done)) => {
                         let method = ex.request().method.clone();
-                        crate::trace::record_done(&span, &done.head);
+                        call.record_done(&done.head);
                         return Ok(BlockingResponse {
                             core: Core::new(done, method, block_size, encoding),
                             body,
@@ -501,7 +535,7 @@ mod blocking_client {
                         });
                     }
                     Step::Done(Err(e)) => {
-                        crate::trace::record_error(&span, &e);
+                        call.record_error(&e);
                         return Err(e);
                     }
                 }

@@ -5,8 +5,12 @@
 mod body;
 mod client;
 pub mod credential;
+pub mod lro;
+pub mod paging;
 mod response;
 pub mod sleep;
+// Only the drivers open spans.
+#[cfg(any(feature = "async", feature = "blocking"))]
 mod trace;
 pub mod transport;
 
@@ -30,6 +34,7 @@ pub use clientcore_proto::options::{self, ClientCert, Options, Position, Proxies
 pub use clientcore_proto::pipeline::policy::{policy_fn, Policy, SharedPolicy};
 pub use clientcore_proto::pipeline::retry::{RetryMode, RetryOptions};
 pub use clientcore_proto::pipeline::{self, Request};
+pub use clientcore_proto::{conditions, model, string_enum};
 pub use clientcore_proto::{
     error, format, http, is_retryable_status, policy, time, AzionStatus, BoxError,
     CapturedResponse, Error, ErrorFormat, ErrorKind, ErrorMap, RedirectHop, Result, ServiceError,

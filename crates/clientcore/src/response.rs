@@ -47,6 +47,9 @@ pub(crate) struct Core {
     encoding: Option<String>,
     state: State,
     pending: BytesMut,
+    /// The part of a wire chunk not handed out yet, served in blocks by slicing, not copying.
+    /// Only the tail of a chunk shorter than a block is copied into `pending`.
+    rest: Bytes,
     content: Option<Bytes>,
     offset: usize,
     eof: bool,
@@ -69,6 +72,7 @@ impl Core {
             encoding,
             state: State::Fresh,
             pending: BytesMut::new(),
+            rest: Bytes::new(),
             content: None,
             offset: 0,
             eof: false,
@@ -119,6 +123,13 @@ impl Core {
                 if self.pending.len() >= self.block_size {
                     return Ok(Some(self.pending.split_to(self.block_size).freeze()));
                 }
+                if self.pending.is_empty() && self.rest.len() >= self.block_size {
+                    return Ok(Some(self.rest.split_to(self.block_size)));
+                }
+                if !self.rest.is_empty() {
+                    self.pending.extend_from_slice(&self.rest);
+                    self.rest = Bytes::new();
+                }
                 if self.eof {
                     // The end was reached while the last block was handed out: report it
                     // once; reading again then gives StreamConsumed.
@@ -133,11 +144,20 @@ impl Core {
     /// Adds a chunk from the wire (or `None` at the end). Returns `Pushed::Block` when a block
     /// is ready, `Pushed::End` at the end, `Pushed::More` when more chunks are needed.
     pub(crate) fn push(&mut self, chunk: Option<Bytes>) -> Pushed {
-        if let Some(c) = chunk {
-            self.pending.extend_from_slice(&c);
-            if self.pending.len() >= self.block_size {
-                Pushed::Block(self.pending.split_to(self.block_size).freeze())
+        if let Some(mut c) = chunk {
+            // `rest` is empty here: `block_from_memory` ran first.
+            if self.pending.is_empty() && c.len() >= self.block_size {
+                let block = c.split_to(self.block_size);
+                self.rest = c;
+                return Pushed::Block(block);
+            }
+            let need = self.block_size.saturating_sub(self.pending.len());
+            if c.len() >= need {
+                self.pending.extend_from_slice(&c[..need]);
+                self.rest = c.slice(need..);
+                Pushed::Block(self.pending.split().freeze())
             } else {
+                self.pending.extend_from_slice(&c);
                 Pushed::More
             }
         } else if self.pending.is_empty() {
@@ -152,6 +172,7 @@ impl Core {
     pub(crate) fn close(&mut self) {
         self.state = State::Closed;
         self.pending = BytesMut::new();
+        self.rest = Bytes::new();
     }
 
     pub(crate) fn content(&self) -> Result<&Bytes, Error> {
@@ -172,6 +193,30 @@ impl Core {
                 .unwrap_or_else(|| clientcore_proto::format::text::lossy(content))
                 .into_owned(),
         }
+    }
+}
+
+/// Collects a body's chunks; a body that came in one chunk is kept as is, not copied.
+#[derive(Default)]
+pub(crate) struct Gather {
+    only: Option<Bytes>,
+    all: BytesMut,
+}
+
+impl Gather {
+    pub(crate) fn push(&mut self, chunk: Bytes) {
+        if let Some(first) = self.only.take() {
+            self.all.extend_from_slice(&first);
+            self.all.extend_from_slice(&chunk);
+        } else if self.all.is_empty() {
+            self.only = Some(chunk);
+        } else {
+            self.all.extend_from_slice(&chunk);
+        }
+    }
+
+    pub(crate) fn finish(self) -> Bytes {
+        self.only.unwrap_or_else(|| self.all.freeze())
     }
 }
 
@@ -276,9 +321,9 @@ pub use async_response::Response;
 
 #[cfg(feature = "async")]
 mod async_response {
-    use super::{json, Core, Pushed};
+    use super::{json, Core, Gather, Pushed};
     use crate::transport::AsyncBodyRead;
-    use bytes::{Bytes, BytesMut};
+    use bytes::Bytes;
     use clientcore_proto::Error;
     use serde::de::DeserializeOwned;
     use std::fmt;
@@ -307,14 +352,14 @@ mod async_response {
             if let Some(content) = self.core.check_read()? {
                 return Ok(content);
             }
-            let mut all = BytesMut::new();
+            let mut all = Gather::default();
             if let Some(body) = self.body.as_mut() {
                 while let Some(chunk) = body.chunk().await? {
-                    all.extend_from_slice(&chunk);
+                    all.push(chunk);
                 }
             }
             self.body = None;
-            Ok(self.core.set_content(all.freeze()))
+            Ok(self.core.set_content(all.finish()))
         }
 
         /// The next block of at most `connection_data_block_size` bytes; `None` at the end.
@@ -378,9 +423,9 @@ pub use blocking_response::BlockingResponse;
 
 #[cfg(feature = "blocking")]
 mod blocking_response {
-    use super::{json, Core, Pushed};
+    use super::{json, Core, Gather, Pushed};
     use crate::transport::BlockingBodyRead;
-    use bytes::{Buf, Bytes, BytesMut};
+    use bytes::{Buf, Bytes};
     use clientcore_proto::Error;
     use serde::de::DeserializeOwned;
     use std::fmt;
@@ -408,14 +453,14 @@ mod blocking_response {
             if let Some(content) = self.core.check_read()? {
                 return Ok(content);
             }
-            let mut all = BytesMut::new();
+            let mut all = Gather::default();
             if let Some(body) = self.body.as_mut() {
                 while let Some(chunk) = body.chunk()? {
-                    all.extend_from_slice(&chunk);
+                    all.push(chunk);
                 }
             }
             self.body = None;
-            Ok(self.core.set_content(all.freeze()))
+            Ok(self.core.set_content(all.finish()))
         }
 
         /// The next block of at most `connection_data_block_size` bytes; `None` at the end.

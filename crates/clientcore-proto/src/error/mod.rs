@@ -15,6 +15,7 @@ use http::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 
 use crate::format::{self, ErrorEntry, ErrorFormat, ServiceError};
+use crate::pipeline::retry::AttemptRecord;
 use crate::policy::redact::Redactor;
 
 mod azion;
@@ -37,6 +38,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// How many characters of `Display` output an error with a raw `Content:` body gives at most,
 /// as the reference does.
 pub const MAX_DISPLAY_CHARS: usize = 2048;
+
+/// How many characters the text of a parsed service error gives at most: 256 Ki.
+///
+/// The reference never cuts parsed errors, and real ones are a few KiB, but a hostile body can
+/// make pretty-printed JSON hundreds of times larger than itself (deep `innererror` nesting is
+/// indented once per level); this bounds the memory and time `Display` can take.
+pub const MAX_SERVICE_ERROR_CHARS: usize = 256 * 1024;
 
 /// Every error clientcore returns.
 ///
@@ -82,6 +90,7 @@ struct Inner {
     response: Option<CapturedResponse>,
     service_error: Option<ServiceError>,
     redirects: Vec<RedirectHop>,
+    retries: Vec<AttemptRecord>,
     request: Option<RequestLine>,
     model: Option<Box<dyn Any + Send + Sync>>,
 }
@@ -145,6 +154,7 @@ impl Error {
                 response: None,
                 service_error: None,
                 redirects: Vec::new(),
+                retries: Vec::new(),
                 request: None,
                 model: None,
             }),
@@ -320,7 +330,13 @@ impl Error {
     pub fn message(&self) -> Cow<'_, str> {
         let i = &*self.inner;
         if let Some(se) = &i.service_error {
-            return Cow::Owned(se.to_string());
+            let mut text = String::new();
+            let mut out = CharLimit {
+                out: &mut text,
+                remaining: MAX_SERVICE_ERROR_CHARS,
+            };
+            let _ = write!(out, "{se}");
+            return Cow::Owned(text);
         }
         if let Some(m) = &i.message {
             return Cow::Borrowed(m);
@@ -425,6 +441,36 @@ impl Error {
         &self.inner.redirects
     }
 
+    /// Every attempt of the call that failed with this error, in order: its status or error
+    /// kind, and the wait before the next attempt (`None` for the last). Empty for errors
+    /// that did not come out of a call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore_proto::pipeline::retry::{AttemptOutcome, AttemptRecord};
+    /// use clientcore_proto::{Error, ErrorKind};
+    /// use std::time::Duration;
+    ///
+    /// let history = vec![
+    ///     AttemptRecord { outcome: AttemptOutcome::Status(503), wait: Some(Duration::ZERO) },
+    ///     AttemptRecord { outcome: AttemptOutcome::Error(ErrorKind::ServiceRequest), wait: None },
+    /// ];
+    /// let e = Error::new(ErrorKind::ServiceRequest, "refused").with_retry_history(history);
+    /// assert_eq!(e.retry_history().len(), 2);
+    /// ```
+    pub fn retry_history(&self) -> &[AttemptRecord] {
+        &self.inner.retries
+    }
+
+    /// Attaches the retry history of the call; drivers of an
+    /// [`Exchange`](crate::pipeline::Exchange) get errors with it already attached.
+    #[must_use]
+    pub fn with_retry_history(mut self, history: Vec<AttemptRecord>) -> Self {
+        self.inner.retries = history;
+        self
+    }
+
     /// The typed model attached with [`with_model`](Self::with_model), if it is a `T`.
     pub fn model<T: Any>(&self) -> Option<&T> {
         self.inner.model.as_deref()?.downcast_ref()
@@ -508,12 +554,12 @@ fn stream_message(kind: ErrorKind, req: &RequestLine) -> Option<String> {
 }
 
 /// Writes at most `remaining` characters, then silently drops the rest.
-struct CharLimit<'a, 'b> {
-    out: &'a mut fmt::Formatter<'b>,
+struct CharLimit<'a> {
+    out: &'a mut dyn fmt::Write,
     remaining: usize,
 }
 
-impl fmt::Write for CharLimit<'_, '_> {
+impl fmt::Write for CharLimit<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         if self.remaining == 0 {
             return Ok(());
@@ -532,7 +578,11 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &*self.inner;
         if let Some(se) = &i.service_error {
-            return se.fmt(f);
+            let mut out = CharLimit {
+                out: f,
+                remaining: MAX_SERVICE_ERROR_CHARS,
+            };
+            return write!(out, "{se}");
         }
         let content = i
             .response
@@ -571,6 +621,9 @@ impl fmt::Debug for Error {
         }
         if !i.redirects.is_empty() {
             d.field("redirects", &i.redirects);
+        }
+        if !i.retries.is_empty() {
+            d.field("retries", &i.retries);
         }
         if let Some(s) = &i.source {
             d.field("source", &s.error);

@@ -5,13 +5,31 @@ use std::fmt;
 
 /// Writes `value` as JSON indented by four spaces, like Python's `json.dumps(v, indent=4)`,
 /// but with non-ASCII text kept as UTF-8 (ARCHITECTURE.md, deviation 3).
+///
+/// The JSON streams straight into `f`, with no intermediate buffer, so a writer that stops
+/// taking text after a limit also bounds the memory used.
 pub(crate) fn write_pretty(f: &mut dyn fmt::Write, value: &Value) -> fmt::Result {
-    let mut buf = Vec::new();
     let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
-    serde::Serialize::serialize(value, &mut ser).map_err(|_| fmt::Error)?;
-    // serde_json only ever writes UTF-8.
-    f.write_str(&String::from_utf8_lossy(&buf))
+    let mut ser = serde_json::Serializer::with_formatter(FmtWriter(f), fmt);
+    serde::Serialize::serialize(value, &mut ser).map_err(|_| fmt::Error)
+}
+
+/// `io::Write` over a `fmt::Write`. `serde_json` only writes UTF-8 and splits it only at ASCII
+/// bytes (around escapes), so every chunk is valid on its own.
+struct FmtWriter<'a>(&'a mut dyn fmt::Write);
+
+impl std::io::Write for FmtWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        self.0
+            .write_str(&text)
+            .map_err(|_| std::io::Error::other("formatter error"))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Python truthiness of a JSON value: `null`, `false`, `0`, `""`, `[]` and `{}` are false.

@@ -222,7 +222,14 @@ pub fn parse(format: ErrorFormat, headers: &HeaderMap, body: &[u8]) -> Option<Se
         ErrorFormat::Auto if media == "text/html" => None,
         _ => {
             let value: Value = serde_json::from_str(&text).ok()?;
-            parse_json(format, &media, &value)
+            match format {
+                // Owned: the error's fields are moved out of the tree, not cloned.
+                ErrorFormat::ODataV4 | ErrorFormat::Arm => {
+                    ODataError::parse_owned(value, format == ErrorFormat::Arm)
+                        .map(ServiceError::OData)
+                }
+                _ => parse_json(format, &media, &value),
+            }
         }
     }
 }
@@ -279,7 +286,9 @@ fn auto_json(media: &str, value: &Value) -> Option<ServiceError> {
     // taken for per-field errors; Auto wants at least one of Django REST's lists of messages.
     if obj.get("errors").is_none()
         && obj.get("detail").is_none()
-        && !obj.values().any(|v| v.as_array().is_some_and(|a| !a.is_empty()))
+        && !obj
+            .values()
+            .any(|v| v.as_array().is_some_and(|a| !a.is_empty()))
     {
         return None;
     }

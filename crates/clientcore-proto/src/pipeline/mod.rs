@@ -32,7 +32,7 @@ pub mod policy;
 pub mod redirect;
 pub mod retry;
 
-use retry::{AttemptRecord, Decision, Failure, RetryState};
+use retry::{AttemptRecord, Decision, Failure, RetryState, EXHAUSTED};
 
 /// The method, URL and headers of a request.
 #[derive(Clone)]
@@ -187,7 +187,8 @@ impl fmt::Debug for ResponseHead {
 pub struct Attempt<B> {
     /// The request, shaped by every policy.
     pub request: Request<B>,
-    /// The time left in the call's budget; the driver gives up after it.
+    /// The time this attempt may take: the smaller of the time left in the call's budget and
+    /// the per-attempt timeout. The driver gives up after it.
     pub timeout: Duration,
     /// Timeouts, TLS and proxies for this call.
     pub config: TransportConfig,
@@ -237,6 +238,8 @@ enum State {
     Response(ResponseHead),
     Failed(Error),
     NeedBody(ResponseHead),
+    /// The body of a failed response is read: decide whether to retry.
+    Judge(ResponseHead, Result<Error, Error>),
     Sleep(Duration),
     Finished(Result<Completion, Error>),
     Done,
@@ -261,6 +264,9 @@ enum State {
 /// let Step::Send(a) = ex.step(&now) else { panic!() };
 /// assert!(a.request.parts.headers.contains_key("x-ms-client-request-id"));
 /// ex.on_response(ResponseHead::new(StatusCode::SERVICE_UNAVAILABLE));
+/// // The error body is read first, so that classifiers see the service's error code.
+/// assert!(matches!(ex.step(&now), Step::ReadBody { .. }));
+/// ex.on_body(Ok(Bytes::from_static(b"busy")));
 /// assert!(matches!(ex.step(&now), Step::Sleep(d) if d.is_zero()));
 /// let Step::Send(_) = ex.step(&now) else { panic!() };
 /// ex.on_response(ResponseHead::new(StatusCode::OK));
@@ -338,8 +344,9 @@ impl<B: RequestBody> Exchange<B> {
                         "step() called before on_response() or on_transport_error()",
                     )));
                 }
-                State::Response(head) => self.decide_response(head, now),
+                State::Response(head) => self.decide_response(head),
                 State::Failed(err) => self.decide_failure(err, now),
+                State::Judge(head, result) => self.decide_status(&head, result, now),
                 State::NeedBody(head) => {
                     self.state = State::NeedBody(head);
                     return Step::ReadBody {
@@ -349,6 +356,15 @@ impl<B: RequestBody> Exchange<B> {
                 State::Sleep(d) => {
                     self.state = State::Ready;
                     return Step::Sleep(d);
+                }
+                State::Finished(Err(e)) => {
+                    // Every error that ends a call carries the attempts that led to it.
+                    let e = if e.retry_history().is_empty() && !self.retry.history.is_empty() {
+                        e.with_retry_history(std::mem::take(&mut self.retry.history))
+                    } else {
+                        e
+                    };
+                    return Step::Done(Err(e));
                 }
                 State::Finished(result) => return Step::Done(result),
                 State::Done => return Step::Done(Err(misuse("the call is already over"))),
@@ -390,15 +406,14 @@ impl<B: RequestBody> Exchange<B> {
             for p in self.opts.policies(Position::PerTry) {
                 p.on_response(&req, &head);
             }
-            for p in self.opts.policies(Position::PerCall) {
-                p.on_response(&req, &head);
-            }
         }
         if let Some(hook) = self.opts.response_hook() {
             hook(&head);
         }
-        let record = log::response_record(&head, &self.opts.redactor());
-        log::emit(self.opts.logger(), Level::Info, &record);
+        if log::enabled(self.opts.logger(), Level::Info) {
+            let record = log::response_record(&head, &self.opts.redactor());
+            log::emit(self.opts.logger(), Level::Info, &record);
+        }
         self.state = State::Response(head);
     }
 
@@ -430,21 +445,14 @@ impl<B: RequestBody> Exchange<B> {
             self.state = State::Finished(Err(misuse("on_body() without ReadBody")));
             return;
         };
-        let result = match body {
-            Ok(bytes) => {
-                let mut r = CapturedResponse::new(head.status, head.headers, bytes);
-                if let Some(reason) = head.reason {
-                    r = r.with_reason(reason);
-                }
-                Err(Error::from_response(
-                    r,
-                    self.opts.error_format(),
-                    &self.opts.error_map(),
-                ))
+        let result = body.map(|bytes| {
+            let mut r = CapturedResponse::new(head.status, head.headers.clone(), bytes);
+            if let Some(reason) = &head.reason {
+                r = r.with_reason(reason.clone());
             }
-            Err(e) => Err(e),
-        };
-        self.state = State::Finished(result);
+            Error::from_response(r, self.opts.error_format(), &self.opts.error_map())
+        });
+        self.state = State::Judge(head, result);
     }
 
     // ===== decisions =====
@@ -458,7 +466,14 @@ impl<B: RequestBody> Exchange<B> {
         if !parts.headers.contains_key(&id_header) {
             let id = match self.opts.request_id() {
                 Some(id) => id.to_owned(),
-                None => uuid::Uuid::new_v4().to_string(),
+                // A UUID v4 from the per-thread generator: no system call per call.
+                None => {
+                    uuid::Builder::from_random_bytes(crate::policy::random_u128().to_be_bytes())
+                        .into_uuid()
+                        .hyphenated()
+                        .encode_lower(&mut uuid::Uuid::encode_buffer())
+                        .to_owned()
+                }
             };
             parts.headers.insert(id_header, header_value(&id)?);
         }
@@ -492,6 +507,14 @@ impl<B: RequestBody> Exchange<B> {
             };
             url.set_query(Some(&query));
         }
+        if let Some(key) = self.opts.retry().idempotency_key() {
+            // The same key on every attempt (and redirect) of the call, generated once.
+            for (name, value) in key.headers(self.wall) {
+                if !parts.headers.contains_key(&name) {
+                    parts.headers.insert(name, header_value(&value)?);
+                }
+            }
+        }
         for p in self.opts.policies(Position::PerCall) {
             p.on_request(parts)?;
         }
@@ -511,7 +534,18 @@ impl<B: RequestBody> Exchange<B> {
             self.state = State::Finished(Err(Error::new(kind, msg)));
             return self.step_at(now);
         }
-        let mut parts = self.template.parts.clone();
+        // Not `clone()`: a cloned map has no spare room, and the driver and the transport add
+        // headers (`traceparent`, `accept`…), each a reallocation.
+        let template = &self.template.parts;
+        let mut headers = HeaderMap::with_capacity(template.headers.len() + 4);
+        for (name, value) in &template.headers {
+            headers.append(name.clone(), value.clone());
+        }
+        let mut parts = RequestParts {
+            method: template.method.clone(),
+            url: template.url.clone(),
+            headers,
+        };
         if let Some(cred) = self.opts.credential().cloned() {
             if let Err(e) = self.authorize(&cred, &mut parts) {
                 return match e {
@@ -552,18 +586,24 @@ impl<B: RequestBody> Exchange<B> {
                 hook(&hook_req);
             }
             let full = self.opts.logging_enable();
-            let record = log::request_record(&hook_req, &self.opts.redactor(), full);
-            log::emit(
-                self.opts.logger(),
-                if full { Level::Debug } else { Level::Info },
-                &record,
-            );
+            let level = if full { Level::Debug } else { Level::Info };
+            if log::enabled(self.opts.logger(), level) {
+                let record = log::request_record(&hook_req, &self.opts.redactor(), full);
+                log::emit(self.opts.logger(), level, &record);
+            }
         }
-        self.last_sent = Some((request.parts.clone(), bytes, streaming));
+        // Only custom policies look at the request again (on_response, on_error): without
+        // them, no copy of the headers per attempt.
+        self.last_sent =
+            (!self.opts.policies.is_empty()).then(|| (request.parts.clone(), bytes, streaming));
         self.state = State::Sent;
+        let timeout = match self.opts.attempt_timeout() {
+            Some(per_attempt) => remaining.min(per_attempt),
+            None => remaining,
+        };
         Step::Send(Attempt {
             request,
-            timeout: remaining,
+            timeout,
             config: self.opts.transport_config(),
             resend_count: self.resend_count,
         })
@@ -605,7 +645,7 @@ impl<B: RequestBody> Exchange<B> {
         }
     }
 
-    fn decide_response(&mut self, head: ResponseHead, now: Instant) {
+    fn decide_response(&mut self, head: ResponseHead) {
         let status = head.status.as_u16();
         if self.opts.permit_redirects() {
             match redirect::next(
@@ -616,30 +656,62 @@ impl<B: RequestBody> Exchange<B> {
                 Ok(Some(plan)) => return self.follow(plan, &head),
                 Ok(None) => {}
                 Err(e) => {
+                    self.per_call_response(&head);
                     self.state = State::Finished(Err(e));
                     return;
                 }
             }
         }
         if self.opts.is_success(status) {
+            self.per_call_response(&head);
+            self.retry.on_success(self.opts.retry());
             self.state = State::Finished(Ok(self.completion(head)));
             return;
         }
+        // Read the (bounded) error body before deciding: classifiers see the service's error
+        // code, and the connection is drained for reuse.
+        self.state = State::NeedBody(head);
+    }
+
+    /// A failed response, its body read (`Ok`: the HTTP error it becomes) or not (`Err`: the
+    /// read error).
+    fn decide_status(&mut self, head: &ResponseHead, result: Result<Error, Error>, now: Instant) {
         let replayable = self.template.body.is_replayable();
         let decision = self.retry.decide(
             self.opts.retry(),
-            &self.template.parts.method,
+            &self.template.parts,
             replayable,
             &Failure::Status {
-                status,
+                status: head.status,
                 headers: &head.headers,
                 received: head.received,
+                error: result.as_ref().ok(),
             },
         );
         self.last_was_connect_error = false;
+        let error = result.unwrap_or_else(|read_error| read_error);
         match decision {
-            Decision::RetryAfter(wait) => self.schedule(wait, now, None),
-            Decision::Stop(_) => self.state = State::NeedBody(head),
+            Decision::RetryAfter(wait) => self.schedule(wait, now, Some(error)),
+            Decision::Stop(_) => {
+                self.per_call_response(head);
+                self.state = State::Finished(Err(error));
+            }
+        }
+    }
+
+    /// Per-call policies sit before retries and redirects (reference §3.0), so they see only
+    /// the response that ends the call, not the ones that were retried or redirected.
+    fn per_call_response(&self, head: &ResponseHead) {
+        if let Some((parts, body, streaming)) = &self.last_sent {
+            let req = HookRequest {
+                parts,
+                body: body.as_deref(),
+                streaming: *streaming,
+                resend_count: self.resend_count,
+            };
+            for p in self.opts.policies(Position::PerCall) {
+                p.on_response(&req, head);
+            }
         }
     }
 
@@ -647,14 +719,14 @@ impl<B: RequestBody> Exchange<B> {
         let replayable = self.template.body.is_replayable();
         let decision = self.retry.decide(
             self.opts.retry(),
-            &self.template.parts.method,
+            &self.template.parts,
             replayable,
             &Failure::Transport(&err),
         );
         self.last_was_connect_error = err.is_service_request();
         match decision {
             Decision::RetryAfter(wait) => self.schedule(wait, now, Some(err)),
-            Decision::Stop(Some(why)) if why != "retries exhausted" => {
+            Decision::Stop(Some(why)) if why != EXHAUSTED => {
                 let msg = format!("{} (not retried: {why})", err.message());
                 self.state = State::Finished(Err(err.with_message(msg)));
             }
@@ -669,9 +741,16 @@ impl<B: RequestBody> Exchange<B> {
                     "the retry wait of {:.3}s would pass the operation's deadline",
                     wait.as_secs_f64()
                 );
+                // As the reference's total timeout: a request timeout when the last attempt was
+                // never sent, a response timeout otherwise.
+                let kind = if self.last_was_connect_error {
+                    ErrorKind::ServiceRequestTimeout
+                } else {
+                    ErrorKind::ServiceResponseTimeout
+                };
                 let e = match err {
-                    Some(source) => Error::with_source(ErrorKind::ServiceResponseTimeout, source),
-                    None => Error::from(ErrorKind::ServiceResponseTimeout),
+                    Some(source) => Error::with_source(kind, source),
+                    None => Error::from(kind),
                 };
                 self.state = State::Finished(Err(e.with_message(msg)));
                 return;

@@ -53,7 +53,12 @@ pub(crate) fn next(
     else {
         return Ok(None);
     };
-    let text = String::from_utf8_lossy(location.as_bytes());
+    // Not UTF-8 is not a URI-reference (RFC 9110 §10.2.2, RFC 3986 §2); guessing what the
+    // server meant (a lossy decode) would send the request somewhere nobody named.
+    let text = std::str::from_utf8(location.as_bytes()).map_err(|e| {
+        Error::with_source(ErrorKind::ServiceResponse, e)
+            .with_message("the redirect Location is not a valid URL")
+    })?;
     let url = req.url.join(text.trim()).map_err(|e| {
         Error::with_source(ErrorKind::ServiceResponse, e)
             .with_message("the redirect Location is not a valid URL")

@@ -95,6 +95,18 @@ fn write_headers(s: &mut String, headers: &http::HeaderMap, redactor: &Redactor)
     }
 }
 
+/// Whether a record at `level` goes anywhere: to `sink` when there is one, else to a `tracing`
+/// subscriber that wants it. Drivers build records only when it does, so a call that nobody
+/// logs formats nothing.
+pub fn enabled(sink: Option<&SharedLogSink>, level: Level) -> bool {
+    sink.is_some()
+        || match level {
+            Level::Debug => tracing::enabled!(target: "clientcore::http", tracing::Level::DEBUG),
+            Level::Info => tracing::enabled!(target: "clientcore::http", tracing::Level::INFO),
+            Level::Warn => tracing::enabled!(target: "clientcore::http", tracing::Level::WARN),
+        }
+}
+
 /// Emits `record` to `sink`, or to `tracing` when there is none.
 pub fn emit(sink: Option<&SharedLogSink>, level: Level, record: &str) {
     match sink {

@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::sync::{Arc, OnceLock};
 
 use http::HeaderName;
 
@@ -66,22 +67,31 @@ pub const DEFAULT_ALLOWED_QUERY_PARAMS: &[&str] = &["api-version"];
 /// ```
 #[derive(Clone, Debug)]
 pub struct Redactor {
-    headers: HashSet<String>,
-    query: HashSet<String>,
+    // Shared, so that `Redactor::default()` and `clone()` (several times per call) are
+    // reference-count increments, not 28 allocations; widening copies on write.
+    headers: Arc<HashSet<String>>,
+    query: Arc<HashSet<String>>,
 }
 
 impl Default for Redactor {
     fn default() -> Self {
-        Redactor {
-            headers: DEFAULT_ALLOWED_HEADERS
-                .iter()
-                .map(|h| (*h).to_owned())
-                .collect(),
-            query: DEFAULT_ALLOWED_QUERY_PARAMS
-                .iter()
-                .map(|q| (*q).to_owned())
-                .collect(),
-        }
+        static DEFAULT: OnceLock<Redactor> = OnceLock::new();
+        DEFAULT
+            .get_or_init(|| Redactor {
+                headers: Arc::new(
+                    DEFAULT_ALLOWED_HEADERS
+                        .iter()
+                        .map(|h| (*h).to_owned())
+                        .collect(),
+                ),
+                query: Arc::new(
+                    DEFAULT_ALLOWED_QUERY_PARAMS
+                        .iter()
+                        .map(|q| (*q).to_owned())
+                        .collect(),
+                ),
+            })
+            .clone()
     }
 }
 
@@ -89,14 +99,14 @@ impl Redactor {
     /// Also show the values of header `name`. Default is the reference's 27 names.
     #[must_use]
     pub fn allow_header(mut self, name: &str) -> Self {
-        self.headers.insert(name.to_ascii_lowercase());
+        Arc::make_mut(&mut self.headers).insert(name.to_ascii_lowercase());
         self
     }
 
     /// Also show the values of query parameter `name`. Default is `api-version` only.
     #[must_use]
     pub fn allow_query_param(mut self, name: &str) -> Self {
-        self.query.insert(name.to_ascii_lowercase());
+        Arc::make_mut(&mut self.query).insert(name.to_ascii_lowercase());
         self
     }
 

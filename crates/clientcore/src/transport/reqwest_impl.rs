@@ -31,6 +31,9 @@ pub struct ReqwestTransport {
 #[derive(Debug, Default)]
 struct Inner {
     clients: Mutex<HashMap<TransportConfig, reqwest::Client>>,
+    /// The first configuration used and its client: most calls use the client's settings,
+    /// and comparing is cheaper than hashing the configuration and taking the lock.
+    first: std::sync::OnceLock<(TransportConfig, reqwest::Client)>,
     jar: Arc<reqwest::cookie::Jar>,
 }
 
@@ -46,6 +49,11 @@ impl ReqwestTransport {
     ///
     /// [`ErrorKind::ServiceRequest`] when a CA bundle, client certificate or proxy is invalid.
     pub fn client(&self, config: &TransportConfig) -> Result<reqwest::Client, Error> {
+        if let Some((first, client)) = self.inner.first.get() {
+            if first == config {
+                return Ok(client.clone());
+            }
+        }
         let mut clients = self
             .inner
             .clients
@@ -56,6 +64,7 @@ impl ReqwestTransport {
         }
         let client = build(config, self.inner.jar.clone())?;
         clients.insert(config.clone(), client.clone());
+        let _ = self.inner.first.set((config.clone(), client.clone()));
         Ok(client)
     }
 
@@ -66,14 +75,24 @@ impl ReqwestTransport {
         config: &TransportConfig,
     ) -> Result<TransportResponse, Error> {
         let client = self.client(config)?;
-        let parts = request.parts;
-        let req = client
-            .request(parts.method, parts.url)
-            .headers(parts.headers)
-            .body(request.body.into_reqwest())
-            .build()
-            .map_err(|e| map_error(e, true))?;
-        let resp = client.execute(req).await.map_err(|e| map_error(e, true))?;
+        let mut parts = request.parts;
+        merge_jar_cookies(&self.inner.jar, &parts.url, &mut parts.headers);
+        // A stream of declared length goes out with `Content-Length`, not chunked: some
+        // services (Azure Storage among them) refuse chunked uploads. hyper fails the request
+        // if the stream then yields a different number of bytes.
+        if let Some(len) = request.body.declared_len() {
+            parts
+                .headers
+                .entry(http::header::CONTENT_LENGTH)
+                .or_insert_with(|| http::HeaderValue::from(len));
+        }
+        // The request directly, not through `RequestBuilder`: its `headers()` re-inserts every
+        // header one by one, and `request()` clones the client. reqwest checks the URL in
+        // `execute` (a builder error, as before).
+        let mut req = reqwest::Request::new(parts.method, parts.url);
+        *req.headers_mut() = parts.headers;
+        *req.body_mut() = Some(request.body.into_reqwest());
+        let mut resp = client.execute(req).await.map_err(|e| map_error(e, true))?;
         let head = ResponseHead {
             status: resp.status(),
             reason: resp
@@ -81,7 +100,8 @@ impl ReqwestTransport {
                 .get::<hyper::ext::ReasonPhrase>()
                 .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned()),
             version: resp.version(),
-            headers: resp.headers().clone(),
+            // Moved, not cloned: the body reader never looks at them.
+            headers: std::mem::take(resp.headers_mut()),
             received: std::time::SystemTime::now(),
         };
         Ok(TransportResponse {
@@ -98,6 +118,41 @@ impl Transport for ReqwestTransport {
         config: &'a TransportConfig,
     ) -> BoxFuture<'a, Result<TransportResponse, Error>> {
         Box::pin(self.exchange(request, config))
+    }
+}
+
+/// Adds the jar's cookies for `url` to a request that already has a `Cookie` header (the
+/// call's own cookies), which win on a name clash. reqwest adds the jar's cookies only to a
+/// request without one, so without this a per-call cookie would hide the whole jar.
+fn merge_jar_cookies(jar: &reqwest::cookie::Jar, url: &url::Url, headers: &mut http::HeaderMap) {
+    use reqwest::cookie::CookieStore as _;
+    if !headers.contains_key(http::header::COOKIE) {
+        return;
+    }
+    let Some(stored) = jar.cookies(url) else {
+        return;
+    };
+    let own: Vec<String> = headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .collect();
+    let mut merged = own.join("; ");
+    let name = |pair: &str| {
+        pair.split_once('=')
+            .map_or(pair, |(n, _)| n)
+            .trim()
+            .to_owned()
+    };
+    let taken: std::collections::HashSet<String> = merged.split(';').map(name).collect();
+    for pair in String::from_utf8_lossy(stored.as_bytes()).split(';') {
+        if !pair.trim().is_empty() && !taken.contains(&name(pair)) {
+            merged.push_str("; ");
+            merged.push_str(pair.trim());
+        }
+    }
+    if let Ok(value) = http::HeaderValue::from_str(&merged) {
+        headers.insert(http::header::COOKIE, value);
     }
 }
 
@@ -290,10 +345,12 @@ pub(crate) fn map_error(e: reqwest::Error, sending: bool) -> Error {
         ErrorKind::ServiceResponseTimeout
     } else if e.is_builder() {
         ErrorKind::ServiceRequest
+    } else if !sending && (e.is_body() || e.is_decode()) && is_incomplete(&e) {
+        // Checked before `is_decode`: with a decompressor in reqwest's body stack, a body cut
+        // short surfaces as a decode error whose cause is hyper's `IncompleteBody`.
+        ErrorKind::IncompleteRead
     } else if !sending && e.is_decode() {
         ErrorKind::Decode
-    } else if !sending && e.is_body() && is_incomplete(&e) {
-        ErrorKind::IncompleteRead
     } else {
         ErrorKind::ServiceResponse
     };

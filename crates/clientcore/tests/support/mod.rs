@@ -286,3 +286,21 @@ impl Drop for TestClient {
         self.blocking_client = None;
     }
 }
+
+/// The clients themselves, for tests of APIs built on a client (pagers, pollers).
+impl TestClient {
+    /// The driver of this client.
+    pub fn driver(&self) -> Driver {
+        self.driver
+    }
+
+    /// The async client (async driver only).
+    pub fn async_client(&self) -> &Client {
+        self.async_client.as_ref().expect("async driver")
+    }
+
+    /// The blocking client (blocking driver only).
+    pub fn blocking_client(&self) -> &BlockingClient {
+        self.blocking_client.as_ref().expect("blocking driver")
+    }
+}

@@ -1,0 +1,345 @@
+//! Paging: which request fetches the next page, and when paging ends.
+//!
+//! A list operation answers one page at a time. [`Paging`] is the sans-IO decider the
+//! drivers' pagers loop over:
+//!
+//! ```text
+//! Paging::new(first request, strategy) [.resume(token)]
+//! loop:
+//!     next_request() ── None ─▶ done
+//!          │ Some(Ok(parts))
+//!          ▼
+//!     driver sends it ── error ─▶ error.with_continuation_token(token of this page)
+//!          │ response
+//!          ▼
+//!     on_page(headers, body) ─▶ Page { items, continuation_token }
+//! ```
+//!
+//! As in the reference (`azure.core.paging`), only a missing token ends paging: the check is
+//! "no token **and** one call made already", so an empty string `""` is a token like any other
+//! and fetches another page. The continuation token of a page is what fetches the page after
+//! it: the next link (a URL) or the service's opaque token. A pager resumes from it with
+//! [`Paging::resume`] (the reference's `by_page(continuation_token)`), in this process or
+//! another.
+//!
+//! A page that fails leaves the decider where it was, so the same page can be asked for
+//! again; the drivers put the failing page's token on the error
+//! ([`Error::continuation_token`](crate::Error::continuation_token)), as the reference does.
+
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use url::Url;
+
+use crate::error::{Error, ErrorKind};
+use crate::pipeline::RequestParts;
+
+/// Where a page's continuation comes from and how the next request carries it.
+///
+/// # Examples
+///
+/// ```
+/// use clientcore_proto::paging::PageStrategy;
+///
+/// // ARM and most Azure services: `{"value": [...], "nextLink": "https://..."}`.
+/// let arm = PageStrategy::next_link();
+/// // A token in the body, sent back as `?$skipToken=...`.
+/// let body = PageStrategy::token_in_body("continuationToken", "$skipToken");
+/// // A token in a response header, sent back in a request header (Cosmos DB).
+/// let header = PageStrategy::token_in_header("x-ms-continuation", "x-ms-continuation")
+///     .with_items("Documents");
+/// # let _ = (arm, body, header);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageStrategy {
+    items: String,
+    source: Source,
+    target: Target,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Source {
+    /// A URL in this body field (JSON pointer-free, top level).
+    NextLink(String),
+    BodyToken(String),
+    HeaderToken(HeaderName),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Target {
+    /// GET the token as a URL, resolved against the current page's URL.
+    Url,
+    Query(String),
+    Header(HeaderName),
+}
+
+// ===== impl PageStrategy =====
+
+impl PageStrategy {
+    /// A next link in the body field `nextLink`, fetched with GET; items in `value`.
+    pub fn next_link() -> Self {
+        PageStrategy::next_link_in("nextLink")
+    }
+
+    /// A next link in the body field `field` (`@odata.nextLink`, `next`…).
+    pub fn next_link_in(field: &str) -> Self {
+        PageStrategy {
+            items: "value".to_owned(),
+            source: Source::NextLink(field.to_owned()),
+            target: Target::Url,
+        }
+    }
+
+    /// An opaque token in the body field `field`, sent back as the query parameter `param`
+    /// of the first request's URL.
+    pub fn token_in_body(field: &str, param: &str) -> Self {
+        PageStrategy {
+            items: "value".to_owned(),
+            source: Source::BodyToken(field.to_owned()),
+            target: Target::Query(param.to_owned()),
+        }
+    }
+
+    /// An opaque token in the response header `response_header`, sent back in the request
+    /// header `request_header`.
+    ///
+    /// # Panics
+    ///
+    /// When either name is not a valid header name.
+    pub fn token_in_header(response_header: &str, request_header: &str) -> Self {
+        PageStrategy {
+            items: "value".to_owned(),
+            source: Source::HeaderToken(header_name(response_header)),
+            target: Target::Header(header_name(request_header)),
+        }
+    }
+
+    /// Sends the token as the query parameter `param` instead.
+    #[must_use]
+    pub fn with_query_param(mut self, param: &str) -> Self {
+        self.target = Target::Query(param.to_owned());
+        self
+    }
+
+    /// Sends the token in the request header `name` instead.
+    ///
+    /// # Panics
+    ///
+    /// When `name` is not a valid header name.
+    #[must_use]
+    pub fn with_request_header(mut self, name: &str) -> Self {
+        self.target = Target::Header(header_name(name));
+        self
+    }
+
+    /// The body field holding the page's items. Default is `value`.
+    #[must_use]
+    pub fn with_items(mut self, field: &str) -> Self {
+        field.clone_into(&mut self.items);
+        self
+    }
+}
+
+fn header_name(name: &str) -> HeaderName {
+    HeaderName::from_bytes(name.as_bytes()).expect("a valid header name")
+}
+
+/// One page: its items and the continuation token of the page after it (`None` on the last
+/// page).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The items, in the order the service sent them.
+    pub items: Vec<T>,
+    /// What fetches the next page; `None` on the last one.
+    pub continuation_token: Option<String>,
+}
+
+/// The paging decider: one per listing.
+///
+/// # Examples
+///
+/// ```
+/// use clientcore_proto::paging::{PageStrategy, Paging};
+/// use clientcore_proto::pipeline::RequestParts;
+///
+/// let first = RequestParts {
+///     method: http::Method::GET,
+///     url: "https://example.com/items?api-version=1".parse().unwrap(),
+///     headers: Default::default(),
+/// };
+/// let mut paging = Paging::new(first, PageStrategy::next_link());
+///
+/// let req = paging.next_request().unwrap().unwrap();
+/// assert_eq!(req.url.as_str(), "https://example.com/items?api-version=1");
+/// let page = paging
+///     .on_page::<String>(&Default::default(), br#"{"value": ["a", "b"], "nextLink": "/items?page=2"}"#)
+///     .unwrap();
+/// assert_eq!(page.items, ["a", "b"]);
+///
+/// let req = paging.next_request().unwrap().unwrap();
+/// assert_eq!(req.url.as_str(), "https://example.com/items?page=2");
+/// let page = paging.on_page::<String>(&Default::default(), br#"{"value": ["c"]}"#).unwrap();
+/// assert_eq!(page.continuation_token, None);
+/// assert!(paging.next_request().is_none());
+/// ```
+#[derive(Clone, Debug)]
+pub struct Paging {
+    first: RequestParts,
+    strategy: PageStrategy,
+    /// The URL the last page came from, to resolve relative next links against.
+    current: Url,
+    token: Option<String>,
+    called: bool,
+}
+
+// ===== impl Paging =====
+
+impl Paging {
+    /// A listing that starts with `first`.
+    pub fn new(first: RequestParts, strategy: PageStrategy) -> Self {
+        Paging {
+            current: first.url.clone(),
+            first,
+            strategy,
+            token: None,
+            called: false,
+        }
+    }
+
+    /// Starts from `token` (a page's continuation token) instead of the first page; `None`
+    /// starts from the first page.
+    #[must_use]
+    pub fn resume(mut self, token: Option<String>) -> Self {
+        self.called = token.is_some();
+        self.token = token;
+        self
+    }
+
+    /// The token of the page [`next_request`](Self::next_request) fetches: where to resume
+    /// if that page fails. `None` for the first page.
+    pub fn continuation_token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// Whether the last page has been seen.
+    pub fn is_done(&self) -> bool {
+        self.called && self.token.is_none()
+    }
+
+    /// The request of the next page; `None` once the last page has been seen.
+    ///
+    /// # Errors
+    ///
+    /// A [`Serialization`](ErrorKind::Serialization) error when the token must go in a header
+    /// and holds bytes a header cannot carry (control characters): paging cannot go on, and
+    /// ending it silently would lose the rest of the listing.
+    pub fn next_request(&self) -> Option<Result<RequestParts, Error>> {
+        if self.is_done() {
+            return None;
+        }
+        let Some(token) = &self.token else {
+            return Some(Ok(self.first.clone()));
+        };
+        let mut parts = self.first.clone();
+        match &self.strategy.target {
+            Target::Url => {
+                // RFC 3986 §5: a relative next link is resolved against the page it came in.
+                let url = self
+                    .current
+                    .join(token)
+                    .unwrap_or_else(|_| self.current.clone());
+                parts.method = Method::GET;
+                parts.url = url;
+            }
+            Target::Query(param) => {
+                let kept: Vec<(String, String)> = parts
+                    .url
+                    .query_pairs()
+                    .filter(|(k, _)| k != param.as_str())
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect();
+                {
+                    let mut q = parts.url.query_pairs_mut();
+                    q.clear();
+                    for (k, v) in &kept {
+                        q.append_pair(k, v);
+                    }
+                    q.append_pair(param, token);
+                }
+            }
+            Target::Header(name) => match HeaderValue::from_bytes(token.as_bytes()) {
+                Ok(value) => {
+                    parts.headers.insert(name.clone(), value);
+                }
+                Err(e) => {
+                    return Some(Err(Error::with_source(ErrorKind::Serialization, e)
+                        .with_message("the continuation token cannot be sent in a header")));
+                }
+            },
+        }
+        Some(Ok(parts))
+    }
+
+    /// Takes in the response to [`next_request`](Self::next_request): the page's items,
+    /// deserialized as `T`, and its continuation token. `null` or missing items are an
+    /// empty page (the reference's `iter(value or [])`).
+    ///
+    /// # Errors
+    ///
+    /// A [`Deserialization`](ErrorKind::Deserialization) error when the body is not JSON or
+    /// the items are not `T`s. The decider does not move on, so the page can be asked for
+    /// again.
+    pub fn on_page<T: DeserializeOwned>(
+        &mut self,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Page<T>, Error> {
+        let json: Value = if body.iter().all(u8::is_ascii_whitespace) {
+            Value::Null
+        } else {
+            serde_json::from_slice(body).map_err(|e| {
+                Error::with_source(ErrorKind::Deserialization, e)
+                    .with_message("the page is not JSON")
+            })?
+        };
+        let items = match json.get(&self.strategy.items) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(v) => serde_json::from_value(v.clone()).map_err(|e| {
+                Error::with_source(ErrorKind::Deserialization, e)
+                    .with_message("the page's items do not deserialize")
+            })?,
+        };
+        let next = match &self.strategy.source {
+            Source::NextLink(field) | Source::BodyToken(field) => match json.get(field) {
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(Value::Null) | None => None,
+                Some(other) => Some(other.to_string()),
+            },
+            Source::HeaderToken(name) => headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        };
+        if let (Target::Url, Some(t)) = (&self.strategy.target, &self.token) {
+            self.current = self
+                .current
+                .join(t)
+                .unwrap_or_else(|_| self.current.clone());
+        }
+        self.called = true;
+        self.token.clone_from(&next);
+        Ok(Page {
+            items,
+            continuation_token: next,
+        })
+    }
+
+    /// Puts the token of the page being fetched on `error`, unless it has one already (the
+    /// reference: `if not error.continuation_token: error.continuation_token = token`).
+    pub fn attach_token(&self, error: Error) -> Error {
+        match (&self.token, error.continuation_token()) {
+            (Some(token), None) => error.with_continuation_token(token.clone()),
+            _ => error,
+        }
+    }
+}

@@ -1,0 +1,365 @@
+//! Pollers for long-running operations, async ([`Poller`]) and blocking
+//! ([`BlockingPoller`]).
+//!
+//! Both are thin loops over the sans-IO [`Operation`] decider (see its module for the
+//! strategies, terminal states, waits, final GETs and the continuation token format). They
+//! wait with the client's own clock and sleep, so a client built on a fake clock polls
+//! without sleeping, and every poll re-sends the initial call's client request id.
+//!
+//! Every error from polling carries the poller's continuation token
+//! ([`Error::continuation_token`]); [`Poller::from_continuation_token`] resumes the operation
+//! from it, in this process or another.
+//!
+//! # Examples
+//!
+//! ```no_run
+//! # #[cfg(feature = "async")]
+//! # async fn run() -> Result<(), clientcore::Error> {
+//! use clientcore::lro::{LroOptions, Poller};
+//! use clientcore::{Client, Request, RequestOptions};
+//!
+//! let client = Client::builder().build()?;
+//! let put = Request::new(http::Method::PUT, "https://example.com/things/1".parse().unwrap());
+//! let poller = Poller::begin(&client, put, &RequestOptions::new(), LroOptions::new()).await?;
+//! let token = poller.continuation_token(); // keep it to resume elsewhere
+//! let thing: Option<serde_json::Value> = poller.result().await?;
+//! # let _ = (token, thing); Ok(()) }
+//! ```
+
+#[cfg(any(feature = "async", feature = "blocking"))]
+use std::fmt;
+#[cfg(any(feature = "async", feature = "blocking"))]
+use std::sync::Arc;
+
+#[cfg(any(feature = "async", feature = "blocking"))]
+use bytes::Bytes;
+pub use clientcore_proto::lro::{
+    is_failed, is_terminal, FinalStateVia, LroOptions, LroResponse, LroStep, Operation,
+};
+#[cfg(any(feature = "async", feature = "blocking"))]
+use clientcore_proto::options::Options;
+#[cfg(any(feature = "async", feature = "blocking"))]
+use clientcore_proto::pipeline::{Request, RequestParts};
+#[cfg(any(feature = "async", feature = "blocking"))]
+use clientcore_proto::time::Clock;
+#[cfg(any(feature = "async", feature = "blocking"))]
+use clientcore_proto::Error;
+#[cfg(any(feature = "async", feature = "blocking"))]
+use http::{HeaderMap, StatusCode};
+
+#[cfg(any(feature = "async", feature = "blocking"))]
+use crate::Body;
+
+/// The options of every call of one operation: the same client request id, and every status
+/// below 400 handed to the decider (which checks 200, 201, 202 and 204 itself, as the
+/// reference does), whatever success statuses the initial call listed.
+#[cfg(any(feature = "async", feature = "blocking"))]
+fn poll_options(options: &Options, id: &str) -> Options {
+    let below_400: Vec<u16> = (100..400).collect();
+    options
+        .clone()
+        .with_request_id(id)
+        .with_success_statuses(&below_400)
+}
+
+#[cfg(any(feature = "async", feature = "blocking"))]
+fn resumed(token: &str, options: &Options, lro: LroOptions) -> Result<(Operation, Options), Error> {
+    let op = Operation::from_continuation_token(token, lro)?;
+    let id = op
+        .request_id()
+        .map_or_else(|| clientcore_proto::lro::request_id(options), str::to_owned);
+    let opts = poll_options(options, &id);
+    let op = op.with_request_id(opts.request_id_header(), id);
+    Ok((op, opts))
+}
+
+#[cfg(any(feature = "async", feature = "blocking"))]
+fn started(
+    parts: &RequestParts,
+    head: (StatusCode, HeaderMap, Bytes),
+    opts: &Options,
+    id: String,
+    lro: LroOptions,
+) -> Result<Operation, Error> {
+    let (status, headers, body) = head;
+    Ok(Operation::new(parts, status, headers, body, lro)?
+        .with_request_id(opts.request_id_header(), id))
+}
+
+#[cfg(feature = "async")]
+pub use async_poller::Poller;
+
+#[cfg(feature = "async")]
+mod async_poller {
+    use super::{
+        fmt, poll_options, resumed, started, Arc, Body, Clock, Error, LroOptions, LroResponse,
+        LroStep, Operation, Options, Request,
+    };
+    use crate::sleep::AsyncSleep;
+    use crate::Client;
+    use serde::de::DeserializeOwned;
+
+    /// An async poller of one long-running operation.
+    pub struct Poller {
+        client: Client,
+        options: Options,
+        op: Operation,
+        clock: Arc<dyn Clock>,
+        sleep: Arc<dyn AsyncSleep>,
+    }
+
+    impl Poller {
+        /// Starts the operation: sends `request` with `options` and reads the initial
+        /// response.
+        ///
+        /// # Errors
+        ///
+        /// The client's errors for the initial call, and the decider's for an initial
+        /// response that is not 200, 201, 202 or 204.
+        pub async fn begin(
+            client: &Client,
+            request: Request<Body>,
+            options: &Options,
+            lro: LroOptions,
+        ) -> Result<Poller, Error> {
+            let id = clientcore_proto::lro::request_id(options);
+            let opts = poll_options(options, &id);
+            let parts = request.parts.clone();
+            let mut response = client.send(request, &opts).await?;
+            let body = response.read().await?;
+            let head = (response.status(), response.headers().clone(), body);
+            let op = started(&parts, head, &opts, id, lro)?;
+            Ok(Poller::with(client, opts, op))
+        }
+
+        /// Resumes the operation of a [`continuation_token`](Self::continuation_token), with
+        /// a client of this process.
+        ///
+        /// # Errors
+        ///
+        /// An `Other` error for a token that is not one; the decider's errors otherwise.
+        pub fn from_continuation_token(
+            client: &Client,
+            token: &str,
+            options: &Options,
+            lro: LroOptions,
+        ) -> Result<Poller, Error> {
+            let (op, opts) = resumed(token, options, lro)?;
+            Ok(Poller::with(client, opts, op))
+        }
+
+        fn with(client: &Client, options: Options, op: Operation) -> Poller {
+            let (clock, sleep) = client.timing();
+            Poller {
+                client: client.clone(),
+                options,
+                op,
+                clock,
+                sleep,
+            }
+        }
+
+        /// The status as the service last spelled it.
+        pub fn status(&self) -> &str {
+            self.op.status()
+        }
+
+        /// Whether the operation reached a terminal state.
+        pub fn is_finished(&self) -> bool {
+            self.op.is_finished()
+        }
+
+        /// The token that resumes this operation.
+        pub fn continuation_token(&self) -> String {
+            self.op.continuation_token()
+        }
+
+        /// Polls until the operation is over and returns the final response.
+        ///
+        /// # Errors
+        ///
+        /// The client's errors while polling, a failed or canceled operation (an
+        /// `HttpResponse` error with the parsed service error), and bad monitor responses;
+        /// each carries the continuation token.
+        pub async fn wait(mut self) -> Result<LroResponse, Error> {
+            loop {
+                match self.op.step(self.clock.wall()) {
+                    LroStep::Sleep(d) => self.sleep.sleep(d).await,
+                    LroStep::Get(parts) => {
+                        let got = async {
+                            let request = Request {
+                                parts,
+                                body: Body::empty(),
+                            };
+                            let mut response = self.client.send(request, &self.options).await?;
+                            let body = response.read().await?;
+                            Ok::<_, Error>((response.status(), response.headers().clone(), body))
+                        }
+                        .await;
+                        match got {
+                            Ok((status, headers, body)) => {
+                                self.op.on_response(status, headers, body);
+                            }
+                            Err(e) => return Err(self.op.fail(e)),
+                        }
+                    }
+                    LroStep::Done(result) => return result,
+                }
+            }
+        }
+
+        /// [`wait`](Self::wait), then the final body as JSON (`None` when empty).
+        ///
+        /// # Errors
+        ///
+        /// Those of `wait`, and a `Deserialization` error when the body is not a `T`.
+        pub async fn result<T: DeserializeOwned>(self) -> Result<Option<T>, Error> {
+            self.wait().await?.json()
+        }
+    }
+
+    impl fmt::Debug for Poller {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("Poller")
+                .field("status", &self.op.status())
+                .finish_non_exhaustive()
+        }
+    }
+}
+
+#[cfg(feature = "blocking")]
+pub use blocking_poller::BlockingPoller;
+
+#[cfg(feature = "blocking")]
+mod blocking_poller {
+    use super::{
+        fmt, poll_options, resumed, started, Arc, Body, Clock, Error, LroOptions, LroResponse,
+        LroStep, Operation, Options, Request,
+    };
+    use crate::sleep::BlockingSleep;
+    use crate::BlockingClient;
+    use serde::de::DeserializeOwned;
+
+    /// A blocking poller of one long-running operation.
+    pub struct BlockingPoller {
+        client: BlockingClient,
+        options: Options,
+        op: Operation,
+        clock: Arc<dyn Clock>,
+        sleep: Arc<dyn BlockingSleep>,
+    }
+
+    impl BlockingPoller {
+        /// Starts the operation: sends `request` with `options` and reads the initial
+        /// response.
+        ///
+        /// # Errors
+        ///
+        /// The client's errors for the initial call, and the decider's for an initial
+        /// response that is not 200, 201, 202 or 204.
+        pub fn begin(
+            client: &BlockingClient,
+            request: Request<Body>,
+            options: &Options,
+            lro: LroOptions,
+        ) -> Result<BlockingPoller, Error> {
+            let id = clientcore_proto::lro::request_id(options);
+            let opts = poll_options(options, &id);
+            let parts = request.parts.clone();
+            let mut response = client.send(request, &opts)?;
+            let body = response.read_all()?;
+            let head = (response.status(), response.headers().clone(), body);
+            let op = started(&parts, head, &opts, id, lro)?;
+            Ok(BlockingPoller::with(client, opts, op))
+        }
+
+        /// Resumes the operation of a [`continuation_token`](Self::continuation_token).
+        ///
+        /// # Errors
+        ///
+        /// An `Other` error for a token that is not one; the decider's errors otherwise.
+        pub fn from_continuation_token(
+            client: &BlockingClient,
+            token: &str,
+            options: &Options,
+            lro: LroOptions,
+        ) -> Result<BlockingPoller, Error> {
+            let (op, opts) = resumed(token, options, lro)?;
+            Ok(BlockingPoller::with(client, opts, op))
+        }
+
+        fn with(client: &BlockingClient, options: Options, op: Operation) -> BlockingPoller {
+            let (clock, sleep) = client.timing();
+            BlockingPoller {
+                client: client.clone(),
+                options,
+                op,
+                clock,
+                sleep,
+            }
+        }
+
+        /// The status as the service last spelled it.
+        pub fn status(&self) -> &str {
+            self.op.status()
+        }
+
+        /// Whether the operation reached a terminal state.
+        pub fn is_finished(&self) -> bool {
+            self.op.is_finished()
+        }
+
+        /// The token that resumes this operation.
+        pub fn continuation_token(&self) -> String {
+            self.op.continuation_token()
+        }
+
+        /// Polls until the operation is over and returns the final response.
+        ///
+        /// # Errors
+        ///
+        /// As [`Poller::wait`](crate::lro::Poller::wait).
+        pub fn wait(mut self) -> Result<LroResponse, Error> {
+            loop {
+                match self.op.step(self.clock.wall()) {
+                    LroStep::Sleep(d) => self.sleep.sleep(d),
+                    LroStep::Get(parts) => {
+                        let got = (|| {
+                            let request = Request {
+                                parts,
+                                body: Body::empty(),
+                            };
+                            let mut response = self.client.send(request, &self.options)?;
+                            let body = response.read_all()?;
+                            Ok::<_, Error>((response.status(), response.headers().clone(), body))
+                        })();
+                        match got {
+                            Ok((status, headers, body)) => {
+                                self.op.on_response(status, headers, body);
+                            }
+                            Err(e) => return Err(self.op.fail(e)),
+                        }
+                    }
+                    LroStep::Done(result) => return result,
+                }
+            }
+        }
+
+        /// [`wait`](Self::wait), then the final body as JSON (`None` when empty).
+        ///
+        /// # Errors
+        ///
+        /// Those of `wait`, and a `Deserialization` error when the body is not a `T`.
+        pub fn result<T: DeserializeOwned>(self) -> Result<Option<T>, Error> {
+            self.wait()?.json()
+        }
+    }
+
+    impl fmt::Debug for BlockingPoller {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("BlockingPoller")
+                .field("status", &self.op.status())
+                .finish_non_exhaustive()
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! Cookies end to end: per-call cookies in one `Cookie` header, the client's jar filled from
+//! `Set-Cookie` and sent back to the same host only, and cookies dropped on a cross-origin
+//! redirect.
+
+mod support;
+
+use clientcore::{Options, Proxies};
+use support::{Reply, Server, TestClient};
+
+fn cookies(server: &Server) -> Vec<Vec<String>> {
+    server
+        .requests()
+        .iter()
+        .map(|r| {
+            r.headers
+                .get_all("cookie")
+                .iter()
+                .map(|v| v.to_str().unwrap().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+both_drivers!(per_call_cookies_go_in_one_header, |driver| {
+    let server = Server::start([Reply::status(200), Reply::status(200)]);
+    let client = TestClient::new(driver, Options::new().with_cookie("tenant", "t0"));
+    client
+        .get(
+            &server.url("/1"),
+            &Options::new().with_cookie("a", "1").with_cookie("b", "2"),
+        )
+        .unwrap();
+    client.get(&server.url("/2"), &Options::new()).unwrap();
+    assert_eq!(
+        cookies(&server),
+        [
+            vec!["tenant=t0; a=1; b=2".to_owned()],
+            vec!["tenant=t0".to_owned()]
+        ]
+    );
+});
+
+both_drivers!(set_cookie_is_stored_and_sent_on_the_next_call, |driver| {
+    let server = Server::start([
+        Reply::status(200).header("set-cookie", "session=xyz; Path=/"),
+        Reply::status(200).header("set-cookie", "theme=dark; Path=/"),
+        Reply::status(200),
+    ]);
+    let client = TestClient::new(driver, Options::new());
+    client.get(&server.url("/login"), &Options::new()).unwrap();
+    client.get(&server.url("/next"), &Options::new()).unwrap();
+    client.get(&server.url("/last"), &Options::new()).unwrap();
+    let seen = cookies(&server);
+    assert_eq!(seen[0], Vec::<String>::new(), "the jar starts empty");
+    assert_eq!(seen[1], ["session=xyz"]);
+    assert_eq!(seen[2].len(), 1, "one Cookie header: {seen:?}");
+    let mut pairs: Vec<&str> = seen[2][0].split("; ").collect();
+    pairs.sort_unstable();
+    assert_eq!(pairs, ["session=xyz", "theme=dark"]);
+});
+
+both_drivers!(jar_and_per_call_cookies_are_sent_together, |driver| {
+    let server = Server::start([
+        Reply::status(200).header("set-cookie", "session=xyz; Path=/"),
+        Reply::status(200),
+        Reply::status(200),
+    ]);
+    let client = TestClient::new(driver, Options::new());
+    client.get(&server.url("/login"), &Options::new()).unwrap();
+    client
+        .get(&server.url("/next"), &Options::new().with_cookie("a", "1"))
+        .unwrap();
+    client
+        .get(
+            &server.url("/mine"),
+            &Options::new().with_cookie("session", "mine"),
+        )
+        .unwrap();
+    let seen = cookies(&server);
+    assert_eq!(seen[1].len(), 1, "one Cookie header: {seen:?}");
+    let mut pairs: Vec<&str> = seen[1][0].split("; ").collect();
+    pairs.sort_unstable();
+    assert_eq!(pairs, ["a=1", "session=xyz"]);
+    // On a name clash the call's cookie wins.
+    assert_eq!(seen[2], ["session=mine"]);
+});
+
+both_drivers!(jar_cookies_stay_with_their_host, |driver| {
+    // Cookies are scoped by host, not port (RFC 6265 §8.5), so two hosts are needed: the
+    // client talks to them through a local proxy, which answers for both.
+    let proxy = Server::builder()
+        .proxy()
+        .replies([
+            Reply::status(200).header("set-cookie", "session=xyz; Path=/"),
+            Reply::status(200),
+            Reply::status(200),
+        ])
+        .build();
+    let via_proxy =
+        Options::new().with_proxies(Proxies::new().with("http", proxy.origin()).without_env());
+    let client = TestClient::new(driver, via_proxy);
+    client
+        .get("http://a.clientcore.test/login", &Options::new())
+        .unwrap();
+    client
+        .get("http://b.clientcore.test/other", &Options::new())
+        .unwrap();
+    client
+        .get("http://a.clientcore.test/again", &Options::new())
+        .unwrap();
+    let seen = proxy.requests();
+    let targets: Vec<&str> = seen.iter().map(|r| r.target.as_str()).collect();
+    assert_eq!(
+        targets,
+        [
+            "http://a.clientcore.test/login",
+            "http://b.clientcore.test/other",
+            "http://a.clientcore.test/again"
+        ]
+    );
+    assert_eq!(
+        cookies(&proxy),
+        [vec![], vec![], vec!["session=xyz".to_owned()]]
+    );
+});
+
+both_drivers!(
+    per_call_cookies_are_dropped_on_cross_origin_redirect,
+    |driver| {
+        let other = Server::start([Reply::status(200)]);
+        let origin = Server::start([
+            Reply::status(307).header("location", other.url("/there")),
+            Reply::status(302).header("location", "/here"),
+            Reply::status(200),
+        ]);
+        let client = TestClient::new(driver, Options::new());
+        let call = Options::new().with_cookie("secret", "s1");
+        client.get(&origin.url("/start"), &call).unwrap();
+        client.get(&origin.url("/same"), &call).unwrap();
+        assert_eq!(
+            cookies(&origin),
+            [
+                vec!["secret=s1".to_owned()],
+                vec!["secret=s1".to_owned()],
+                // A same-origin redirect keeps them.
+                vec!["secret=s1".to_owned()]
+            ]
+        );
+        assert_eq!(cookies(&other), [Vec::<String>::new()]);
+    }
+);

@@ -1,0 +1,308 @@
+//! Credentials end to end (reference §3.12; scenario F for redirects): a key header and a SAS
+//! query on every attempt, bearer tokens fetched once, cached, refreshed near expiry, refused
+//! over plain HTTP, and never sent to another origin after a redirect.
+
+mod support;
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use clientcore::credential::{BlockingTokenCredential, TokenCredential};
+use clientcore::http::{header, HeaderName};
+use clientcore::policy::auth::{AccessToken, Credential};
+use clientcore::transport::BoxFuture;
+use clientcore::{Error, ErrorKind, Options, Verify};
+use support::{Driver, Reply, Server, Setup, TestClient, TestPki};
+
+const SCOPE: &str = "https://svc.example/.default";
+
+/// A credential that hands out scripted tokens (or failures) and counts the calls.
+#[derive(Debug)]
+struct Scripted {
+    /// Token text and lifetime from `start`, or a failure.
+    script: Mutex<VecDeque<Option<(&'static str, Duration)>>>,
+    start: SystemTime,
+    calls: AtomicUsize,
+    scopes: Mutex<Vec<Vec<String>>>,
+}
+
+impl Scripted {
+    fn new(script: impl IntoIterator<Item = Option<(&'static str, Duration)>>) -> Arc<Self> {
+        Arc::new(Scripted {
+            script: Mutex::new(script.into_iter().collect()),
+            // The fake clock starts at the real time and stands still, so this is its start.
+            start: SystemTime::now(),
+            calls: AtomicUsize::new(0),
+            scopes: Mutex::default(),
+        })
+    }
+
+    fn next(&self, scopes: &[String]) -> Result<AccessToken, Error> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.scopes.lock().unwrap().push(scopes.to_vec());
+        match self.script.lock().unwrap().pop_front() {
+            Some(Some((token, life))) => Ok(AccessToken {
+                token: token.to_owned(),
+                expires_on: self.start + life,
+            }),
+            Some(None) => Err(Error::new(
+                ErrorKind::ClientAuthentication,
+                "identity provider unavailable",
+            )),
+            None => panic!("the credential was asked for more tokens than scripted"),
+        }
+    }
+
+    fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+}
+
+impl TokenCredential for Scripted {
+    fn get_token<'a>(&'a self, scopes: &'a [String]) -> BoxFuture<'a, Result<AccessToken, Error>> {
+        Box::pin(async move { self.next(scopes) })
+    }
+}
+
+impl BlockingTokenCredential for Scripted {
+    fn get_token(&self, scopes: &[String]) -> Result<AccessToken, Error> {
+        self.next(scopes)
+    }
+}
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// A client on the fake clock that trusts `pki` and authenticates with `cred`.
+fn bearer_client(driver: Driver, pki_ca: &std::path::Path, cred: &Arc<Scripted>) -> TestClient {
+    TestClient::with(
+        driver,
+        Setup {
+            options: Options::new()
+                .with_connection_verify(Verify::CaBundle(pki_ca.to_path_buf()))
+                .with_credential(Credential::bearer([SCOPE])),
+            fake_clock: true,
+            async_credential: Some(cred.clone()),
+            blocking_credential: Some(cred.clone()),
+        },
+    )
+}
+
+fn auths(server: &Server) -> Vec<Option<String>> {
+    server
+        .requests()
+        .iter()
+        .map(|r| {
+            let all: Vec<_> = r.headers.get_all("authorization").iter().collect();
+            assert!(all.len() <= 1, "Authorization sent twice: {all:?}");
+            r.header("authorization").map(str::to_owned)
+        })
+        .collect()
+}
+
+/// What the server should see in `Authorization` for token `t`.
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "compared with the Option that auths() returns"
+)]
+fn bearer(t: &str) -> Option<String> {
+    Some(format!("Bearer {t}"))
+}
+
+both_drivers!(key_credential_on_every_attempt, |driver| {
+    // Azion: `Authorization: Token abc`.
+    let server = Server::start([Reply::status(503), Reply::status(200), Reply::status(200)]);
+    let client = TestClient::fake_time(
+        driver,
+        Options::new().with_credential(Credential::key(header::AUTHORIZATION, "Token abc")),
+    );
+    client.get(&server.url("/a"), &Options::new()).unwrap();
+    client.get(&server.url("/b"), &Options::new()).unwrap();
+    let token = Some("Token abc".to_owned());
+    assert_eq!(auths(&server), [token.clone(), token.clone(), token]);
+});
+
+both_drivers!(key_credential_in_a_custom_header_per_call, |driver| {
+    let server = Server::start([Reply::status(200)]);
+    let client = TestClient::new(driver, Options::new());
+    let call = Options::new()
+        .with_credential(Credential::key(HeaderName::from_static("api-key"), "k-123"));
+    client.get(&server.url("/"), &call).unwrap();
+    let seen = server.requests();
+    assert_eq!(seen[0].header("api-key"), Some("k-123"));
+    assert_eq!(seen[0].header("authorization"), None);
+});
+
+both_drivers!(sas_is_appended_to_the_query_once, |driver| {
+    let server = Server::start([Reply::status(503), Reply::status(200), Reply::status(200)]);
+    let client = TestClient::fake_time(
+        driver,
+        Options::new().with_credential(Credential::sas("?sv=2024-01-01&sig=abc%2Bdef")),
+    );
+    client
+        .get(&server.url("/c?comp=list"), &Options::new())
+        .unwrap();
+    client.get(&server.url("/c"), &Options::new()).unwrap();
+    let queries: Vec<Option<String>> = server.requests().into_iter().map(|r| r.query).collect();
+    let with = Some("comp=list&sv=2024-01-01&sig=abc%2Bdef".to_owned());
+    assert_eq!(
+        queries,
+        [
+            with.clone(),
+            with, // the retry: not appended twice
+            Some("sv=2024-01-01&sig=abc%2Bdef".to_owned()),
+        ]
+    );
+});
+
+both_drivers!(bearer_token_is_fetched_once_and_cached, |driver| {
+    let pki = TestPki::new();
+    let files = pki.write_files();
+    let server = Server::builder()
+        .tls(&pki)
+        .replies([Reply::status(503), Reply::status(200), Reply::status(200)])
+        .build();
+    let cred = Scripted::new([Some(("t1", HOUR))]);
+    let client = bearer_client(driver, files.ca(), &cred);
+    client.get(&server.url("/1"), &Options::new()).unwrap();
+    client.get(&server.url("/2"), &Options::new()).unwrap();
+    assert_eq!(auths(&server), [bearer("t1"), bearer("t1"), bearer("t1")]);
+    assert_eq!(cred.calls(), 1);
+    assert_eq!(*cred.scopes.lock().unwrap(), [vec![SCOPE.to_owned()]]);
+});
+
+both_drivers!(bearer_token_is_refreshed_within_300s_of_expiry, |driver| {
+    let pki = TestPki::new();
+    let files = pki.write_files();
+    let server = Server::builder()
+        .tls(&pki)
+        .replies([Reply::status(200), Reply::status(200), Reply::status(200)])
+        .build();
+    let cred = Scripted::new([Some(("t1", HOUR)), Some(("t2", 3 * HOUR))]);
+    let client = bearer_client(driver, files.ca(), &cred);
+    client.get(&server.url("/1"), &Options::new()).unwrap();
+    // 310 s left: still fresh.
+    client.clock.advance(Duration::from_secs(3600 - 310));
+    client.get(&server.url("/2"), &Options::new()).unwrap();
+    assert_eq!(cred.calls(), 1);
+    // 290 s left: inside the refresh window.
+    client.clock.advance(Duration::from_secs(20));
+    client.get(&server.url("/3"), &Options::new()).unwrap();
+    assert_eq!(cred.calls(), 2);
+    assert_eq!(auths(&server), [bearer("t1"), bearer("t1"), bearer("t2")]);
+});
+
+both_drivers!(failed_refresh_uses_the_unexpired_token, |driver| {
+    let pki = TestPki::new();
+    let files = pki.write_files();
+    let server = Server::builder()
+        .tls(&pki)
+        .replies([Reply::status(200), Reply::status(200)])
+        .build();
+    let cred = Scripted::new([Some(("t1", HOUR)), None, None]);
+    let client = bearer_client(driver, files.ca(), &cred);
+    client.get(&server.url("/1"), &Options::new()).unwrap();
+    // 100 s left: a refresh is due, fails, and the old token still works.
+    client.clock.advance(Duration::from_secs(3600 - 100));
+    client.get(&server.url("/2"), &Options::new()).unwrap();
+    assert_eq!(cred.calls(), 2);
+    assert_eq!(auths(&server), [bearer("t1"), bearer("t1")]);
+    // Expired: the failure ends the call before anything is sent.
+    client.clock.advance(Duration::from_secs(101));
+    let err = client.get(&server.url("/3"), &Options::new()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ClientAuthentication);
+    assert_eq!(err.to_string(), "identity provider unavailable");
+    assert_eq!(cred.calls(), 3);
+    assert_eq!(server.requests().len(), 2);
+});
+
+both_drivers!(bearer_over_plain_http_is_refused_unsent, |driver| {
+    let server = Server::start(Vec::<Reply>::new());
+    let cred = Scripted::new([Some(("t1", HOUR))]);
+    let client = TestClient::with(
+        driver,
+        Setup {
+            options: Options::new().with_credential(Credential::bearer([SCOPE])),
+            fake_clock: true,
+            async_credential: Some(cred.clone()),
+            blocking_credential: Some(cred.clone()),
+        },
+    );
+    let err = client.get(&server.url("/x"), &Options::new()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ClientAuthentication);
+    assert!(
+        err.to_string().contains("not permitted for non-TLS"),
+        "{err}"
+    );
+    assert!(server.requests().is_empty());
+    assert_eq!(server.connections(), 0);
+    assert_eq!(
+        cred.calls(),
+        0,
+        "no token is fetched for a request that cannot carry it"
+    );
+});
+
+both_drivers!(bearer_kept_on_same_origin_redirect, |driver| {
+    // F1: the auth policy re-adds the token after a same-origin redirect.
+    let pki = TestPki::new();
+    let files = pki.write_files();
+    let server = Server::builder()
+        .tls(&pki)
+        .replies([
+            Reply::status(301).header("location", "/moved"),
+            Reply::status(200),
+        ])
+        .build();
+    let cred = Scripted::new([Some(("t1", HOUR))]);
+    let client = bearer_client(driver, files.ca(), &cred);
+    client.get(&server.url("/start"), &Options::new()).unwrap();
+    assert_eq!(auths(&server), [bearer("t1"), bearer("t1")]);
+    assert_eq!(server.requests()[1].path, "/moved");
+});
+
+both_drivers!(
+    no_bearer_after_cross_origin_redirect_even_on_retries,
+    |driver| {
+        // F2 and F6: 307 to another origin, then 500, then 200.
+        let pki = TestPki::new();
+        let files = pki.write_files();
+        let other = Server::builder()
+            .tls(&pki)
+            .replies([Reply::status(500), Reply::status(200).body("there")])
+            .build();
+        let origin = Server::builder()
+            .tls(&pki)
+            .replies([Reply::status(307).header("location", other.url("/z"))])
+            .build();
+        let cred = Scripted::new([Some(("t1", HOUR))]);
+        let client = bearer_client(driver, files.ca(), &cred);
+        let got = client.get(&origin.url("/a"), &Options::new()).unwrap();
+        assert_eq!(got.body, "there");
+        assert_eq!(auths(&origin), [bearer("t1")]);
+        assert_eq!(auths(&other), [None, None]);
+        assert_eq!(cred.calls(), 1);
+    }
+);
+
+both_drivers!(no_key_after_cross_origin_redirect, |driver| {
+    let other = Server::start([Reply::status(200)]);
+    let origin = Server::start([Reply::status(302).header("location", other.url("/z"))]);
+    let client = TestClient::new(
+        driver,
+        Options::new()
+            .with_credential(Credential::key(header::AUTHORIZATION, "Token abc"))
+            .with_header(
+                HeaderName::from_static("x-ms-authorization-auxiliary"),
+                "aux".parse().unwrap(),
+            ),
+    );
+    client.get(&origin.url("/a"), &Options::new()).unwrap();
+    let first = &origin.requests()[0];
+    assert_eq!(first.header("authorization"), Some("Token abc"));
+    assert_eq!(first.header("x-ms-authorization-auxiliary"), Some("aux"));
+    let second = &other.requests()[0];
+    assert_eq!(second.header("authorization"), None);
+    assert_eq!(second.header("x-ms-authorization-auxiliary"), None);
+});

@@ -1,0 +1,140 @@
+//! Proxies through the real reqwest transport, against the testkit server in proxy mode: which
+//! requests go through the proxy (absolute-form targets), which go direct, and proxy
+//! credentials. The environment variables are tested in `proxy_env.rs`, a binary of its own.
+
+mod support;
+
+use clientcore::{ErrorKind, Options, Proxies, RetryOptions};
+use support::{Reply, Server, TestClient};
+
+fn proxy_server(replies: impl IntoIterator<Item = Reply>) -> Server {
+    Server::builder().proxy().replies(replies).build()
+}
+
+both_drivers!(http_entry_sends_absolute_form_to_the_proxy, |driver| {
+    let proxy = proxy_server([Reply::status(200).body("from the proxy")]);
+    let target = Server::start([]);
+    let client = TestClient::new(
+        driver,
+        Options::new().with_proxies(Proxies::new().with("http", proxy.origin()).without_env()),
+    );
+    let url = target.url("/items?top=1");
+    let got = client.get(&url, &Options::new()).unwrap();
+    assert_eq!(got.body, "from the proxy");
+    let seen = proxy.requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].target, url, "absolute-form request-target");
+    assert_eq!(seen[0].path, "/items");
+    assert_eq!(seen[0].query.as_deref(), Some("top=1"));
+    assert_eq!(
+        seen[0].header("host"),
+        Some(target.addr().to_string().as_str())
+    );
+    assert!(seen[0].header("proxy-authorization").is_none());
+    assert!(target.requests().is_empty(), "nothing went direct");
+});
+
+both_drivers!(per_call_proxies_override_the_client, |driver| {
+    let proxy = proxy_server([Reply::status(200).body("proxied")]);
+    let target = Server::start([Reply::status(200).body("direct")]);
+    let client = TestClient::new(
+        driver,
+        Options::new().with_proxies(Proxies::new().without_env()),
+    );
+    let direct = client.get(&target.url("/d"), &Options::new()).unwrap();
+    assert_eq!(direct.body, "direct");
+    let via = Options::new().with_proxies(Proxies::new().with("all", proxy.origin()).without_env());
+    let proxied = client.get(&target.url("/p"), &via).unwrap();
+    assert_eq!(proxied.body, "proxied");
+    assert_eq!(target.requests()[0].target, "/d");
+    assert_eq!(proxy.requests()[0].target, target.url("/p"));
+});
+
+both_drivers!(scheme_host_entry_proxies_only_that_host, |driver| {
+    let proxy = proxy_server([Reply::status(200).body("via proxy")]);
+    let target = Server::start([Reply::status(200).body("direct")]);
+    let port = target.addr().port();
+    let client = TestClient::new(
+        driver,
+        Options::new().with_proxies(
+            Proxies::new()
+                .with("http://localhost", proxy.origin())
+                .without_env(),
+        ),
+    );
+    // `localhost` matches the entry: it goes to the proxy (and is never resolved here).
+    let via = client
+        .get(&format!("http://localhost:{port}/a"), &Options::new())
+        .unwrap();
+    assert_eq!(via.body, "via proxy");
+    // `127.0.0.1` does not: it goes straight to the server.
+    let direct = client.get(&target.url("/b"), &Options::new()).unwrap();
+    assert_eq!(direct.body, "direct");
+
+    let proxied = proxy.requests();
+    assert_eq!(proxied.len(), 1);
+    assert_eq!(proxied[0].target, format!("http://localhost:{port}/a"));
+    let direct = target.requests();
+    assert_eq!(direct.len(), 1);
+    assert_eq!(direct[0].target, "/b");
+});
+
+both_drivers!(http_entry_does_not_proxy_https, |driver| {
+    // An `http` entry is for `http://` URLs only; an `https` entry tunnels with CONNECT, which
+    // the testkit proxy records and refuses.
+    let proxy = proxy_server([]);
+    let target = Server::start([]);
+    let port = target.addr().port();
+    let client = TestClient::new(
+        driver,
+        Options::new()
+            .with_proxies(Proxies::new().with("https", proxy.origin()).without_env())
+            .with_retry(RetryOptions::none()),
+    );
+    let err = client
+        .get(&format!("https://127.0.0.1:{port}/secure"), &Options::new())
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ServiceRequest, "{err:?}");
+    let seen = proxy.requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].method, http::Method::CONNECT);
+    assert_eq!(
+        seen[0].connect_authority.as_deref(),
+        Some(format!("127.0.0.1:{port}").as_str())
+    );
+    assert!(target.requests().is_empty());
+});
+
+both_drivers!(proxy_credentials_become_proxy_authorization, |driver| {
+    let proxy = proxy_server([Reply::status(200)]);
+    let target = Server::start([]);
+    let proxy_url = format!("http://user:pa%3Ass@{}", proxy.addr());
+    let client = TestClient::new(
+        driver,
+        Options::new().with_proxies(Proxies::new().with("http", proxy_url).without_env()),
+    );
+    client.get(&target.url("/x"), &Options::new()).unwrap();
+    let seen = proxy.requests();
+    assert_eq!(seen.len(), 1);
+    // base64("user:pa:ss"): the userinfo is percent-decoded first.
+    assert_eq!(
+        seen[0].header("proxy-authorization"),
+        Some("Basic dXNlcjpwYTpzcw==")
+    );
+    assert!(seen[0].header("authorization").is_none());
+    assert!(target.requests().is_empty());
+});
+
+both_drivers!(invalid_proxy_url_is_service_request, |driver| {
+    let target = Server::start([]);
+    let client = TestClient::new(
+        driver,
+        Options::new()
+            .with_proxies(Proxies::new().with("http", "not a url").without_env())
+            .with_retry(RetryOptions::none()),
+    );
+    let err = client.get(&target.url("/x"), &Options::new()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ServiceRequest, "{err:?}");
+    assert!(target.requests().is_empty());
+    assert_eq!(target.connections(), 0);
+});

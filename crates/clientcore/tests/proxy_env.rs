@@ -1,0 +1,88 @@
+//! `HTTP_PROXY` from the environment: honoured by default, ignored with `without_env`, and
+//! still honoured next to explicit entries. Environment variables are process-global, so this
+//! binary holds one test (per driver) and serializes them with a lock.
+
+mod support;
+
+use std::sync::{Mutex, PoisonError};
+
+use clientcore::{Options, Proxies};
+use support::{Reply, Server, TestClient};
+
+/// Serializes the tests of this binary: they change the process environment.
+static ENV: Mutex<()> = Mutex::new(());
+
+const VARS: [&str; 8] = [
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
+/// Clears the proxy variables, and puts the old values back on drop.
+struct EnvGuard(Vec<(&'static str, Option<String>)>);
+
+impl EnvGuard {
+    fn clear() -> Self {
+        let saved = VARS.iter().map(|v| (*v, std::env::var(v).ok())).collect();
+        for v in VARS {
+            std::env::remove_var(v);
+        }
+        EnvGuard(saved)
+    }
+}
+
+impl Drop for EnvGuard {
+    fn drop(&mut self) {
+        for (var, value) in &self.0 {
+            match value {
+                Some(v) => std::env::set_var(var, v),
+                None => std::env::remove_var(var),
+            }
+        }
+    }
+}
+
+both_drivers!(http_proxy_env_is_honoured_unless_disabled, |driver| {
+    let _lock = ENV.lock().unwrap_or_else(PoisonError::into_inner);
+    let _env = EnvGuard::clear();
+    let proxy = Server::builder()
+        .proxy()
+        .replies([
+            Reply::status(200).body("env proxy"),
+            Reply::status(200).body("env proxy beside an entry"),
+        ])
+        .build();
+    let target = Server::start([Reply::status(200).body("direct")]);
+    std::env::set_var("HTTP_PROXY", proxy.origin());
+
+    // Default proxies: the environment is read.
+    let client = TestClient::new(driver, Options::new());
+    let got = client.get(&target.url("/env"), &Options::new()).unwrap();
+    assert_eq!(got.body, "env proxy");
+
+    // `without_env`: the variable is ignored and the request goes direct.
+    let client = TestClient::new(
+        driver,
+        Options::new().with_proxies(Proxies::new().without_env()),
+    );
+    let got = client.get(&target.url("/direct"), &Options::new()).unwrap();
+    assert_eq!(got.body, "direct");
+
+    // An explicit entry for another scheme leaves `HTTP_PROXY` in force for `http://`.
+    let client = TestClient::new(
+        driver,
+        Options::new().with_proxies(Proxies::new().with("https", "http://127.0.0.1:9")),
+    );
+    let got = client.get(&target.url("/both"), &Options::new()).unwrap();
+    assert_eq!(got.body, "env proxy beside an entry");
+
+    let proxied: Vec<_> = proxy.requests().into_iter().map(|r| r.target).collect();
+    assert_eq!(proxied, [target.url("/env"), target.url("/both")]);
+    let direct: Vec<_> = target.requests().into_iter().map(|r| r.target).collect();
+    assert_eq!(direct, ["/direct"]);
+});

@@ -182,6 +182,41 @@ pub struct Options {
     pub(crate) sdk: Option<(String, String)>,
     pub(crate) credential: Option<Credential>,
     pub(crate) success: Option<Vec<u16>>,
+    #[allow(
+        clippy::option_option,
+        reason = "unset (inherit) is kept apart from disabled"
+    )]
+    pub(crate) buffered_body: Option<Option<usize>>,
+}
+
+/// The knobs where a set value wins when merging and that `Debug` shows: one list, so a new
+/// knob cannot be merged but forgotten in `Debug` (or the reverse).
+macro_rules! set_wins_knobs {
+    ($m:ident) => {
+        $m!(
+            request_id,
+            request_id_header,
+            logging_enable,
+            response_encoding,
+            span_name,
+            permit_redirects,
+            redirect_max,
+            allow_https_downgrade,
+            timeout,
+            attempt_timeout,
+            connection_timeout,
+            read_timeout,
+            connection_verify,
+            connection_cert,
+            proxies,
+            block_size,
+            error_format,
+            sdk,
+            credential,
+            success,
+            buffered_body
+        )
+    };
 }
 
 macro_rules! resolved {
@@ -214,33 +249,14 @@ impl Options {
             ($($f:ident),*) => { $( if over.$f.is_some() { out.$f = over.$f.clone(); } )* };
         }
         take!(
-            request_id,
-            request_id_header,
             user_agent_env,
-            logging_enable,
             logger,
             redactor,
-            response_encoding,
             raw_request_hook,
             raw_response_hook,
-            span_name,
-            permit_redirects,
-            redirect_max,
-            allow_https_downgrade,
-            timeout,
-            attempt_timeout,
-            connection_timeout,
-            read_timeout,
-            connection_verify,
-            connection_cert,
-            proxies,
-            block_size,
-            error_format,
-            user_agent_suffix,
-            sdk,
-            credential,
-            success
+            user_agent_suffix
         );
+        set_wins_knobs!(take);
         // A call's application id goes in front of the client's, as the reference's
         // `"{per_call} {self.user_agent}"` does.
         out.user_agent = match (&over.user_agent, &self.user_agent) {
@@ -541,7 +557,32 @@ impl Options {
         self
     }
 
+    /// Reads successful response bodies of up to `max_bytes` inside the pipeline, so that a
+    /// body cut short is retried like any read error (idempotent requests only), as the
+    /// reference's non-streaming calls are. A longer body fails with
+    /// [`ErrorKind::Decode`](crate::ErrorKind::Decode). `None` streams the body to the caller
+    /// (then a cut body is an `IncompleteRead` error while reading). Default is `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore_proto::options::Options;
+    ///
+    /// let opts = Options::new().with_buffered_body(Some(1 << 20));
+    /// assert_eq!(opts.buffered_body(), Some(1 << 20));
+    /// ```
+    #[must_use]
+    pub fn with_buffered_body(mut self, max_bytes: Option<usize>) -> Self {
+        self.buffered_body = Some(max_bytes);
+        self
+    }
+
     // ----- resolved values -----
+
+    /// The buffer limit of successful bodies, when they are buffered.
+    pub fn buffered_body(&self) -> Option<usize> {
+        self.buffered_body.flatten()
+    }
 
     /// The `User-Agent` suffix, if any.
     pub fn user_agent_suffix(&self) -> Option<&str> {
@@ -766,30 +807,8 @@ impl fmt::Debug for Options {
         macro_rules! show {
             ($($f:ident),*) => { $( if let Some(v) = &self.$f { d.field(stringify!($f), v); } )* };
         }
-        show!(
-            request_id,
-            request_id_header,
-            user_agent,
-            logging_enable,
-            response_encoding,
-            span_name,
-            permit_redirects,
-            redirect_max,
-            allow_https_downgrade,
-            timeout,
-            attempt_timeout,
-            connection_timeout,
-            read_timeout,
-            connection_verify,
-            connection_cert,
-            proxies,
-            block_size,
-            error_format,
-            error_map,
-            sdk,
-            credential,
-            success
-        );
+        show!(user_agent, error_map);
+        set_wins_knobs!(show);
         if !self.cookies.is_empty() {
             d.field("cookies", &self.cookies.len());
         }

@@ -59,20 +59,87 @@ impl fmt::Debug for Shared {
     }
 }
 
-macro_rules! builder_common {
-    () => {
+/// What a client is made of, for either driver: `T` is its transport, `S` how it waits and `C`
+/// its token credential, each a trait object of the driver's flavour.
+pub(crate) struct Parts<T: ?Sized, S: ?Sized, C: ?Sized> {
+    pub(crate) shared: Shared,
+    pub(crate) options: Options,
+    pub(crate) transport: Option<Arc<T>>,
+    pub(crate) sleep: Arc<S>,
+    pub(crate) credential: Option<Arc<C>>,
+}
+
+impl<T: ?Sized, S: ?Sized, C: ?Sized> Parts<T, S, C> {
+    pub(crate) fn new(sleep: Arc<S>) -> Self {
+        Parts {
+            shared: Shared::new(),
+            options: Options::new(),
+            transport: None,
+            sleep,
+            credential: None,
+        }
+    }
+
+    /// The parts of a built client: options resolved once, the transport chosen.
+    pub(crate) fn build(
+        mut self,
+        default_transport: impl FnOnce() -> Result<Arc<T>, Error>,
+    ) -> Result<Self, Error> {
+        self.options = self.shared.resolved_options();
+        if self.transport.is_none() {
+            self.transport = Some(default_transport()?);
+        }
+        Ok(self)
+    }
+
+    /// The transport of a built client.
+    pub(crate) fn transport(&self) -> &T {
+        self.transport
+            .as_deref()
+            .expect("a built client always has a transport")
+    }
+}
+
+impl<T: ?Sized, S: ?Sized, C: ?Sized> fmt::Debug for Parts<T, S, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.shared.fmt(f)
+    }
+}
+
+/// The builder methods both drivers share, over their `parts`.
+macro_rules! builder_methods {
+    ($transport:ty, $sleep:ty, $credential:ty, $sleep_default:literal) => {
         /// Client-wide options; calls override them. Default is [`Options::new`].
         ///
         /// [`Options::new`]: clientcore_proto::options::Options::new
         pub fn options(mut self, options: clientcore_proto::options::Options) -> Self {
-            self.shared.options = self.shared.options.overwrite(&options);
+            self.parts.shared.options = self.parts.shared.options.overwrite(&options);
             self
         }
 
         /// The clock deadlines are measured with. Default is the system clock; tests pass a
         /// fake one.
         pub fn clock(mut self, clock: std::sync::Arc<dyn clientcore_proto::time::Clock>) -> Self {
-            self.shared.clock = clock;
+            self.parts.shared.clock = clock;
+            self
+        }
+
+        /// The transport. Default is the reqwest transport.
+        pub fn transport(mut self, transport: std::sync::Arc<$transport>) -> Self {
+            self.parts.transport = Some(transport);
+            self
+        }
+
+        #[doc = concat!("How the client waits between attempts. Default is ", $sleep_default, ".")]
+        pub fn sleep(mut self, sleep: std::sync::Arc<$sleep>) -> Self {
+            self.parts.sleep = sleep;
+            self
+        }
+
+        /// Where bearer tokens come from; pair it with
+        /// `Options::with_credential(Credential::bearer(scopes))`. Default is none.
+        pub fn token_credential(mut self, credential: std::sync::Arc<$credential>) -> Self {
+            self.parts.credential = Some(credential);
             self
         }
     };
@@ -83,7 +150,7 @@ pub use async_client::{Client, ClientBuilder};
 
 #[cfg(feature = "async")]
 mod async_client {
-    use super::{Arc, Error, Options, RealSleep, Shared, TokenCredential};
+    use super::{Arc, Error, Options, Parts, RealSleep, TokenCredential};
     use crate::response::{Core, Response};
     use crate::sleep::AsyncSleep;
     use crate::transport::{ReqwestTransport, Transport};
@@ -111,24 +178,13 @@ mod async_client {
     /// ```
     #[derive(Clone)]
     pub struct Client {
-        inner: Arc<Inner>,
-    }
-
-    struct Inner {
-        shared: Shared,
-        options: Options,
-        transport: Arc<dyn Transport>,
-        sleep: Arc<dyn AsyncSleep>,
-        credential: Option<Arc<dyn TokenCredential>>,
+        inner: Arc<Parts<dyn Transport, dyn AsyncSleep, dyn TokenCredential>>,
     }
 
     /// Builds a [`Client`].
     #[must_use]
     pub struct ClientBuilder {
-        shared: Shared,
-        transport: Option<Arc<dyn Transport>>,
-        sleep: Arc<dyn AsyncSleep>,
-        credential: Option<Arc<dyn TokenCredential>>,
+        parts: Parts<dyn Transport, dyn AsyncSleep, dyn TokenCredential>,
     }
 
     impl Default for ClientBuilder {
@@ -141,33 +197,16 @@ mod async_client {
         /// A builder with every default.
         pub fn new() -> Self {
             ClientBuilder {
-                shared: Shared::new(),
-                transport: None,
-                sleep: Arc::new(RealSleep),
-                credential: None,
+                parts: Parts::new(Arc::new(RealSleep)),
             }
         }
 
-        builder_common!();
-
-        /// The transport. Default is a new [`ReqwestTransport`].
-        pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
-            self.transport = Some(transport);
-            self
-        }
-
-        /// How the client waits between attempts. Default is `tokio::time::sleep`.
-        pub fn sleep(mut self, sleep: Arc<dyn AsyncSleep>) -> Self {
-            self.sleep = sleep;
-            self
-        }
-
-        /// Where bearer tokens come from; pair it with
-        /// `Options::with_credential(Credential::bearer(scopes))`. Default is none.
-        pub fn token_credential(mut self, credential: Arc<dyn TokenCredential>) -> Self {
-            self.credential = Some(credential);
-            self
-        }
+        builder_methods!(
+            dyn Transport,
+            dyn AsyncSleep,
+            dyn TokenCredential,
+            "`tokio::time::sleep`"
+        );
 
         /// Builds the client.
         ///
@@ -175,17 +214,11 @@ mod async_client {
         ///
         /// None today; the signature leaves room to report invalid settings.
         pub fn build(self) -> Result<Client, Error> {
-            let options = self.shared.resolved_options();
+            let parts = self
+                .parts
+                .build(|| Ok(Arc::new(ReqwestTransport::new()) as Arc<dyn Transport>))?;
             Ok(Client {
-                inner: Arc::new(Inner {
-                    shared: self.shared,
-                    options,
-                    transport: self
-                        .transport
-                        .unwrap_or_else(|| Arc::new(ReqwestTransport::new())),
-                    sleep: self.sleep,
-                    credential: self.credential,
-                }),
+                inner: Arc::new(parts),
             })
         }
     }
@@ -245,7 +278,10 @@ mod async_client {
                         body = None;
                         let span = call.attempt(&attempt, ex.options());
                         crate::trace::inject_traceparent(&span, &mut attempt.request.parts.headers);
-                        let send = self.inner.transport.send(attempt.request, &attempt.config);
+                        let send = self
+                            .inner
+                            .transport()
+                            .send(attempt.request, &attempt.config);
                         let limit = attempt
                             .timeout
                             .min(Duration::from_secs(u64::from(u32::MAX)));
@@ -323,13 +359,13 @@ mod async_client {
 
     impl fmt::Debug for Client {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            self.inner.shared.fmt(f)
+            self.inner.fmt(f)
         }
     }
 
     impl fmt::Debug for ClientBuilder {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            self.shared.fmt(f)
+            self.parts.fmt(f)
         }
     }
 }
@@ -339,7 +375,7 @@ pub use blocking_client::{BlockingClient, BlockingClientBuilder};
 
 #[cfg(feature = "blocking")]
 mod blocking_client {
-    use super::{Arc, BlockingTokenCredential, Error, Options, RealSleep, Shared};
+    use super::{Arc, BlockingTokenCredential, Error, Options, Parts, RealSleep};
     use crate::response::{BlockingResponse, Core};
     use crate::sleep::BlockingSleep;
     use crate::transport::{BlockingTransport, ReqwestTransport};
@@ -365,24 +401,13 @@ mod blocking_client {
     /// ```
     #[derive(Clone)]
     pub struct BlockingClient {
-        inner: Arc<Inner>,
-    }
-
-    struct Inner {
-        shared: Shared,
-        options: Options,
-        transport: Arc<dyn BlockingTransport>,
-        sleep: Arc<dyn BlockingSleep>,
-        credential: Option<Arc<dyn BlockingTokenCredential>>,
+        inner: Arc<Parts<dyn BlockingTransport, dyn BlockingSleep, dyn BlockingTokenCredential>>,
     }
 
     /// Builds a [`BlockingClient`].
     #[must_use]
     pub struct BlockingClientBuilder {
-        shared: Shared,
-        transport: Option<Arc<dyn BlockingTransport>>,
-        sleep: Arc<dyn BlockingSleep>,
-        credential: Option<Arc<dyn BlockingTokenCredential>>,
+        parts: Parts<dyn BlockingTransport, dyn BlockingSleep, dyn BlockingTokenCredential>,
     }
 
     impl Default for BlockingClientBuilder {
@@ -395,32 +420,16 @@ mod blocking_client {
         /// A builder with every default.
         pub fn new() -> Self {
             BlockingClientBuilder {
-                shared: Shared::new(),
-                transport: None,
-                sleep: Arc::new(RealSleep),
-                credential: None,
+                parts: Parts::new(Arc::new(RealSleep)),
             }
         }
 
-        builder_common!();
-
-        /// The transport. Default is the reqwest transport on a runtime of its own.
-        pub fn transport(mut self, transport: Arc<dyn BlockingTransport>) -> Self {
-            self.transport = Some(transport);
-            self
-        }
-
-        /// How the client waits between attempts. Default is `std::thread::sleep`.
-        pub fn sleep(mut self, sleep: Arc<dyn BlockingSleep>) -> Self {
-            self.sleep = sleep;
-            self
-        }
-
-        /// Where bearer tokens come from. Default is none.
-        pub fn token_credential(mut self, credential: Arc<dyn BlockingTokenCredential>) -> Self {
-            self.credential = Some(credential);
-            self
-        }
+        builder_methods!(
+            dyn BlockingTransport,
+            dyn BlockingSleep,
+            dyn BlockingTokenCredential,
+            "`std::thread::sleep`"
+        );
 
         /// Builds the client.
         ///
@@ -428,19 +437,12 @@ mod blocking_client {
         ///
         /// When the default transport's runtime cannot start.
         pub fn build(self) -> Result<BlockingClient, Error> {
-            let options = self.shared.resolved_options();
-            let transport: Arc<dyn BlockingTransport> = match self.transport {
-                Some(t) => t,
-                None => Arc::new(crate::transport::reqwest_block_on(ReqwestTransport::new())?),
-            };
+            let parts = self.parts.build(|| {
+                let t = crate::transport::reqwest_block_on(ReqwestTransport::new())?;
+                Ok(Arc::new(t) as Arc<dyn BlockingTransport>)
+            })?;
             Ok(BlockingClient {
-                inner: Arc::new(Inner {
-                    shared: self.shared,
-                    options,
-                    transport,
-                    sleep: self.sleep,
-                    credential: self.credential,
-                }),
+                inner: Arc::new(parts),
             })
         }
     }
@@ -497,7 +499,7 @@ mod blocking_client {
                         let span = call.attempt(&attempt, ex.options());
                         crate::trace::inject_traceparent(&span, &mut attempt.request.parts.headers);
                         let _attempt = span.span().enter();
-                        let sent = self.inner.transport.send(
+                        let sent = self.inner.transport().send(
                             attempt.request,
                             &attempt.config,
                             attempt.timeout,
@@ -559,13 +561,13 @@ mod blocking_client {
 
     impl fmt::Debug for BlockingClient {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            self.inner.shared.fmt(f)
+            self.inner.fmt(f)
         }
     }
 
     impl fmt::Debug for BlockingClientBuilder {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            self.shared.fmt(f)
+            self.parts.fmt(f)
         }
     }
 }

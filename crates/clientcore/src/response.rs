@@ -62,6 +62,12 @@ impl Core {
         block_size: usize,
         encoding: Option<String>,
     ) -> Self {
+        // A buffered call already read the body: the response starts out read.
+        let state = if done.body.is_some() {
+            State::Read
+        } else {
+            State::Fresh
+        };
         Core {
             head: done.head,
             method,
@@ -70,10 +76,10 @@ impl Core {
             redirects: done.redirects,
             block_size: block_size.max(1),
             encoding,
-            state: State::Fresh,
+            state,
             pending: BytesMut::new(),
             rest: Bytes::new(),
-            content: None,
+            content: done.body,
             offset: 0,
             eof: false,
         }

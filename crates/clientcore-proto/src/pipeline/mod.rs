@@ -207,6 +207,9 @@ pub struct Completion {
     pub redirects: Vec<RedirectHop>,
     /// The final URL.
     pub url: Url,
+    /// The body, when the call buffered it ([`Options::with_buffered_body`]); `None` when it is
+    /// still on the wire.
+    pub body: Option<Bytes>,
 }
 
 /// What the driver must do next. Exhaustive on purpose: a new step must break every driver.
@@ -238,6 +241,8 @@ enum State {
     Response(ResponseHead),
     Failed(Error),
     NeedBody(ResponseHead),
+    /// A successful response whose body the call buffers, up to the limit.
+    NeedSuccessBody(ResponseHead, usize),
     /// The body of a failed response is read: decide whether to retry.
     Judge(ResponseHead, Result<Error, Error>),
     Sleep(Duration),
@@ -353,6 +358,12 @@ impl<B: RequestBody> Exchange<B> {
                         limit: MAX_ERROR_BODY + 1,
                     };
                 }
+                State::NeedSuccessBody(head, limit) => {
+                    self.state = State::NeedSuccessBody(head, limit);
+                    return Step::ReadBody {
+                        limit: limit.saturating_add(1),
+                    };
+                }
                 State::Sleep(d) => {
                     self.state = State::Ready;
                     return Step::Sleep(d);
@@ -396,17 +407,11 @@ impl<B: RequestBody> Exchange<B> {
 
     /// Reports the response to the last [`Step::Send`].
     pub fn on_response(&mut self, head: ResponseHead) {
-        if let Some((parts, body, streaming)) = &self.last_sent {
-            let req = HookRequest {
-                parts,
-                body: body.as_deref(),
-                streaming: *streaming,
-                resend_count: self.resend_count,
-            };
+        self.with_last_sent(|req| {
             for p in self.opts.policies(Position::PerTry) {
-                p.on_response(&req, &head);
+                p.on_response(req, &head);
             }
-        }
+        });
         if let Some(hook) = self.opts.response_hook() {
             hook(&head);
         }
@@ -420,17 +425,11 @@ impl<B: RequestBody> Exchange<B> {
     /// Reports that the last [`Step::Send`] failed. The error's kind says whether the request
     /// was sent ([`ErrorKind::ServiceResponse`]…) or not ([`ErrorKind::ServiceRequest`]…).
     pub fn on_transport_error(&mut self, error: Error) {
-        if let Some((parts, body, streaming)) = &self.last_sent {
-            let req = HookRequest {
-                parts,
-                body: body.as_deref(),
-                streaming: *streaming,
-                resend_count: self.resend_count,
-            };
+        self.with_last_sent(|req| {
             for p in self.opts.policies(Position::PerTry) {
-                p.on_error(&req, &error);
+                p.on_error(req, &error);
             }
-        }
+        });
         log::emit(
             self.opts.logger(),
             Level::Warn,
@@ -441,9 +440,13 @@ impl<B: RequestBody> Exchange<B> {
 
     /// Reports the body asked for by [`Step::ReadBody`].
     pub fn on_body(&mut self, body: Result<Bytes, Error>) {
-        let State::NeedBody(head) = std::mem::replace(&mut self.state, State::Done) else {
-            self.state = State::Finished(Err(misuse("on_body() without ReadBody")));
-            return;
+        let head = match std::mem::replace(&mut self.state, State::Done) {
+            State::NeedBody(head) => head,
+            State::NeedSuccessBody(head, limit) => return self.on_success_body(head, limit, body),
+            _ => {
+                self.state = State::Finished(Err(misuse("on_body() without ReadBody")));
+                return;
+            }
         };
         let result = body.map(|bytes| {
             let mut r = CapturedResponse::new(head.status, head.headers.clone(), bytes);
@@ -453,6 +456,28 @@ impl<B: RequestBody> Exchange<B> {
             Error::from_response(r, self.opts.error_format(), &self.opts.error_map())
         });
         self.state = State::Judge(head, result);
+    }
+
+    fn on_success_body(&mut self, head: ResponseHead, limit: usize, body: Result<Bytes, Error>) {
+        match body {
+            Ok(bytes) if bytes.len() > limit => {
+                self.per_call_response(&head);
+                self.state = State::Finished(Err(Error::new(
+                    ErrorKind::Decode,
+                    format!("the response body is larger than the buffer limit of {limit} bytes"),
+                )));
+            }
+            Ok(bytes) => {
+                self.per_call_response(&head);
+                self.retry.on_success(self.opts.retry());
+                let mut done = self.completion(head);
+                done.body = Some(bytes);
+                self.state = State::Finished(Ok(done));
+            }
+            // A body cut short is a read error like any other: retried for idempotent
+            // requests, as the reference's non-streaming transport does.
+            Err(e) => self.state = State::Failed(e),
+        }
     }
 
     // ===== decisions =====
@@ -663,6 +688,10 @@ impl<B: RequestBody> Exchange<B> {
             }
         }
         if self.opts.is_success(status) {
+            if let Some(limit) = self.opts.buffered_body() {
+                self.state = State::NeedSuccessBody(head, limit);
+                return;
+            }
             self.per_call_response(&head);
             self.retry.on_success(self.opts.retry());
             self.state = State::Finished(Ok(self.completion(head)));
@@ -702,16 +731,22 @@ impl<B: RequestBody> Exchange<B> {
     /// Per-call policies sit before retries and redirects (reference §3.0), so they see only
     /// the response that ends the call, not the ones that were retried or redirected.
     fn per_call_response(&self, head: &ResponseHead) {
+        self.with_last_sent(|req| {
+            for p in self.opts.policies(Position::PerCall) {
+                p.on_response(req, head);
+            }
+        });
+    }
+
+    /// Calls `f` with the last request as sent, if one was.
+    fn with_last_sent(&self, f: impl FnOnce(&HookRequest<'_>)) {
         if let Some((parts, body, streaming)) = &self.last_sent {
-            let req = HookRequest {
+            f(&HookRequest {
                 parts,
                 body: body.as_deref(),
                 streaming: *streaming,
                 resend_count: self.resend_count,
-            };
-            for p in self.opts.policies(Position::PerCall) {
-                p.on_response(&req, head);
-            }
+            });
         }
     }
 
@@ -806,6 +841,7 @@ impl<B: RequestBody> Exchange<B> {
             retries: std::mem::take(&mut self.retry.history),
             redirects: std::mem::take(&mut self.redirects),
             url: self.template.parts.url.clone(),
+            body: None,
         }
     }
 

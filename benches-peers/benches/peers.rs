@@ -1,0 +1,621 @@
+//! clientcore against its peers on loopback, in one run (issue 3, BENCHMARKS.md):
+//!
+//! 1. 1 KiB GET, keep-alive, sequential: clientcore `Client` (default pipeline), raw
+//!    `reqwest::Client`, azure_core's default `Pipeline`.
+//! 2. The same with 32 requests in flight.
+//! 3. `BlockingClient` against raw `reqwest::blocking::Client`, sequential.
+//! 4. A streamed 1 GiB download: clientcore `next_block` (64 KiB and the default 4096) and
+//!    raw reqwest `chunk()`, async and blocking; throughput and peak RSS, each variant in a
+//!    fresh child process (this binary re-executed with `--download-child`).
+//!
+//! The server is hyper 1 on its own thread and runtime in this process. Variants run in
+//! rotating order, round after round, so load from other processes hits them alike; the
+//! report gives medians over rounds and the median of the per-round ratios.
+//!
+//! Knobs (environment): `PEERS_ROUNDS` (default 15), `PEERS_REQUESTS` (requests per variant
+//! per round, default 2000), `PEERS_DOWNLOAD_ROUNDS` (default 3), `PEERS_ONLY` (comma list of
+//! `seq,conc,blocking,download`).
+
+use std::convert::Infallible;
+use std::fmt::Write as _;
+use std::io::Read as _;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use bytes::Bytes;
+use hyper::body::{Frame, SizeHint};
+use url::Url;
+
+const SMALL: usize = 1024;
+const BIG: u64 = 1 << 30;
+const SERVER_CHUNK: usize = 1 << 20;
+const CONCURRENCY: usize = 32;
+
+// ===== server =====
+
+/// A response body: 1 KiB at once, or `left` bytes streamed in slices of one shared buffer,
+/// so 1 GiB is never in memory.
+enum Reply {
+    Small(Option<Bytes>),
+    Big { chunk: Bytes, left: u64 },
+}
+
+impl hyper::body::Body for Reply {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        Poll::Ready(match self.get_mut() {
+            Reply::Small(b) => b.take().map(|b| Ok(Frame::data(b))),
+            Reply::Big { chunk, left } => {
+                if *left == 0 {
+                    None
+                } else {
+                    let n = usize::try_from(*left).map_or(chunk.len(), |l| l.min(chunk.len()));
+                    *left -= n as u64;
+                    Some(Ok(Frame::data(chunk.slice(..n))))
+                }
+            }
+        })
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            Reply::Small(b) => b.is_none(),
+            Reply::Big { left, .. } => *left == 0,
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            Reply::Small(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
+            Reply::Big { left, .. } => SizeHint::with_exact(*left),
+        }
+    }
+}
+
+/// Starts the server on its own thread with a current-thread runtime; returns its base URL.
+fn start_server() -> Url {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("bench-server".into())
+        .spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("server runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind");
+                tx.send(listener.local_addr().expect("addr")).expect("send");
+                let small = Bytes::from(vec![b'x'; SMALL]);
+                let big = Bytes::from(vec![b'y'; SERVER_CHUNK]);
+                loop {
+                    let Ok((stream, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    let _ = stream.set_nodelay(true);
+                    let (small, big) = (small.clone(), big.clone());
+                    let service = hyper::service::service_fn(move |req: hyper::Request<_>| {
+                        let body = if req.uri().path() == "/big" {
+                            Reply::Big {
+                                chunk: big.clone(),
+                                left: BIG,
+                            }
+                        } else {
+                            Reply::Small(Some(small.clone()))
+                        };
+                        async move {
+                            Ok::<_, Infallible>(
+                                hyper::Response::builder()
+                                    .header("content-type", "application/octet-stream")
+                                    .body(body)
+                                    .expect("response"),
+                            )
+                        }
+                    });
+                    tokio::spawn(async move {
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .keep_alive(true)
+                            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                            .await;
+                    });
+                }
+            });
+        })
+        .expect("server thread");
+    let addr = rx.recv().expect("server address");
+    format!("http://{addr}/").parse().expect("url")
+}
+
+// ===== clients under test =====
+
+/// One way to GET the 1 KiB body asynchronously.
+#[derive(Clone)]
+enum AsyncPeer {
+    Clientcore(clientcore::Client, Arc<clientcore::Options>),
+    Reqwest(reqwest::Client),
+    Azure(Arc<azure_core::http::Pipeline>),
+}
+
+impl AsyncPeer {
+    fn name(&self) -> &'static str {
+        match self {
+            AsyncPeer::Clientcore(..) => "clientcore Client",
+            AsyncPeer::Reqwest(_) => "reqwest::Client (raw)",
+            AsyncPeer::Azure(_) => "azure_core Pipeline",
+        }
+    }
+
+    async fn get(&self, url: &Url) {
+        let n = match self {
+            AsyncPeer::Clientcore(client, opts) => {
+                let request = clientcore::Request::new(clientcore::http::Method::GET, url.clone());
+                let mut response = client.send(request, opts).await.expect("clientcore");
+                response.read().await.expect("clientcore body").len()
+            }
+            AsyncPeer::Reqwest(client) => {
+                let response = client.get(url.clone()).send().await.expect("reqwest");
+                assert!(response.status().is_success());
+                response.bytes().await.expect("reqwest body").len()
+            }
+            AsyncPeer::Azure(pipeline) => {
+                let ctx = azure_core::http::Context::new();
+                let mut request =
+                    azure_core::http::Request::new(url.clone(), azure_core::http::Method::Get);
+                let response = pipeline
+                    .send(&ctx, &mut request, None)
+                    .await
+                    .expect("azure_core");
+                response.into_body().len()
+            }
+        };
+        assert_eq!(n, SMALL);
+    }
+}
+
+fn async_peers() -> Vec<AsyncPeer> {
+    let clientcore = clientcore::Client::builder()
+        .build()
+        .expect("clientcore client");
+    let pipeline = azure_core::http::Pipeline::new(
+        Some("benches-peers"),
+        Some("0.0.0"),
+        azure_core::http::ClientOptions::default(),
+        Vec::new(),
+        Vec::new(),
+        None,
+    );
+    let all = vec![
+        AsyncPeer::Clientcore(clientcore, Arc::new(clientcore::Options::new())),
+        AsyncPeer::Reqwest(reqwest::Client::new()),
+        AsyncPeer::Azure(Arc::new(pipeline)),
+    ];
+    all.into_iter().filter(|p| keep_client(p.name())).collect()
+}
+
+/// For profiling one client alone: `PEERS_CLIENTS=clientcore` (a comma list of name parts).
+fn keep_client(name: &str) -> bool {
+    match std::env::var("PEERS_CLIENTS") {
+        Ok(keep) if !keep.is_empty() => keep.split(',').any(|k| name.contains(k)),
+        _ => true,
+    }
+}
+
+/// The client runtime: one thread, so the client side uses one core and the server the
+/// other (the machine has two).
+fn client_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("client runtime")
+}
+
+/// `n` GETs one after the other; requests per second.
+fn run_sequential(rt: &tokio::runtime::Runtime, peer: &AsyncPeer, url: &Url, n: usize) -> f64 {
+    rt.block_on(async {
+        let start = Instant::now();
+        for _ in 0..n {
+            peer.get(url).await;
+        }
+        n as f64 / start.elapsed().as_secs_f64()
+    })
+}
+
+/// `n` GETs with `CONCURRENCY` in flight; requests per second.
+fn run_concurrent(rt: &tokio::runtime::Runtime, peer: &AsyncPeer, url: &Url, n: usize) -> f64 {
+    rt.block_on(async {
+        let next = Arc::new(AtomicUsize::new(0));
+        let start = Instant::now();
+        let tasks: Vec<_> = (0..CONCURRENCY)
+            .map(|_| {
+                let (peer, url, next) = (peer.clone(), url.clone(), next.clone());
+                tokio::spawn(async move {
+                    while next.fetch_add(1, Ordering::Relaxed) < n {
+                        peer.get(&url).await;
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.expect("task");
+        }
+        n as f64 / start.elapsed().as_secs_f64()
+    })
+}
+
+enum BlockingPeer {
+    Clientcore(clientcore::BlockingClient, Arc<clientcore::Options>),
+    Reqwest(reqwest::blocking::Client),
+}
+
+impl BlockingPeer {
+    fn name(&self) -> &'static str {
+        match self {
+            BlockingPeer::Clientcore(..) => "clientcore BlockingClient",
+            BlockingPeer::Reqwest(_) => "reqwest::blocking::Client (raw)",
+        }
+    }
+
+    fn run(&self, url: &Url, n: usize) -> f64 {
+        let start = Instant::now();
+        for _ in 0..n {
+            let len = match self {
+                BlockingPeer::Clientcore(client, opts) => {
+                    let request =
+                        clientcore::Request::new(clientcore::http::Method::GET, url.clone());
+                    let mut response = client.send(request, opts).expect("clientcore");
+                    response.read_all().expect("clientcore body").len()
+                }
+                BlockingPeer::Reqwest(client) => {
+                    let response = client.get(url.clone()).send().expect("reqwest");
+                    assert!(response.status().is_success());
+                    response.bytes().expect("reqwest body").len()
+                }
+            };
+            assert_eq!(len, SMALL);
+        }
+        n as f64 / start.elapsed().as_secs_f64()
+    }
+}
+
+// ===== download children =====
+
+const DOWNLOADS: [&str; 5] = [
+    "clientcore-64k",
+    "clientcore-4096",
+    "reqwest-chunk",
+    "clientcore-blocking-64k",
+    "reqwest-blocking-read-64k",
+];
+
+/// Peak and current resident set size in KiB, from /proc/self/status.
+fn rss_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+/// Runs in a fresh child: downloads 1 GiB with `variant`, prints
+/// `bytes seconds peak_kib rss_before_kib`.
+fn download_child(variant: &str, url: &str) {
+    let url: Url = url.parse().expect("url");
+    let block64 = clientcore::Options::new().with_block_size(64 * 1024);
+    let (total, secs, before) = match variant {
+        "clientcore-64k" | "clientcore-4096" | "reqwest-chunk" => {
+            let rt = client_runtime();
+            let opts = if variant == "clientcore-64k" {
+                block64
+            } else {
+                clientcore::Options::new()
+            };
+            let cc = clientcore::Client::builder().build().expect("client");
+            let rq = reqwest::Client::new();
+            rt.block_on(async {
+                let before = rss_kib().1;
+                let start = Instant::now();
+                let mut total = 0u64;
+                if variant == "reqwest-chunk" {
+                    let mut r = rq.get(url).send().await.expect("reqwest");
+                    while let Some(c) = r.chunk().await.expect("chunk") {
+                        total += c.len() as u64;
+                    }
+                } else {
+                    let request = clientcore::Request::new(clientcore::http::Method::GET, url);
+                    let mut r = cc.send(request, &opts).await.expect("clientcore");
+                    while let Some(b) = r.next_block().await.expect("block") {
+                        total += b.len() as u64;
+                    }
+                }
+                (total, start.elapsed().as_secs_f64(), before)
+            })
+        }
+        "clientcore-blocking-64k" => {
+            let cc = clientcore::BlockingClient::builder()
+                .build()
+                .expect("client");
+            let before = rss_kib().1;
+            let start = Instant::now();
+            let request = clientcore::Request::new(clientcore::http::Method::GET, url);
+            let mut r = cc.send(request, &block64).expect("clientcore");
+            let mut total = 0u64;
+            while let Some(b) = r.next_block().expect("block") {
+                total += b.len() as u64;
+            }
+            (total, start.elapsed().as_secs_f64(), before)
+        }
+        "reqwest-blocking-read-64k" => {
+            let rq = reqwest::blocking::Client::new();
+            let before = rss_kib().1;
+            let start = Instant::now();
+            let mut r = rq.get(url).send().expect("reqwest");
+            let mut buf = vec![0u8; 64 * 1024];
+            let mut total = 0u64;
+            loop {
+                let n = r.read(&mut buf).expect("read");
+                if n == 0 {
+                    break;
+                }
+                total += n as u64;
+            }
+            (total, start.elapsed().as_secs_f64(), before)
+        }
+        other => panic!("unknown download variant {other}"),
+    };
+    assert_eq!(total, BIG, "{variant} read {total} bytes");
+    let (peak, _) = rss_kib();
+    println!("{total} {secs} {peak} {before}");
+}
+
+/// Runs one download variant in a child process: (MiB/s, peak RSS KiB, RSS before KiB).
+fn download_in_child(variant: &str, url: &Url) -> (f64, u64, u64) {
+    let exe = std::env::current_exe().expect("current exe");
+    let out = std::process::Command::new(exe)
+        .args([
+            "--download-child",
+            variant,
+            url.join("big").expect("url").as_str(),
+        ])
+        .output()
+        .expect("spawn child");
+    assert!(
+        out.status.success(),
+        "{variant}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let f: Vec<&str> = text.split_whitespace().collect();
+    let bytes: f64 = f[0].parse().expect("bytes");
+    let secs: f64 = f[1].parse().expect("secs");
+    (
+        bytes / secs / (1024.0 * 1024.0),
+        f[2].parse().expect("peak"),
+        f[3].parse().expect("before"),
+    )
+}
+
+// ===== statistics and report =====
+
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// Lowest and highest value.
+fn range(v: &[f64]) -> (f64, f64) {
+    v.iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+            (lo.min(x), hi.max(x))
+        })
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Runs `variants` for `rounds` rounds in rotating order; returns per-variant samples.
+fn rounds(count: usize, rounds: usize, mut run: impl FnMut(usize) -> f64) -> Vec<Vec<f64>> {
+    let mut samples = vec![Vec::new(); count];
+    for r in 0..rounds {
+        for k in 0..count {
+            let i = (r + k) % count;
+            samples[i].push(run(i));
+        }
+    }
+    samples
+}
+
+/// A markdown table: median req/s, spread, and the median per-round ratio to `baseline`.
+fn table(title: &str, names: &[&str], samples: &[Vec<f64>], baseline: usize) -> String {
+    let mut s = format!(
+        "\n### {title}\n\n| client | median req/s | min–max req/s | median ratio to {} |\n|---|---:|---:|---:|\n",
+        names[baseline]
+    );
+    for (i, name) in names.iter().enumerate() {
+        let ratios: Vec<f64> = samples[i]
+            .iter()
+            .zip(&samples[baseline])
+            .map(|(a, b)| a / b)
+            .collect();
+        let (lo, hi) = range(&samples[i]);
+        let _ = writeln!(
+            s,
+            "| {name} | {:.0} | {lo:.0}–{hi:.0} | {:.3}× |",
+            median(&samples[i]),
+            median(&ratios)
+        );
+    }
+    s
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--download-child") {
+        download_child(&args[i + 1], &args[i + 2]);
+        return;
+    }
+    let n_rounds = env_usize("PEERS_ROUNDS", 15);
+    let n = env_usize("PEERS_REQUESTS", 2000);
+    let dl_rounds = env_usize("PEERS_DOWNLOAD_ROUNDS", 3);
+    let only = std::env::var("PEERS_ONLY").unwrap_or_default();
+    let wants = |what: &str| only.is_empty() || only.split(',').any(|w| w == what);
+
+    let base = start_server();
+    let small = base.join("small").expect("url");
+    let started = Instant::now();
+    let mut report = format!(
+        "rounds {n_rounds}, {n} requests per variant per round, download rounds {dl_rounds}; \
+         load average at start: {}\n",
+        loadavg()
+    );
+    if let Ok(v) = std::env::var("RUST_BACKTRACE") {
+        // azure_core's request-id policy builds an error (and so captures a backtrace) on
+        // every call when the header is absent: unfair to it. Run with `env -u RUST_BACKTRACE`.
+        let _ = writeln!(
+            report,
+            "WARNING: RUST_BACKTRACE={v} is set; azure_core captures a backtrace per request"
+        );
+    }
+    eprintln!("{report}");
+
+    let rt = client_runtime();
+    let peers = async_peers();
+    let names: Vec<&str> = peers.iter().map(AsyncPeer::name).collect();
+    let baseline = names
+        .iter()
+        .position(|n| n.contains("reqwest"))
+        .unwrap_or(0);
+    // Warm up: connections, pools, lazy statics.
+    for p in &peers {
+        run_sequential(&rt, p, &small, 200);
+        run_concurrent(&rt, p, &small, 500);
+    }
+    if wants("seq") {
+        let s = rounds(peers.len(), n_rounds, |i| {
+            run_sequential(&rt, &peers[i], &small, n)
+        });
+        let t = table("1 KiB GET, sequential (async)", &names, &s, baseline);
+        eprintln!("{t}");
+        report.push_str(&t);
+    }
+    if wants("conc") {
+        let s = rounds(peers.len(), n_rounds, |i| {
+            run_concurrent(&rt, &peers[i], &small, n * 2)
+        });
+        let t = table(
+            "1 KiB GET, 32 requests in flight (async)",
+            &names,
+            &s,
+            baseline,
+        );
+        eprintln!("{t}");
+        report.push_str(&t);
+    }
+    drop(peers);
+    drop(rt);
+
+    if wants("blocking") {
+        let peers: Vec<BlockingPeer> = vec![
+            BlockingPeer::Clientcore(
+                clientcore::BlockingClient::builder()
+                    .build()
+                    .expect("client"),
+                Arc::new(clientcore::Options::new()),
+            ),
+            BlockingPeer::Reqwest(reqwest::blocking::Client::new()),
+        ]
+        .into_iter()
+        .filter(|p| keep_client(p.name()))
+        .collect();
+        for p in &peers {
+            p.run(&small, 200);
+        }
+        let names: Vec<&str> = peers.iter().map(BlockingPeer::name).collect();
+        let baseline = names
+            .iter()
+            .position(|n| n.contains("reqwest"))
+            .unwrap_or(0);
+        let s = rounds(peers.len(), n_rounds, |i| peers[i].run(&small, n));
+        let t = table("1 KiB GET, sequential (blocking)", &names, &s, baseline);
+        eprintln!("{t}");
+        report.push_str(&t);
+    }
+
+    if wants("download") {
+        let mut mibs = vec![Vec::new(); DOWNLOADS.len()];
+        let mut peaks = vec![Vec::new(); DOWNLOADS.len()];
+        let mut befores = vec![Vec::new(); DOWNLOADS.len()];
+        for r in 0..dl_rounds {
+            for k in 0..DOWNLOADS.len() {
+                let i = (r + k) % DOWNLOADS.len();
+                let (m, peak, before) = download_in_child(DOWNLOADS[i], &base);
+                mibs[i].push(m);
+                peaks[i].push(peak as f64 / 1024.0);
+                befores[i].push(before as f64 / 1024.0);
+            }
+        }
+        let mut t = String::from(
+            "\n### Streamed 1 GiB download (one fresh process per variant and round)\n\n\
+             | variant | median MiB/s | min–max MiB/s | ratio to its raw reqwest | median peak RSS (VmHWM) | RSS before the call |\n\
+             |---|---:|---:|---:|---:|---:|\n",
+        );
+        for (i, name) in DOWNLOADS.iter().enumerate() {
+            let baseline = if name.contains("blocking") { 4 } else { 2 };
+            let ratios: Vec<f64> = mibs[i]
+                .iter()
+                .zip(&mibs[baseline])
+                .map(|(a, b)| a / b)
+                .collect();
+            let (lo, hi) = range(&mibs[i]);
+            let _ = writeln!(
+                t,
+                "| {name} | {:.0} | {lo:.0}–{hi:.0} | {:.3}× | {:.1} MiB | {:.1} MiB |",
+                median(&mibs[i]),
+                median(&ratios),
+                median(&peaks[i]),
+                median(&befores[i]),
+            );
+        }
+        eprintln!("{t}");
+        report.push_str(&t);
+    }
+    let _ = write!(
+        report,
+        "\nload average at end: {}; wall time {:.0} s\n",
+        loadavg(),
+        started.elapsed().as_secs_f64()
+    );
+    println!("{report}");
+}

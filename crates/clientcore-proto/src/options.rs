@@ -758,6 +758,30 @@ impl Options {
             .map(|(_, policy)| policy)
     }
 
+    /// Whether no option is set: a call with these options uses its client's as they are.
+    pub fn is_empty(&self) -> bool {
+        let mut empty = self.headers.is_empty()
+            && self.span_attributes.is_empty()
+            && self.cookies.is_empty()
+            && self.policies.is_empty()
+            && self.retry.is_empty();
+        macro_rules! unset {
+            ($($f:ident),*) => { $( empty &= self.$f.is_none(); )* };
+        }
+        set_wins_knobs!(unset);
+        unset!(
+            user_agent,
+            error_map,
+            user_agent_env,
+            logger,
+            redactor,
+            raw_request_hook,
+            raw_response_hook,
+            user_agent_suffix
+        );
+        empty
+    }
+
     /// What the transport needs to know, as one hashable value: calls with equal configs can
     /// share one connection pool.
     pub fn transport_config(&self) -> TransportConfig {

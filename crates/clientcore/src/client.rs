@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use clientcore_proto::options::Options;
+use clientcore_proto::pipeline::Prepared;
 use clientcore_proto::time::{Clock, SystemClock};
 use clientcore_proto::Error;
 
@@ -63,7 +64,8 @@ impl fmt::Debug for Shared {
 /// its token credential, each a trait object of the driver's flavour.
 pub(crate) struct Parts<T: ?Sized, S: ?Sized, C: ?Sized> {
     pub(crate) shared: Shared,
-    pub(crate) options: Options,
+    pub(crate) options: Arc<Options>,
+    pub(crate) prepared: Arc<Prepared>,
     pub(crate) transport: Option<Arc<T>>,
     pub(crate) sleep: Arc<S>,
     pub(crate) credential: Option<Arc<C>>,
@@ -73,7 +75,8 @@ impl<T: ?Sized, S: ?Sized, C: ?Sized> Parts<T, S, C> {
     pub(crate) fn new(sleep: Arc<S>) -> Self {
         Parts {
             shared: Shared::new(),
-            options: Options::new(),
+            options: Arc::new(Options::new()),
+            prepared: Arc::new(Prepared::new(&Options::new())),
             transport: None,
             sleep,
             credential: None,
@@ -85,11 +88,24 @@ impl<T: ?Sized, S: ?Sized, C: ?Sized> Parts<T, S, C> {
         mut self,
         default_transport: impl FnOnce() -> Result<Arc<T>, Error>,
     ) -> Result<Self, Error> {
-        self.options = self.shared.resolved_options();
+        self.options = Arc::new(self.shared.resolved_options());
+        self.prepared = Arc::new(Prepared::new(&self.options));
         if self.transport.is_none() {
             self.transport = Some(default_transport()?);
         }
         Ok(self)
+    }
+
+    /// The options and derived values of a call: the client's own, shared, when the call
+    /// sets nothing; else the call's merged over them.
+    pub(crate) fn call_options(&self, call: &Options) -> (Arc<Options>, Arc<Prepared>) {
+        if call.is_empty() {
+            (self.options.clone(), self.prepared.clone())
+        } else {
+            let merged = Arc::new(self.options.overwrite(call));
+            let prepared = Arc::new(Prepared::new(&merged));
+            (merged, prepared)
+        }
     }
 
     /// The transport of a built client.
@@ -248,21 +264,24 @@ mod async_client {
             request: Request<Body>,
             options: &Options,
         ) -> Result<Response, Error> {
-            let opts = self.inner.options.overwrite(options);
+            let (opts, prepared) = self.inner.call_options(options);
             let call = crate::trace::CallTrace::start(&request.parts, &opts);
             let span = call.span().clone();
-            self.run(request, opts, &call).instrument(span).await
+            self.run(request, opts, prepared, &call)
+                .instrument(span)
+                .await
         }
 
         async fn run(
             &self,
             request: Request<Body>,
-            opts: Options,
+            opts: Arc<Options>,
+            prepared: Arc<clientcore_proto::pipeline::Prepared>,
             call: &crate::trace::CallTrace,
         ) -> Result<Response, Error> {
             let block_size = opts.block_size();
             let encoding = opts.response_encoding().map(str::to_owned);
-            let mut ex = Exchange::new(request, opts);
+            let mut ex = Exchange::prepared(request, opts, prepared);
             let mut body = None;
             let clock = &*self.inner.shared.clock;
             loop {
@@ -474,12 +493,12 @@ mod blocking_client {
             request: Request<Body>,
             options: &Options,
         ) -> Result<BlockingResponse, Error> {
-            let opts = self.inner.options.overwrite(options);
+            let (opts, prepared) = self.inner.call_options(options);
             let call = crate::trace::CallTrace::start(&request.parts, &opts);
             let _entered = call.span().enter();
             let block_size = opts.block_size();
             let encoding = opts.response_encoding().map(str::to_owned);
-            let mut ex = Exchange::new(request, opts);
+            let mut ex = Exchange::prepared(request, opts, prepared);
             let mut body = None;
             let clock = &*self.inner.shared.clock;
             loop {

@@ -16,6 +16,7 @@
 //! call) is made here; a driver only sends, reads, waits and reads the clock.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
@@ -191,7 +192,7 @@ pub struct Attempt<B> {
     /// the per-attempt timeout. The driver gives up after it.
     pub timeout: Duration,
     /// Timeouts, TLS and proxies for this call.
-    pub config: TransportConfig,
+    pub config: Arc<TransportConfig>,
     /// How many times the request was re-sent before this attempt.
     pub resend_count: u32,
 }
@@ -250,6 +251,43 @@ enum State {
     Done,
 }
 
+/// Values derived from [`Options`] that do not change from call to call: computed once per
+/// client and shared, instead of once per call.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    user_agent: Result<HeaderValue, String>,
+    transport: Arc<TransportConfig>,
+}
+
+impl Prepared {
+    /// Derives the values of `options`.
+    pub fn new(options: &Options) -> Self {
+        let ua = crate::policy::user_agent(
+            options.user_agent_prefix(),
+            options.sdk(),
+            options.user_agent_suffix(),
+        );
+        Prepared {
+            user_agent: HeaderValue::from_str(&ua).map_err(|_| ua),
+            transport: Arc::new(options.transport_config()),
+        }
+    }
+
+    /// The `User-Agent` value.
+    ///
+    /// # Errors
+    ///
+    /// `ServiceRequest` when the prefix or suffix holds characters a header cannot carry.
+    pub fn user_agent(&self) -> Result<HeaderValue, Error> {
+        self.user_agent.clone().or_else(|ua| header_value(&ua))
+    }
+
+    /// The transport settings.
+    pub fn transport(&self) -> &Arc<TransportConfig> {
+        &self.transport
+    }
+}
+
 /// One logical call, from the first attempt to the final response or error.
 ///
 /// # Examples
@@ -279,7 +317,8 @@ enum State {
 /// assert_eq!(done.retries.len(), 1);
 /// ```
 pub struct Exchange<B> {
-    opts: Options,
+    opts: Arc<Options>,
+    prepared: Arc<Prepared>,
     template: Request<B>,
     state: State,
     retry: RetryState,
@@ -295,10 +334,19 @@ pub struct Exchange<B> {
 
 impl<B: RequestBody> Exchange<B> {
     /// Starts a call. Nothing happens until [`step`](Self::step).
-    pub fn new(request: Request<B>, options: Options) -> Self {
+    pub fn new(request: Request<B>, options: impl Into<Arc<Options>>) -> Self {
+        let options = options.into();
+        let prepared = Arc::new(Prepared::new(&options));
+        Self::prepared(request, options, prepared)
+    }
+
+    /// Starts a call with values derived from `options` beforehand: a client computes its
+    /// [`Prepared`] once and shares it with every call that does not override its options.
+    pub fn prepared(request: Request<B>, options: Arc<Options>, prepared: Arc<Prepared>) -> Self {
         let retry = RetryState::new(options.retry());
         Exchange {
             opts: options,
+            prepared,
             template: request,
             state: State::Start,
             retry,
@@ -502,14 +550,9 @@ impl<B: RequestBody> Exchange<B> {
             };
             parts.headers.insert(id_header, header_value(&id)?);
         }
-        let ua = crate::policy::user_agent(
-            self.opts.user_agent_prefix(),
-            self.opts.sdk(),
-            self.opts.user_agent_suffix(),
-        );
         parts
             .headers
-            .insert(http::header::USER_AGENT, header_value(&ua)?);
+            .insert(http::header::USER_AGENT, self.prepared.user_agent()?);
         if !self.opts.cookies().is_empty() {
             let mut cookie = String::new();
             for (k, v) in self.opts.cookies() {
@@ -629,7 +672,7 @@ impl<B: RequestBody> Exchange<B> {
         Step::Send(Attempt {
             request,
             timeout,
-            config: self.opts.transport_config(),
+            config: self.prepared.transport.clone(),
             resend_count: self.resend_count,
         })
     }

@@ -307,6 +307,25 @@ impl RetryOptions {
         self
     }
 
+    /// Whether nothing is set.
+    pub fn is_empty(&self) -> bool {
+        self.total.is_none()
+            && self.connect.is_none()
+            && self.read.is_none()
+            && self.status.is_none()
+            && self.backoff_factor.is_none()
+            && self.backoff_max.is_none()
+            && self.retry_after_max.is_none()
+            && self.mode.is_none()
+            && self.extra_statuses.is_empty()
+            && self.idempotent.is_none()
+            && self.jitter.is_none()
+            && self.random.is_none()
+            && self.budget.is_none()
+            && self.classifiers.is_empty()
+            && self.idempotency_key.is_none()
+    }
+
     /// Merges `over` on top of `self`: every knob `over` sets wins; extra statuses and
     /// classifiers are appended.
     #[must_use]

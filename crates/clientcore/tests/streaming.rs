@@ -446,9 +446,15 @@ both_drivers!(one_shot_stream_is_not_retried_after_503, |driver| {
     // The 503 is the answer: a PUT would be retried, but its body cannot be sent again.
     assert_eq!(err.kind(), ErrorKind::HttpResponse, "{err:?}");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    // The reference text, then why the retryable 503 was not retried.
     assert_eq!(
         err.to_string(),
-        "Operation returned an invalid status 'Service Unavailable'\nContent: busy"
+        "Operation returned an invalid status 'Service Unavailable'\nContent: busy\n\
+         (not retried: the request body cannot be rewound)"
+    );
+    assert_eq!(
+        err.note(),
+        Some("not retried: the request body cannot be rewound")
     );
     assert_eq!(
         err.retry_history(),

@@ -92,6 +92,7 @@ struct Inner {
     redirects: Vec<RedirectHop>,
     retries: Vec<AttemptRecord>,
     request: Option<RequestLine>,
+    note: Option<&'static str>,
     model: Option<Box<dyn Any + Send + Sync>>,
 }
 
@@ -156,6 +157,7 @@ impl Error {
                 redirects: Vec::new(),
                 retries: Vec::new(),
                 request: None,
+                note: None,
                 model: None,
             }),
         }
@@ -471,6 +473,31 @@ impl Error {
         self
     }
 
+    /// Adds a note on how the call ended that is not part of the service's answer, such as
+    /// why a retryable failure was not retried. `Display` prints it on a line of its own
+    /// after the reference text, in parentheses.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore_proto::{Error, ErrorKind};
+    ///
+    /// let e = Error::new(ErrorKind::HttpResponse, "busy")
+    ///     .with_note("not retried: the request body cannot be rewound");
+    /// assert_eq!(e.note(), Some("not retried: the request body cannot be rewound"));
+    /// assert_eq!(e.to_string(), "busy\n(not retried: the request body cannot be rewound)");
+    /// ```
+    #[must_use]
+    pub fn with_note(mut self, note: &'static str) -> Self {
+        self.inner.note = Some(note);
+        self
+    }
+
+    /// The note added with [`with_note`](Self::with_note).
+    pub fn note(&self) -> Option<&'static str> {
+        self.inner.note
+    }
+
     /// The typed model attached with [`with_model`](Self::with_model), if it is a `T`.
     pub fn model<T: Any>(&self) -> Option<&T> {
         self.inner.model.as_deref()?.downcast_ref()
@@ -576,6 +603,17 @@ impl fmt::Write for CharLimit<'_> {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_text(f)?;
+        match self.inner.note {
+            Some(note) => write!(f, "\n({note})"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Error {
+    /// The reference's text: the service error, or the message and `Content:`.
+    fn write_text(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &*self.inner;
         if let Some(se) = &i.service_error {
             let mut out = CharLimit {
@@ -618,6 +656,9 @@ impl fmt::Debug for Error {
         }
         if let Some(req) = &i.request {
             d.field("request", &format_args!("{} {}", req.method, req.url));
+        }
+        if let Some(note) = i.note {
+            d.field("note", &note);
         }
         if !i.redirects.is_empty() {
             d.field("redirects", &i.redirects);

@@ -33,7 +33,7 @@ pub mod policy;
 pub mod redirect;
 pub mod retry;
 
-use retry::{AttemptRecord, Decision, Failure, RetryState, EXHAUSTED};
+use retry::{AttemptRecord, Decision, Failure, RetryState, EXHAUSTED, NOT_REWINDABLE};
 
 /// The method, URL and headers of a request.
 #[derive(Clone)]
@@ -764,8 +764,14 @@ impl<B: RequestBody> Exchange<B> {
         let error = result.unwrap_or_else(|read_error| read_error);
         match decision {
             Decision::RetryAfter(wait) => self.schedule(wait, now, Some(error)),
-            Decision::Stop(_) => {
+            Decision::Stop(why) => {
                 self.per_call_response(head);
+                let error = match why {
+                    Some(NOT_REWINDABLE) => {
+                        error.with_note("not retried: the request body cannot be rewound")
+                    }
+                    _ => error,
+                };
                 self.state = State::Finished(Err(error));
             }
         }

@@ -1112,6 +1112,8 @@ pub(crate) struct RetryState {
 
 /// Why a call stops retrying.
 pub(crate) const EXHAUSTED: &str = "retries exhausted";
+/// Why a retryable failure with a body that cannot be rewound was not retried.
+pub(crate) const NOT_REWINDABLE: &str = "the request body cannot be rewound";
 
 /// The answer for one failure.
 #[derive(Debug, PartialEq)]
@@ -1217,7 +1219,7 @@ impl RetryState {
 
         // 3. A body that cannot be rewound.
         if !body_replayable {
-            return Decision::Stop(Some("the request body cannot be rewound"));
+            return Decision::Stop(Some(NOT_REWINDABLE));
         }
 
         // 4. Counters.

@@ -78,7 +78,11 @@ impl ReqwestTransport {
     ) -> Result<TransportResponse, Error> {
         let client = self.client(config)?;
         let mut parts = request.parts;
-        if self.inner.has_cookies.load(std::sync::atomic::Ordering::Relaxed) {
+        if self
+            .inner
+            .has_cookies
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
             merge_jar_cookies(&self.inner.jar, &parts.url, &mut parts.headers);
         }
         // A stream of declared length goes out with `Content-Length`, not chunked: some

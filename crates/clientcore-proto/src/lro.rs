@@ -136,6 +136,7 @@ impl FinalStateVia {
 pub struct LroOptions {
     polling_interval: Duration,
     final_state_via: Option<FinalStateVia>,
+    base_url: Option<Url>,
 }
 
 impl Default for LroOptions {
@@ -143,6 +144,7 @@ impl Default for LroOptions {
         LroOptions {
             polling_interval: Duration::from_secs(30),
             final_state_via: None,
+            base_url: None,
         }
     }
 }
@@ -166,6 +168,31 @@ impl LroOptions {
     pub fn with_final_state_via(mut self, via: FinalStateVia) -> Self {
         self.final_state_via = Some(via);
         self
+    }
+
+    /// Resolves relative polling and result URLs against `base` instead of the request URL:
+    /// the reference's `path_format_arguments`, with the base built by [`format_url`].
+    /// Default is the request URL.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore_proto::lro::{format_url, LroOptions};
+    ///
+    /// let base = format_url("http://{accountName}{host}", &[("host", "host:3000"), ("accountName", "local")])?;
+    /// assert_eq!(base.as_str(), "http://localhost:3000/");
+    /// let o = LroOptions::new().with_base_url(base);
+    /// # Ok::<(), clientcore_proto::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_base_url(mut self, base: Url) -> Self {
+        self.base_url = Some(base);
+        self
+    }
+
+    /// The base URL of relative polling URLs, if set.
+    pub fn base_url(&self) -> Option<&Url> {
+        self.base_url.as_ref()
     }
 
     /// The polling interval.
@@ -538,7 +565,7 @@ impl Operation {
         }
         if let Some(Value::Object(body)) = json_body(&self.last) {
             if let Some(Value::String(loc)) = body.get("resourceLocation") {
-                if let Ok(url) = self.url.join(loc) {
+                if let Ok(url) = self.base().join(loc) {
                     return Some(url);
                 }
             }
@@ -566,7 +593,12 @@ impl Operation {
         if value.is_empty() {
             return None;
         }
-        self.url.join(value).ok()
+        self.base().join(value).ok()
+    }
+
+    /// What relative URLs are resolved against: the configured base, else the request URL.
+    fn base(&self) -> &Url {
+        self.options.base_url().unwrap_or(&self.url)
     }
 
     fn check_status(&self, snap: &Snapshot) -> Result<(), Error> {
@@ -779,4 +811,42 @@ fn provisioning_state(snap: &Snapshot) -> Result<Option<String>, Error> {
         .and_then(|p| p.get("provisioningState"))
         .and_then(Value::as_str)
         .map(str::to_owned))
+}
+
+/// Builds a URL from a template with `{name}` placeholders, like the reference's
+/// `format_url(url, **path_format_arguments)`.
+///
+/// # Errors
+///
+/// [`ErrorKind::Other`] when a placeholder has no value or the result is not a URL.
+pub fn format_url(template: &str, args: &[(&str, &str)]) -> Result<Url, Error> {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after.find('}').ok_or_else(|| {
+            Error::new(
+                ErrorKind::Other,
+                format!("unclosed '{{' in the URL template '{template}'"),
+            )
+        })?;
+        let name = &after[..close];
+        let value = args
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Other,
+                    format!("no value for '{{{name}}}' in the URL template"),
+                )
+            })?;
+        out.push_str(value);
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    Url::parse(&out).map_err(|e| {
+        Error::with_source(ErrorKind::Other, e).with_message(format!("'{out}' is not a URL"))
+    })
 }

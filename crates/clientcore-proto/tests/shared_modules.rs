@@ -959,3 +959,30 @@ struct WrappedUnix {
     #[serde(with = "unix_time")]
     t: SystemTime,
 }
+
+/// R4 `test_polling_with_path_format_arguments`: a relative location resolves against the
+/// base URL built from the template and its arguments.
+#[test]
+fn r4_path_format_arguments() {
+    use clientcore_proto::lro::format_url;
+    let base = format_url(
+        "http://{accountName}{host}",
+        &[("host", "host:3000"), ("accountName", "local")],
+    )
+    .unwrap();
+    assert_eq!(base.as_str(), "http://localhost:3000/");
+    let mut op = Operation::new(
+        &parts(Method::DELETE, "https://h/things/1"),
+        StatusCode::ACCEPTED,
+        headers(&[("location", "/results/1")]),
+        Bytes::new(),
+        LroOptions::new().with_base_url(base),
+    )
+    .unwrap();
+    assert_eq!(expect_get(&mut op), "http://localhost:3000/results/1");
+    let missing = format_url("http://{accountName}{host}", &[("host", "h")]).unwrap_err();
+    assert_eq!(
+        missing.to_string(),
+        "no value for '{accountName}' in the URL template"
+    );
+}

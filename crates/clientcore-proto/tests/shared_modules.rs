@@ -986,3 +986,65 @@ fn r4_path_format_arguments() {
         "no value for '{accountName}' in the URL template"
     );
 }
+
+/// P5 and P7: `date` and `time` are written as the reference writes them, and read back.
+#[test]
+fn p5_p7_dates_and_times_of_day() {
+    use clientcore_proto::model::{Date, TimeOfDay};
+    let d = Date::new(2021, 5, 12).unwrap();
+    assert_eq!(serde_json::to_string(&d).unwrap(), r#""2021-05-12""#);
+    assert_eq!(serde_json::from_str::<Date>(r#""2021-05-12""#).unwrap(), d);
+    assert_eq!(Date::new(2020, 2, 29).unwrap().to_string(), "2020-02-29");
+    for bad in [
+        "2021-02-29",
+        "1900-02-29",
+        "2021-13-01",
+        "0000-01-01",
+        "21-05-12",
+        "2021-5-12",
+        "",
+    ] {
+        assert_eq!(
+            bad.parse::<Date>().unwrap_err().kind(),
+            ErrorKind::Deserialization,
+            "{bad}"
+        );
+    }
+    for (text, written) in [
+        ("11:12:13", "11:12:13"),
+        ("11:22:33.444444", "11:22:33.444444"),
+        ("11:22:33.5", "11:22:33.500000"),
+        ("00:00:00.000000", "00:00:00"),
+    ] {
+        let t: TimeOfDay = serde_json::from_str(&format!("\"{text}\"")).unwrap();
+        assert_eq!(serde_json::to_string(&t).unwrap(), format!("\"{written}\""));
+    }
+    for bad in [
+        "24:00:00",
+        "11:60:00",
+        "11:12",
+        "11:12:13.",
+        "11:12:13.1234567",
+        "1:2:3",
+    ] {
+        assert!(bad.parse::<TimeOfDay>().is_err(), "{bad}");
+    }
+}
+
+proptest::proptest! {
+    /// Every valid date and time of day survives a JSON round trip.
+    #[test]
+    fn dates_and_times_round_trip(
+        y in 1u16..=9999, m in 1u8..=12, d in 1u8..=31,
+        h in 0u8..24, mi in 0u8..60, s in 0u8..60, us in 0u32..1_000_000,
+    ) {
+        use clientcore_proto::model::{Date, TimeOfDay};
+        if let Ok(date) = Date::new(y, m, d) {
+            let json = serde_json::to_string(&date).unwrap();
+            proptest::prop_assert_eq!(serde_json::from_str::<Date>(&json).unwrap(), date);
+        }
+        let t = TimeOfDay::new(h, mi, s, us).unwrap();
+        let json = serde_json::to_string(&t).unwrap();
+        proptest::prop_assert_eq!(serde_json::from_str::<TimeOfDay>(&json).unwrap(), t);
+    }
+}

@@ -28,13 +28,18 @@
 //! | [`duration`] | [`Duration`](std::time::Duration) | `"P1DT02H03M04.5S"` (ISO 8601) |
 //! | [`base64`] | bytes | `"AP/+"` (standard alphabet, padded) |
 //! | [`base64url`] | bytes | `"AP_-"` (URL-safe alphabet, unpadded) |
+//!
+//! [`Date`] (`"2021-05-12"`) and [`TimeOfDay`] (`"11:22:33.444444"`) are types of their own,
+//! serialized as those strings.
 
 mod bytes;
+mod calendar;
 mod enums;
 mod nullable;
 mod time;
 
 pub use self::bytes::{base64, base64url};
+pub use self::calendar::{Date, TimeOfDay};
 pub use self::nullable::Nullable;
 pub use self::time::{duration, rfc3339, rfc7231, unix_time};
 

@@ -275,17 +275,23 @@ impl AttemptTrace {
     }
 
     /// The `traceparent` of this attempt: the OpenTelemetry span's ids when there is a valid
-    /// one, else the random ids of the call and the attempt, sampled.
-    fn traceparent(&self) -> String {
+    /// one, else the random ids of the call and the attempt, sampled, when a `tracing`
+    /// subscriber records the attempt span. With neither, `None`: as in the reference, whose
+    /// tracing policy does nothing until a tracer is configured, there is no trace for the
+    /// server to join, and the header would only cost bytes on every request.
+    fn traceparent(&self) -> Option<String> {
         #[cfg(feature = "opentelemetry")]
         if let Some(value) = self.otel.traceparent() {
-            return value;
+            return Some(value);
+        }
+        if self.span.is_disabled() {
+            return None;
         }
         let mut value = *b"00-00000000000000000000000000000000-0000000000000000-01";
         write_hex(&mut value[3..35], &self.trace_id.to_be_bytes());
         write_hex(&mut value[36..52], &self.span_id.to_be_bytes());
         // ASCII by construction.
-        String::from_utf8_lossy(&value).into_owned()
+        Some(String::from_utf8_lossy(&value).into_owned())
     }
 }
 
@@ -296,7 +302,9 @@ pub(crate) fn inject_traceparent(trace: &AttemptTrace, headers: &mut HeaderMap) 
         trace.span.record("http.request.header.traceparent", theirs);
         return;
     }
-    let value = trace.traceparent();
+    let Some(value) = trace.traceparent() else {
+        return;
+    };
     trace
         .span
         .record("http.request.header.traceparent", value.as_str());

@@ -204,3 +204,12 @@ both_drivers!(explicit_request_id_survives_retries, |driver| {
     assert_eq!(all(&seen, 1, "x-ms-client-request-id"), ["my-id-1"]);
     assert_eq!(client.clock.sleeps(), [std::time::Duration::from_secs(2)]);
 });
+
+// No `tracing` subscriber in this test binary and no OpenTelemetry provider: there is no trace
+// for the server to join, so no `traceparent` is sent (tests/tracing.rs covers the other case).
+both_drivers!(no_traceparent_without_a_tracer, |driver| {
+    let server = Server::start([Reply::status(200)]);
+    let client = TestClient::new(driver, Options::new());
+    client.get(&server.url("/x"), &Options::new()).unwrap();
+    assert_eq!(server.requests()[0].header("traceparent"), None);
+});

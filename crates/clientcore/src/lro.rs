@@ -33,6 +33,7 @@ use std::sync::Arc;
 
 #[cfg(any(feature = "async", feature = "blocking"))]
 use bytes::Bytes;
+
 pub use clientcore_proto::lro::{
     is_failed, is_terminal, FinalStateVia, LroOptions, LroResponse, LroStep, Operation,
 };
@@ -49,6 +50,53 @@ use http::{HeaderMap, StatusCode};
 
 #[cfg(any(feature = "async", feature = "blocking"))]
 use crate::Body;
+
+/// What both pollers share: resuming from a token, and the state accessors.
+macro_rules! poller_common {
+    ($client:ident, $poller:ident) => {
+        /// Resumes the operation of a [`continuation_token`](Self::continuation_token), with
+        /// a client of this process (a fresh one will do).
+        ///
+        /// # Errors
+        ///
+        /// An `Other` error for a token that is not one; the decider's errors otherwise.
+        pub fn from_continuation_token(
+            client: &$client,
+            token: &str,
+            options: &Options,
+            lro: LroOptions,
+        ) -> Result<$poller, Error> {
+            let (op, opts) = resumed(token, options, lro)?;
+            Ok($poller::with(client, opts, op))
+        }
+
+        fn with(client: &$client, options: Options, op: Operation) -> $poller {
+            let (clock, sleep) = client.timing();
+            $poller {
+                client: client.clone(),
+                options,
+                op,
+                clock,
+                sleep,
+            }
+        }
+
+        /// The status as the service last spelled it.
+        pub fn status(&self) -> &str {
+            self.op.status()
+        }
+
+        /// Whether the operation reached a terminal state.
+        pub fn is_finished(&self) -> bool {
+            self.op.is_finished()
+        }
+
+        /// The token that resumes this operation.
+        pub fn continuation_token(&self) -> String {
+            self.op.continuation_token()
+        }
+    };
+}
 
 /// The options of every call of one operation: the same client request id, and every status
 /// below 400 handed to the decider (which checks 200, 201, 202 and 204 itself, as the
@@ -132,47 +180,7 @@ mod async_poller {
             Ok(Poller::with(client, opts, op))
         }
 
-        /// Resumes the operation of a [`continuation_token`](Self::continuation_token), with
-        /// a client of this process.
-        ///
-        /// # Errors
-        ///
-        /// An `Other` error for a token that is not one; the decider's errors otherwise.
-        pub fn from_continuation_token(
-            client: &Client,
-            token: &str,
-            options: &Options,
-            lro: LroOptions,
-        ) -> Result<Poller, Error> {
-            let (op, opts) = resumed(token, options, lro)?;
-            Ok(Poller::with(client, opts, op))
-        }
-
-        fn with(client: &Client, options: Options, op: Operation) -> Poller {
-            let (clock, sleep) = client.timing();
-            Poller {
-                client: client.clone(),
-                options,
-                op,
-                clock,
-                sleep,
-            }
-        }
-
-        /// The status as the service last spelled it.
-        pub fn status(&self) -> &str {
-            self.op.status()
-        }
-
-        /// Whether the operation reached a terminal state.
-        pub fn is_finished(&self) -> bool {
-            self.op.is_finished()
-        }
-
-        /// The token that resumes this operation.
-        pub fn continuation_token(&self) -> String {
-            self.op.continuation_token()
-        }
+        poller_common!(Client, Poller);
 
         /// Polls until the operation is over and returns the final response.
         ///
@@ -273,46 +281,7 @@ mod blocking_poller {
             Ok(BlockingPoller::with(client, opts, op))
         }
 
-        /// Resumes the operation of a [`continuation_token`](Self::continuation_token).
-        ///
-        /// # Errors
-        ///
-        /// An `Other` error for a token that is not one; the decider's errors otherwise.
-        pub fn from_continuation_token(
-            client: &BlockingClient,
-            token: &str,
-            options: &Options,
-            lro: LroOptions,
-        ) -> Result<BlockingPoller, Error> {
-            let (op, opts) = resumed(token, options, lro)?;
-            Ok(BlockingPoller::with(client, opts, op))
-        }
-
-        fn with(client: &BlockingClient, options: Options, op: Operation) -> BlockingPoller {
-            let (clock, sleep) = client.timing();
-            BlockingPoller {
-                client: client.clone(),
-                options,
-                op,
-                clock,
-                sleep,
-            }
-        }
-
-        /// The status as the service last spelled it.
-        pub fn status(&self) -> &str {
-            self.op.status()
-        }
-
-        /// Whether the operation reached a terminal state.
-        pub fn is_finished(&self) -> bool {
-            self.op.is_finished()
-        }
-
-        /// The token that resumes this operation.
-        pub fn continuation_token(&self) -> String {
-            self.op.continuation_token()
-        }
+        poller_common!(BlockingClient, BlockingPoller);
 
         /// Polls until the operation is over and returns the final response.
         ///

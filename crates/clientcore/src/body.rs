@@ -4,6 +4,7 @@
 use std::fmt;
 #[cfg(feature = "blocking")]
 use std::io::Read as _;
+#[cfg(any(feature = "async", feature = "blocking"))]
 use std::sync::Arc;
 
 use bytes::Bytes;

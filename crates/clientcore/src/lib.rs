@@ -3,10 +3,13 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod body;
+// The clients and their responses exist with at least one driver.
+#[cfg(any(feature = "async", feature = "blocking"))]
 mod client;
 pub mod credential;
 pub mod lro;
 pub mod paging;
+#[cfg(any(feature = "async", feature = "blocking"))]
 mod response;
 pub mod sleep;
 // Only the drivers open spans.

@@ -52,6 +52,7 @@ use http::{HeaderMap, StatusCode};
 use crate::Body;
 
 /// What both pollers share: resuming from a token, and the state accessors.
+#[cfg(any(feature = "async", feature = "blocking"))]
 macro_rules! poller_common {
     ($client:ident, $poller:ident) => {
         /// Resumes the operation of a [`continuation_token`](Self::continuation_token), with

@@ -9,10 +9,9 @@ use clientcore_proto::options::{ClientCert, TransportConfig, Verify};
 use clientcore_proto::pipeline::{Request, ResponseHead};
 use clientcore_proto::{Error, ErrorKind};
 
-use super::{
-    AsyncBodyRead, BlockingBodyRead, BlockingTransport, BlockingTransportResponse, BoxFuture,
-    Transport, TransportResponse,
-};
+use super::{AsyncBodyRead, BoxFuture, Transport, TransportResponse};
+#[cfg(feature = "blocking")]
+use super::{BlockingBodyRead, BlockingTransport, BlockingTransportResponse};
 use crate::Body;
 
 /// The default transport: reqwest with rustls, one exchange per call.
@@ -182,6 +181,7 @@ pub(crate) fn reqwest_block_on(transport: ReqwestTransport) -> Result<BlockOn, E
     BlockOn::new(transport)
 }
 
+#[cfg(feature = "blocking")]
 /// A reqwest transport driven by a runtime of its own, for the blocking client.
 #[derive(Debug)]
 pub(crate) struct BlockOn {
@@ -189,6 +189,7 @@ pub(crate) struct BlockOn {
     runtime: Arc<tokio::runtime::Runtime>,
 }
 
+#[cfg(feature = "blocking")]
 impl BlockOn {
     pub(crate) fn new(transport: ReqwestTransport) -> Result<Self, Error> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -206,8 +207,10 @@ impl BlockOn {
 
 /// Small bodies (a declared length up to this) are read in the same trip to the runtime as the
 /// head: one hand-off per call instead of three for a typical JSON response.
+#[cfg(feature = "blocking")]
 const PREFETCH_LIMIT: u64 = 64 * 1024;
 
+#[cfg(feature = "blocking")]
 impl BlockingTransport for BlockOn {
     fn send(
         &self,
@@ -263,6 +266,7 @@ impl BlockingTransport for BlockOn {
     }
 }
 
+#[cfg(feature = "blocking")]
 struct BlockOnBody {
     prefetched: std::collections::VecDeque<Result<Bytes, Error>>,
     ended: bool,
@@ -270,6 +274,7 @@ struct BlockOnBody {
     runtime: Arc<tokio::runtime::Runtime>,
 }
 
+#[cfg(feature = "blocking")]
 impl BlockingBodyRead for BlockOnBody {
     fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
         if let Some(item) = self.prefetched.pop_front() {

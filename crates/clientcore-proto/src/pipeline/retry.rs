@@ -1133,7 +1133,8 @@ impl RetryState {
             rng: if opts.random().is_some() {
                 0
             } else {
-                uuid::Uuid::new_v4().as_u64_pair().0
+                // The per-thread generator, seeded once from the OS: no system call per call.
+                u64::try_from(crate::policy::random_u128() & u128::from(u64::MAX)).unwrap_or(0)
             },
             last_cost: 0,
             history: Vec::new(),

@@ -9,6 +9,12 @@ fuzz_target!(|data: &[u8]| {
     let url = String::from_utf8_lossy(data);
     let redactor = Redactor::default();
     let out = redactor.sanitize_url(&url);
+    // Idempotent, whatever the input.
+    assert_eq!(redactor.sanitize_url(&out), out);
+    if url.contains('@') {
+        // User information is redacted too, which shifts what follows; checked by unit tests.
+        return;
+    }
     let Some(q) = url.find('?') else {
         assert_eq!(out, url);
         return;

@@ -143,6 +143,10 @@ impl Redactor {
     /// Works on the raw query string like the reference: parts split on `&`, a part without
     /// `=` is kept, percent-encoding, the path and the fragment are preserved.
     pub fn sanitize_url<'a>(&self, url: &'a str) -> Cow<'a, str> {
+        // A password in the authority (`https://user:secret@host/`) is a credential too.
+        if let Some(hidden) = without_userinfo(url) {
+            return Cow::Owned(self.sanitize_url(&hidden).into_owned());
+        }
         let Some(q) = url.find('?') else {
             return Cow::Borrowed(url);
         };
@@ -171,6 +175,28 @@ impl Redactor {
     }
 }
 
+/// `url` with the user information of its authority replaced by [`REDACTED`], or `None` when
+/// it has none (or is already redacted).
+fn without_userinfo(url: &str) -> Option<String> {
+    let scheme_end = url.find("://")?;
+    if !url[..scheme_end]
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+    {
+        return None;
+    }
+    let start = scheme_end + 3;
+    let authority_len = url[start..]
+        .find(['/', '?', '#'])
+        .unwrap_or(url.len() - start);
+    let authority = &url[start..start + authority_len];
+    let at = authority.rfind('@')?;
+    if &authority[..at] == REDACTED {
+        return None;
+    }
+    Some(format!("{}{REDACTED}{}", &url[..start], &url[start + at..]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +210,22 @@ mod tests {
         );
         assert_eq!(r.sanitize_url("https://h/p"), "https://h/p");
         assert_eq!(r.sanitize_url("https://h/p?"), "https://h/p?");
+    }
+
+    #[test]
+    fn userinfo_is_hidden() {
+        let r = Redactor::default();
+        assert_eq!(
+            r.sanitize_url("https://user:secret@h.example/p?sig=x"),
+            "https://REDACTED@h.example/p?sig=REDACTED"
+        );
+        assert_eq!(r.sanitize_url("http://u@h/p"), "http://REDACTED@h/p");
+        assert_eq!(
+            r.sanitize_url("http://h/p?to=a@b"),
+            "http://h/p?to=REDACTED"
+        );
+        let once = r.sanitize_url("https://a:b@h/").into_owned();
+        assert_eq!(r.sanitize_url(&once), once);
     }
 
     #[test]

@@ -7,10 +7,10 @@ pub mod redact;
 
 /// 128 random bits, for client request ids and trace ids.
 ///
-/// A per-thread generator (two wyrand streams), seeded once per thread from the operating
-/// system (through UUID v4), so a call makes no system call for its ids. The ids are unique and
-/// unpredictable enough for correlation, as OpenTelemetry's own id generator is; they are not
-/// secrets and must not be used as such.
+/// `fastrand`'s per-thread generator (wyrand), seeded once per thread from the operating
+/// system, so a call makes no system call for its ids. The ids are unique and unpredictable
+/// enough for correlation, as OpenTelemetry's own id generator is; they are not secrets and
+/// must not be used as such.
 ///
 /// # Examples
 ///
@@ -20,27 +20,7 @@ pub mod redact;
 /// assert_ne!(random_u128(), random_u128());
 /// ```
 pub fn random_u128() -> u128 {
-    use std::cell::Cell;
-    thread_local! {
-        static STATE: Cell<(u64, u64)> = Cell::new(uuid::Uuid::new_v4().as_u64_pair());
-    }
-    #[allow(
-        clippy::cast_possible_truncation,
-        reason = "wyrand folds the two halves of a 128-bit product"
-    )]
-    fn wyrand(state: u64) -> u64 {
-        let t = u128::from(state) * u128::from(state ^ 0xe703_7ed1_a0b4_28db);
-        (t >> 64) as u64 ^ t as u64
-    }
-    STATE.with(|cell| {
-        let (a, b) = cell.get();
-        let (a, b) = (
-            a.wrapping_add(0xa076_1d64_78bd_642f),
-            b.wrapping_add(0xa076_1d64_78bd_642f),
-        );
-        cell.set((a, b));
-        (u128::from(wyrand(a)) << 64) | u128::from(wyrand(b))
-    })
+    fastrand::u128(..)
 }
 
 /// The `User-Agent` value: `[{prefix} ]azsdk-rust-{sdk}/{version} ({os}; {arch})[ {suffix}]`.

@@ -195,6 +195,9 @@ mod async_client {
     #[derive(Clone)]
     pub struct Client {
         inner: Arc<Parts<dyn Transport, dyn AsyncSleep, dyn TokenCredential>>,
+        /// The default transport, called directly rather than through `dyn Transport`: its
+        /// future then needs no box of its own.
+        reqwest: Option<ReqwestTransport>,
     }
 
     /// Builds a [`Client`].
@@ -230,11 +233,19 @@ mod async_client {
         ///
         /// None today; the signature leaves room to report invalid settings.
         pub fn build(self) -> Result<Client, Error> {
-            let parts = self
+            let reqwest = self
                 .parts
-                .build(|| Ok(Arc::new(ReqwestTransport::new()) as Arc<dyn Transport>))?;
+                .transport
+                .is_none()
+                .then(ReqwestTransport::new);
+            let default = reqwest.clone();
+            let parts = self.parts.build(|| {
+                let t = default.unwrap_or_default();
+                Ok(Arc::new(t) as Arc<dyn Transport>)
+            })?;
             Ok(Client {
                 inner: Arc::new(parts),
+                reqwest,
             })
         }
     }
@@ -297,10 +308,13 @@ mod async_client {
                         body = None;
                         let span = call.attempt(&attempt, ex.options());
                         crate::trace::inject_traceparent(&span, &mut attempt.request.parts.headers);
-                        let send = self
-                            .inner
-                            .transport()
-                            .send(attempt.request, &attempt.config);
+                        let (request, config) = (attempt.request, &attempt.config);
+                        let send = async {
+                            match &self.reqwest {
+                                Some(t) => t.exchange(request, config).await,
+                                None => self.inner.transport().send(request, config).await,
+                            }
+                        };
                         let limit = attempt
                             .timeout
                             .min(Duration::from_secs(u64::from(u32::MAX)));

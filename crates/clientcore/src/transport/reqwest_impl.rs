@@ -70,7 +70,7 @@ impl ReqwestTransport {
     }
 
     /// Sends one request; the shared implementation of both transport traits.
-    async fn exchange(
+    pub(crate) async fn exchange(
         &self,
         request: Request<Body>,
         config: &TransportConfig,

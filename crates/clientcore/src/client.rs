@@ -169,7 +169,7 @@ mod async_client {
     use super::{Arc, Error, Options, Parts, RealSleep, TokenCredential};
     use crate::response::{Core, Response};
     use crate::sleep::AsyncSleep;
-    use crate::transport::{ReqwestTransport, Transport};
+    use crate::transport::{AsyncBody, ReqwestTransport, Transport};
     use crate::Body;
     use clientcore_proto::pipeline::{Exchange, Request, Step};
     use clientcore_proto::ErrorKind;
@@ -233,11 +233,7 @@ mod async_client {
         ///
         /// None today; the signature leaves room to report invalid settings.
         pub fn build(self) -> Result<Client, Error> {
-            let reqwest = self
-                .parts
-                .transport
-                .is_none()
-                .then(ReqwestTransport::new);
+            let reqwest = self.parts.transport.is_none().then(ReqwestTransport::new);
             let default = reqwest.clone();
             let parts = self.parts.build(|| {
                 let t = default.unwrap_or_default();
@@ -311,8 +307,16 @@ mod async_client {
                         let (request, config) = (attempt.request, &attempt.config);
                         let send = async {
                             match &self.reqwest {
-                                Some(t) => t.exchange(request, config).await,
-                                None => self.inner.transport().send(request, config).await,
+                                Some(t) => t
+                                    .exchange_raw(request, config)
+                                    .await
+                                    .map(|(head, r)| (head, AsyncBody::Reqwest(r))),
+                                None => self
+                                    .inner
+                                    .transport()
+                                    .send(request, config)
+                                    .await
+                                    .map(|r| (r.head, AsyncBody::Dyn(r.body))),
                             }
                         };
                         let limit = attempt
@@ -322,10 +326,10 @@ mod async_client {
                             .instrument(span.span().clone())
                             .await
                         {
-                            Ok(Ok(r)) => {
-                                span.record_response(&r.head);
-                                body = Some(r.body);
-                                ex.on_response(r.head);
+                            Ok(Ok((head, reader))) => {
+                                span.record_response(&head);
+                                body = Some(reader);
+                                ex.on_response(head);
                             }
                             Ok(Err(e)) => {
                                 span.record_error(&e);
@@ -343,7 +347,7 @@ mod async_client {
                     }
                     Step::ReadBody { limit } => {
                         let read = match body.take() {
-                            Some(mut b) => read_limited(&mut *b, limit).await,
+                            Some(mut b) => read_limited(&mut b, limit).await,
                             None => Ok(bytes::Bytes::new()),
                         };
                         ex.on_body(read);
@@ -369,10 +373,7 @@ mod async_client {
         }
     }
 
-    async fn read_limited(
-        body: &mut dyn crate::transport::AsyncBodyRead,
-        limit: usize,
-    ) -> Result<bytes::Bytes, Error> {
+    async fn read_limited(body: &mut AsyncBody, limit: usize) -> Result<bytes::Bytes, Error> {
         let mut out = bytes::BytesMut::new();
         while out.len() < limit {
             match body.chunk().await? {

@@ -328,7 +328,7 @@ pub use async_response::Response;
 #[cfg(feature = "async")]
 mod async_response {
     use super::{json, Core, Gather, Pushed};
-    use crate::transport::AsyncBodyRead;
+    use crate::transport::AsyncBody;
     use bytes::Bytes;
     use clientcore_proto::Error;
     use serde::de::DeserializeOwned;
@@ -338,7 +338,7 @@ mod async_response {
     /// [`next_block`](Self::next_block) or read it whole with [`read`](Self::read).
     pub struct Response {
         pub(crate) core: Core,
-        pub(crate) body: Option<Box<dyn AsyncBodyRead>>,
+        pub(crate) body: Option<AsyncBody>,
     }
 
     impl Response {

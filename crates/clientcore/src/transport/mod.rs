@@ -65,6 +65,28 @@ pub trait AsyncBodyRead: Send {
     fn chunk(&mut self) -> BoxFuture<'_, Result<Option<Bytes>, Error>>;
 }
 
+/// A response body as the async client holds it: the default transport's reqwest response
+/// read directly (no boxed future per chunk), or any transport's reader.
+#[cfg(feature = "async")]
+pub(crate) enum AsyncBody {
+    Reqwest(reqwest::Response),
+    Dyn(Box<dyn AsyncBodyRead>),
+}
+
+#[cfg(feature = "async")]
+impl AsyncBody {
+    /// The next chunk, or `None` at the end.
+    pub(crate) async fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
+        match self {
+            AsyncBody::Reqwest(r) => r
+                .chunk()
+                .await
+                .map_err(|e| reqwest_impl::map_error(e, false)),
+            AsyncBody::Dyn(b) => b.chunk().await,
+        }
+    }
+}
+
 /// Reads a response body chunk by chunk, blocking.
 pub trait BlockingBodyRead: Send {
     /// The next chunk, or `None` at the end.

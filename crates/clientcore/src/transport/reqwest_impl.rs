@@ -75,6 +75,20 @@ impl ReqwestTransport {
         request: Request<Body>,
         config: &TransportConfig,
     ) -> Result<TransportResponse, Error> {
+        let (head, resp) = self.exchange_raw(request, config).await?;
+        Ok(TransportResponse {
+            head,
+            body: Box::new(ReqwestBody(resp)),
+        })
+    }
+
+    /// Sends one request and returns the head and reqwest's response, whose body is still on
+    /// the wire.
+    pub(crate) async fn exchange_raw(
+        &self,
+        request: Request<Body>,
+        config: &TransportConfig,
+    ) -> Result<(ResponseHead, reqwest::Response), Error> {
         let client = self.client(config)?;
         let mut parts = request.parts;
         if self
@@ -119,10 +133,7 @@ impl ReqwestTransport {
             headers: std::mem::take(resp.headers_mut()),
             received: std::time::SystemTime::now(),
         };
-        Ok(TransportResponse {
-            head,
-            body: Box::new(ReqwestBody(resp)),
-        })
+        Ok((head, resp))
     }
 }
 

@@ -210,7 +210,7 @@ both_drivers!(widened_allow_list_shows_the_values, |driver| {
     );
 });
 
-both_drivers!(logging_enable_adds_the_body_size, |driver| {
+both_drivers!(logging_enable_adds_the_bodies, |driver| {
     let server = Server::start([Reply::status(200), Reply::status(200)]);
     let (records, s) = sink();
     let client = TestClient::new(driver, Options::new().with_logger(s));
@@ -233,7 +233,7 @@ both_drivers!(logging_enable_adds_the_body_size, |driver| {
     assert!(
         logged[2]
             .1
-            .ends_with("\nA body is sent with the request (8 bytes)"),
+            .ends_with("\nA body is sent with the request (8 bytes)\nBody: testbody"),
         "{}",
         logged[2].1
     );
@@ -313,4 +313,39 @@ both_drivers!(debug_output_never_shows_secrets, |driver| {
     let seen = server.requests();
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[1].header("authorization"), Some("Token sekrit"));
+});
+
+// A full trace shows the error body the pipeline read, cut at MAX_LOGGED_BODY characters.
+both_drivers!(logging_enable_shows_error_bodies, |driver| {
+    let long = "x".repeat(5000);
+    let server = Server::start([
+        Reply::status(404).body(r#"{"error":{"code":"Gone","message":"not here"}}"#),
+        Reply::status(400).body(long.clone()),
+    ]);
+    let (records, s) = sink();
+    let client = TestClient::new(driver, Options::new().with_logger(s));
+    let opts = Options::new().with_logging(true);
+    client.get(&server.url("/a"), &opts).unwrap_err();
+    client.get(&server.url("/b"), &opts).unwrap_err();
+    let bodies: Vec<String> = taken(&records)
+        .into_iter()
+        .filter(|(_, r)| r.starts_with("Response body"))
+        .map(|(_, r)| r)
+        .collect();
+    assert_eq!(
+        bodies[0],
+        r#"Response body (46 bytes): {"error":{"code":"Gone","message":"not here"}}"#
+    );
+    assert_eq!(
+        bodies[1],
+        format!("Response body (5000 bytes): {}… (cut)", &long[..4096])
+    );
+    // Without logging_enable, bodies are never logged.
+    let server = Server::start([Reply::status(404).body("secret-ish")]);
+    let (records, s) = sink();
+    let client = TestClient::new(driver, Options::new().with_logger(s));
+    client.get(&server.url("/c"), &Options::new()).unwrap_err();
+    assert!(taken(&records)
+        .iter()
+        .all(|(_, r)| !r.contains("secret-ish")));
 });

@@ -488,6 +488,12 @@ impl<B: RequestBody> Exchange<B> {
 
     /// Reports the body asked for by [`Step::ReadBody`].
     pub fn on_body(&mut self, body: Result<Bytes, Error>) {
+        if let Ok(bytes) = &body {
+            if self.opts.logging_enable() && log::enabled(self.opts.logger(), Level::Debug) {
+                let record = log::response_body_record(bytes);
+                log::emit(self.opts.logger(), Level::Debug, &record);
+            }
+        }
         let head = match std::mem::replace(&mut self.state, State::Done) {
             State::NeedBody(head) => head,
             State::NeedSuccessBody(head, limit) => return self.on_success_body(head, limit, body),

@@ -55,7 +55,8 @@ pub fn log_fn(f: impl Fn(Level, &str) + Send + Sync + 'static) -> SharedLogSink 
 
 /// The request record, as the reference writes it:
 /// `Request URL: '…'\nRequest method: '…'\nRequest headers:\n    'name': 'value'…` and a line
-/// about the body. With `full` (the seed's `logging_enable`), the body's size is given too.
+/// about the body. With `full` (the seed's `logging_enable`), the body's size and the body
+/// itself (cut at [`MAX_LOGGED_BODY`] characters) follow.
 pub fn request_record(req: &HookRequest<'_>, redactor: &Redactor, full: bool) -> String {
     let mut s = String::with_capacity(256);
     let _ = write!(
@@ -67,13 +68,42 @@ pub fn request_record(req: &HookRequest<'_>, redactor: &Redactor, full: bool) ->
     write_headers(&mut s, &req.parts.headers, redactor);
     match req.body {
         Some(b) if !b.is_empty() && full => {
-            let _ = write!(s, "\nA body is sent with the request ({} bytes)", b.len());
+            let _ = write!(
+                s,
+                "\nA body is sent with the request ({} bytes)\nBody: ",
+                b.len()
+            );
+            write_body(&mut s, b);
         }
         Some(b) if !b.is_empty() => s.push_str("\nA body is sent with the request"),
         None if req.streaming => s.push_str("\nFile upload"),
         _ => s.push_str("\nNo body was attached to the request"),
     }
     s
+}
+
+/// How many characters of a body a full trace (`logging_enable`) shows.
+pub const MAX_LOGGED_BODY: usize = 4096;
+
+/// The record of a response body read inside the pipeline (an error body, or a buffered one),
+/// for full traces: `Response body ({n} bytes): {text}`, the text cut at [`MAX_LOGGED_BODY`]
+/// characters.
+pub fn response_body_record(body: &[u8]) -> String {
+    let mut s = format!("Response body ({} bytes): ", body.len());
+    write_body(&mut s, body);
+    s
+}
+
+/// Appends `body` as text (invalid UTF-8 replaced), cut at [`MAX_LOGGED_BODY`] characters.
+fn write_body(s: &mut String, body: &[u8]) {
+    let text = String::from_utf8_lossy(body);
+    match text.char_indices().nth(MAX_LOGGED_BODY) {
+        Some((cut, _)) => {
+            s.push_str(&text[..cut]);
+            s.push_str("… (cut)");
+        }
+        None => s.push_str(&text),
+    }
 }
 
 /// The response record: `Response status: {status}\nResponse headers:…`. The body is never

@@ -322,8 +322,10 @@ impl Options {
         self
     }
 
-    /// Logs each request and response in full, headers and body size included, still
-    /// redacted (`logging_enable`). Default is off.
+    /// Logs each request and response in full (`logging_enable`): headers still redacted, plus
+    /// the request body and any response body the pipeline reads (error bodies, buffered
+    /// bodies), cut at [`MAX_LOGGED_BODY`](crate::policy::log::MAX_LOGGED_BODY) characters.
+    /// Default is off.
     #[must_use]
     pub fn with_logging(mut self, enable: bool) -> Self {
         self.logging_enable = Some(enable);

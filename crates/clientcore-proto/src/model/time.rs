@@ -115,6 +115,31 @@ impl Cursor<'_> {
     }
 }
 
+/// The serde `with` functions of a text format module: `serialize` writes `format(value)`,
+/// `deserialize` reads a string with `parse`. Written once for every such module.
+macro_rules! text_serde {
+    ($ty:ty, $what:literal) => {
+        /// Serializes with [`format()`].
+        ///
+        /// # Errors
+        ///
+        /// Only the serializer's own.
+        #[allow(
+            clippy::trivially_copy_pass_by_ref,
+            reason = "serde's `with` calls it with a reference"
+        )]
+        pub fn serialize<S: serde::Serializer>(value: &$ty, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(&format(*value))
+        }
+
+        #[doc = concat!("Deserializes with [`parse`].\n\n# Errors\n\nWhen the value is not ", $what, ".")]
+        pub fn deserialize<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<$ty, D::Error> {
+            let s = <String as serde::Deserialize>::deserialize(deserializer)?;
+            parse(&s).map_err(serde::de::Error::custom)
+        }
+    };
+}
+
 /// RFC 3339 date-times (`2020-01-02T03:04:05.123456Z`), as the reference's `AzureJSONEncoder`
 /// writes them.
 ///
@@ -147,7 +172,6 @@ pub mod rfc3339 {
         civil_from_days, days_from_civil, days_in_month, from_unix, invalid, to_unix, Cursor,
     };
     use crate::error::Error;
-    use serde::{Deserialize, Deserializer, Serializer};
     use std::fmt::Write as _;
     use std::time::SystemTime;
 
@@ -243,28 +267,7 @@ pub mod rfc3339 {
         (oh <= 23 && om <= 59).then_some(i64::from(oh * 3600 + om * 60))
     }
 
-    /// Serializes with [`format()`].
-    ///
-    /// # Errors
-    ///
-    /// Only the serializer's own.
-    #[allow(
-        clippy::trivially_copy_pass_by_ref,
-        reason = "serde's `with` calls it with a reference"
-    )]
-    pub fn serialize<S: Serializer>(t: &SystemTime, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&format(*t))
-    }
-
-    /// Deserializes with [`parse`].
-    ///
-    /// # Errors
-    ///
-    /// When the value is not an RFC 3339 string.
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SystemTime, D::Error> {
-        let s = String::deserialize(deserializer)?;
-        parse(&s).map_err(serde::de::Error::custom)
-    }
+    text_serde!(SystemTime, "an RFC 3339 string");
 }
 
 /// RFC 7231 HTTP dates (`Sun, 06 Nov 1994 08:49:37 GMT`), as in `Last-Modified` and
@@ -284,7 +287,6 @@ pub mod rfc3339 {
 pub mod rfc7231 {
     use super::invalid;
     use crate::error::Error;
-    use serde::{Deserialize, Deserializer, Serializer};
     use std::time::SystemTime;
 
     /// Writes `t` (sub-second precision is dropped).
@@ -301,28 +303,7 @@ pub mod rfc7231 {
         httpdate::parse_http_date(s.trim()).map_err(|_| invalid("HTTP date", s))
     }
 
-    /// Serializes with [`format()`].
-    ///
-    /// # Errors
-    ///
-    /// Only the serializer's own.
-    #[allow(
-        clippy::trivially_copy_pass_by_ref,
-        reason = "serde's `with` calls it with a reference"
-    )]
-    pub fn serialize<S: Serializer>(t: &SystemTime, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&format(*t))
-    }
-
-    /// Deserializes with [`parse`].
-    ///
-    /// # Errors
-    ///
-    /// When the value is not an HTTP-date string.
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SystemTime, D::Error> {
-        let s = String::deserialize(deserializer)?;
-        parse(&s).map_err(serde::de::Error::custom)
-    }
+    text_serde!(SystemTime, "an HTTP-date string");
 }
 
 /// Unix time: whole seconds since 1970-01-01T00:00:00Z as a JSON integer (negative before).
@@ -406,7 +387,6 @@ pub mod unix_time {
 pub mod duration {
     use super::{invalid, NANOS};
     use crate::error::Error;
-    use serde::{Deserialize, Deserializer, Serializer};
     use std::fmt::Write as _;
     use std::time::Duration;
 
@@ -513,28 +493,7 @@ pub mod duration {
         whole.checked_add(part)
     }
 
-    /// Serializes with [`format()`].
-    ///
-    /// # Errors
-    ///
-    /// Only the serializer's own.
-    #[allow(
-        clippy::trivially_copy_pass_by_ref,
-        reason = "serde's `with` calls it with a reference"
-    )]
-    pub fn serialize<S: Serializer>(d: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&format(*d))
-    }
-
-    /// Deserializes with [`parse`].
-    ///
-    /// # Errors
-    ///
-    /// When the value is not an ISO 8601 duration string.
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
-        let s = String::deserialize(deserializer)?;
-        parse(&s).map_err(serde::de::Error::custom)
-    }
+    text_serde!(Duration, "an ISO 8601 duration string");
 }
 
 #[cfg(test)]

@@ -1,0 +1,1 @@
+//! An ARM-style API client (being written).

@@ -1,0 +1,1 @@
+//! An Azion-style API client (being written).

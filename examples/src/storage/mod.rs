@@ -1,0 +1,1 @@
+//! Azure Storage clients (being written).

@@ -144,6 +144,10 @@ fn header_name(name: &str) -> HeaderName {
     HeaderName::from_bytes(name.as_bytes()).expect("a valid header name")
 }
 
+/// An SDK's own page decoder (see [`Paging::on_page_with`]): the response headers and body
+/// in, the page's items and continuation token out.
+pub type PageDecoder<T> = fn(&HeaderMap, &[u8]) -> Result<Page<T>, Error>;
+
 /// One page: its items and the continuation token of the page after it (`None` on the last
 /// page).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -320,6 +324,62 @@ impl Paging {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
         };
+        self.advance(next.as_deref());
+        Ok(Page {
+            items,
+            continuation_token: next,
+        })
+    }
+
+    /// Takes in the response to [`next_request`](Self::next_request) through the SDK's own
+    /// `decode`, for listings that are not JSON (Azure Storage lists blobs in XML with a
+    /// `<NextMarker>`): the decoder finds the items and the continuation token; the
+    /// strategy still says where the token goes in the next request.
+    ///
+    /// # Errors
+    ///
+    /// The decoder's error. The decider does not move on, so the page can be asked for
+    /// again.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore_proto::paging::{Page, PageStrategy, Paging};
+    /// use clientcore_proto::pipeline::RequestParts;
+    ///
+    /// // Lines of text, the last one naming the next page's marker.
+    /// fn lines(_: &http::HeaderMap, body: &[u8]) -> clientcore_proto::Result<Page<String>> {
+    ///     let text = String::from_utf8_lossy(body);
+    ///     let mut items: Vec<String> = text.lines().map(str::to_owned).collect();
+    ///     let next = items.pop().filter(|m| !m.is_empty());
+    ///     Ok(Page { items, continuation_token: next })
+    /// }
+    ///
+    /// let first = RequestParts {
+    ///     method: http::Method::GET,
+    ///     url: "https://example.com/list".parse().unwrap(),
+    ///     headers: Default::default(),
+    /// };
+    /// let mut paging = Paging::new(first, PageStrategy::token_in_body("-", "marker"));
+    /// paging.next_request().unwrap().unwrap();
+    /// let page = paging.on_page_with(&Default::default(), b"a\nb\nm2", lines).unwrap();
+    /// assert_eq!(page.items, ["a", "b"]);
+    /// let next = paging.next_request().unwrap().unwrap();
+    /// assert_eq!(next.url.as_str(), "https://example.com/list?marker=m2");
+    /// ```
+    pub fn on_page_with<T>(
+        &mut self,
+        headers: &HeaderMap,
+        body: &[u8],
+        decode: PageDecoder<T>,
+    ) -> Result<Page<T>, Error> {
+        let page = decode(headers, body)?;
+        self.advance(page.continuation_token.as_deref());
+        Ok(page)
+    }
+
+    /// Moves on past the page just taken in, whose continuation token is `next`.
+    fn advance(&mut self, next: Option<&str>) {
         if let (Target::Url, Some(t)) = (&self.strategy.target, &self.token) {
             self.current = self
                 .current
@@ -327,11 +387,7 @@ impl Paging {
                 .unwrap_or_else(|_| self.current.clone());
         }
         self.called = true;
-        self.token.clone_from(&next);
-        Ok(Page {
-            items,
-            continuation_token: next,
-        })
+        self.token = next.map(str::to_owned);
     }
 
     /// Puts the token of the page being fetched on `error`, unless it has one already (the

@@ -33,7 +33,7 @@ use std::marker::PhantomData;
 
 #[cfg(any(feature = "async", feature = "blocking"))]
 use clientcore_proto::options::Options;
-pub use clientcore_proto::paging::{Page, PageStrategy, Paging};
+pub use clientcore_proto::paging::{Page, PageDecoder, PageStrategy, Paging};
 #[cfg(any(feature = "async", feature = "blocking"))]
 use clientcore_proto::pipeline::Request;
 #[cfg(any(feature = "async", feature = "blocking"))]
@@ -50,8 +50,8 @@ pub use async_pager::Pager;
 #[cfg(feature = "async")]
 mod async_pager {
     use super::{
-        fmt, Body, DeserializeOwned, Error, Options, Page, PageStrategy, Paging, PhantomData,
-        Request, VecDeque,
+        fmt, Body, DeserializeOwned, Error, Options, Page, PageDecoder, PageStrategy, Paging,
+        PhantomData, Request, VecDeque,
     };
     use crate::Client;
     use futures_util::Stream;
@@ -64,6 +64,7 @@ mod async_pager {
         client: Client,
         options: Options,
         paging: Paging,
+        decode: Option<PageDecoder<T>>,
         _items: PhantomData<fn() -> T>,
     }
 
@@ -80,8 +81,18 @@ mod async_pager {
                 client: client.clone(),
                 options: options.clone(),
                 paging: Paging::new(first.parts, strategy),
+                decode: None,
                 _items: PhantomData,
             }
+        }
+
+        /// Decodes pages with `decode` instead of as JSON: for listings in XML or another
+        /// format (see [`Paging::on_page_with`]). The strategy still says where the
+        /// continuation token goes in the next request.
+        #[must_use]
+        pub fn with_decoder(mut self, decode: PageDecoder<T>) -> Self {
+            self.decode = Some(decode);
+            self
         }
 
         /// Starts from the page `token` fetches (a page's or an error's continuation token)
@@ -123,7 +134,10 @@ mod async_pager {
                     )
                     .await?;
                 let body = response.read().await?;
-                self.paging.on_page::<T>(response.headers(), &body)
+                match self.decode {
+                    Some(decode) => self.paging.on_page_with(response.headers(), &body, decode),
+                    None => self.paging.on_page::<T>(response.headers(), &body),
+                }
             }
             .await;
             Some(result.map_err(|e| self.paging.attach_token(e)))
@@ -176,8 +190,8 @@ pub use blocking_pager::{BlockingPager, BlockingPages};
 #[cfg(feature = "blocking")]
 mod blocking_pager {
     use super::{
-        fmt, Body, DeserializeOwned, Error, Options, Page, PageStrategy, Paging, PhantomData,
-        Request, VecDeque,
+        fmt, Body, DeserializeOwned, Error, Options, Page, PageDecoder, PageStrategy, Paging,
+        PhantomData, Request, VecDeque,
     };
     use crate::BlockingClient;
 
@@ -189,6 +203,7 @@ mod blocking_pager {
         client: BlockingClient,
         options: Options,
         paging: Paging,
+        decode: Option<PageDecoder<T>>,
         buffered: VecDeque<T>,
         stopped: bool,
         _items: PhantomData<fn() -> T>,
@@ -206,10 +221,20 @@ mod blocking_pager {
                 client: client.clone(),
                 options: options.clone(),
                 paging: Paging::new(first.parts, strategy),
+                decode: None,
                 buffered: VecDeque::new(),
                 stopped: false,
                 _items: PhantomData,
             }
+        }
+
+        /// Decodes pages with `decode` instead of as JSON: for listings in XML or another
+        /// format (see [`Paging::on_page_with`]). The strategy still says where the
+        /// continuation token goes in the next request.
+        #[must_use]
+        pub fn with_decoder(mut self, decode: PageDecoder<T>) -> Self {
+            self.decode = Some(decode);
+            self
         }
 
         /// Starts from the page `token` fetches instead of the first; `None` starts from the
@@ -246,7 +271,10 @@ mod blocking_pager {
                     &self.options,
                 )?;
                 let body = response.read_all()?;
-                self.paging.on_page::<T>(response.headers(), &body)
+                match self.decode {
+                    Some(decode) => self.paging.on_page_with(response.headers(), &body, decode),
+                    None => self.paging.on_page::<T>(response.headers(), &body),
+                }
             })();
             Some(result.map_err(|e| self.paging.attach_token(e)))
         }

@@ -13,7 +13,7 @@
 
 #![forbid(unsafe_code)]
 
-pub mod operation;
 pub mod arm;
 pub mod azion;
+pub mod operation;
 pub mod storage;

@@ -65,6 +65,34 @@ impl<T> Operation<T> {
         self
     }
 
+    /// Makes the call conditional: `If-Match` / `If-None-Match` from `condition`, and its
+    /// statuses mapped (412 to [`ResourceModified`](clientcore::ErrorKind::ResourceModified)
+    /// for `IfNotModified`, and so on).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore::conditions::{Conditional, ETag, MatchConditions};
+    /// use clientcore::http::Method;
+    /// use clientcore::{ErrorKind, Options, Request};
+    /// use clientcore_examples::operation::Operation;
+    ///
+    /// let etag = ETag::new("\"0x1\"");
+    /// let op = Operation::new(
+    ///     Request::new(Method::PUT, "https://example.com/b".parse().unwrap()),
+    ///     Options::new(),
+    ///     |_, _| Ok(()),
+    /// )
+    /// .when(&Conditional::new(MatchConditions::IfNotModified, Some(&etag)).unwrap());
+    /// let (_, options) = op.into_parts();
+    /// assert_eq!(options.headers()["if-match"], "\"0x1\"");
+    /// assert_eq!(options.error_map().kind_for(412), ErrorKind::ResourceModified);
+    /// ```
+    #[must_use]
+    pub fn when(self, condition: &clientcore::conditions::Conditional) -> Self {
+        self.options(|o| condition.apply(o))
+    }
+
     /// The request as it will be sent (before the pipeline adds its headers).
     pub fn request(&self) -> &Request<Body> {
         &self.request

@@ -1,1 +1,323 @@
-//! Blob.
+//! An example Blob client: containers, block blobs, listings, conditional requests and
+//! streamed downloads.
+//!
+//! Errors come back in Azure Storage's XML with the code in `x-ms-error-code` (also on
+//! answers without a body, such as a HEAD or a 304), parsed by clientcore's
+//! [`ErrorFormat::StorageXml`].
+
+use bytes::Bytes;
+use clientcore::http::{HeaderName, HeaderValue, Method};
+use clientcore::paging::{Page, PageStrategy};
+use clientcore::{Body, Error, ErrorFormat, ErrorKind, Options, Request};
+use serde::Deserialize;
+use url::Url;
+
+use super::{Auth, Properties, Service};
+use crate::operation::{Head, Operation};
+
+/// The Blob service of one account.
+#[derive(Clone, Debug)]
+pub struct BlobService {
+    endpoint: Url,
+    options: Options,
+}
+
+impl BlobService {
+    /// The service at `endpoint` (`https://<account>.blob.core.windows.net`, or a path-style
+    /// emulator URL such as `http://127.0.0.1:10000/devstoreaccount1`), authenticated by
+    /// `auth`.
+    pub fn new(endpoint: Url, auth: Auth) -> Self {
+        BlobService {
+            endpoint,
+            options: auth
+                .options(Service::Blob)
+                .with_error_format(ErrorFormat::StorageXml)
+                .with_error_map(super::error_map())
+                .with_header(
+                    HeaderName::from_static("x-ms-version"),
+                    HeaderValue::from_static(super::API_VERSION),
+                ),
+        }
+    }
+
+    /// The container `name`.
+    pub fn container(&self, name: &str) -> ContainerClient {
+        ContainerClient {
+            url: child(&self.endpoint, name),
+            options: self.options.clone(),
+        }
+    }
+}
+
+/// `base` with one more path segment (percent-encoded as needed).
+fn child(base: &Url, segment: &str) -> Url {
+    let mut url = base.clone();
+    if let Ok(mut segments) = url.path_segments_mut() {
+        segments.pop_if_empty().push(segment);
+    }
+    url
+}
+
+fn with_query(url: &Url, pairs: &[(&str, &str)]) -> Url {
+    let mut url = url.clone();
+    {
+        let mut query = url.query_pairs_mut();
+        for (k, v) in pairs {
+            query.append_pair(k, v);
+        }
+    }
+    url
+}
+
+/// The properties in the headers of a successful answer.
+fn properties(head: Head<'_>, _: Bytes) -> Result<Properties, Error> {
+    Properties::from_headers(head.headers)
+}
+
+fn nothing(_: Head<'_>, _: Bytes) -> Result<(), Error> {
+    Ok(())
+}
+
+/// A container.
+#[derive(Clone, Debug)]
+pub struct ContainerClient {
+    url: Url,
+    options: Options,
+}
+
+impl ContainerClient {
+    /// Creates the container (201). An existing one fails with
+    /// [`ResourceExists`](ErrorKind::ResourceExists), code `ContainerAlreadyExists`.
+    pub fn create(&self) -> Operation<Properties> {
+        let url = with_query(&self.url, &[("restype", "container")]);
+        Operation::new(
+            Request::new(Method::PUT, url).with_header(
+                clientcore::http::header::CONTENT_LENGTH,
+                HeaderValue::from_static("0"),
+            ),
+            self.options.clone(),
+            properties,
+        )
+    }
+
+    /// Deletes the container and its blobs.
+    pub fn delete(&self) -> Operation<()> {
+        let url = with_query(&self.url, &[("restype", "container")]);
+        Operation::new(
+            Request::new(Method::DELETE, url),
+            self.options.clone(),
+            nothing,
+        )
+    }
+
+    /// The blob `name` in this container.
+    pub fn blob(&self, name: &str) -> BlobClient {
+        BlobClient {
+            url: child(&self.url, name),
+            options: self.options.clone(),
+        }
+    }
+
+    /// The first page of the blob listing, at most `page_size` blobs per page; give it to
+    /// a [`Pager`](clientcore::paging::Pager) or
+    /// [`BlockingPager`](clientcore::paging::BlockingPager) with [`listing`] and
+    /// [`decode_listing`]. The service's `<NextMarker>` goes back as `marker`.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use clientcore::paging::Pager;
+    /// use clientcore::Client;
+    /// use clientcore_examples::storage::blob::{self, BlobItem};
+    /// use futures_util::TryStreamExt as _;
+    ///
+    /// # async fn run(container: blob::ContainerClient) -> Result<(), clientcore::Error> {
+    /// let client = Client::builder().build()?;
+    /// let (first, options) = container.list_blobs(Some(100));
+    /// let names: Vec<String> = Pager::<BlobItem>::new(&client, first, blob::listing(), &options)
+    ///     .with_decoder(blob::decode_listing)
+    ///     .into_items()
+    ///     .map_ok(|item| item.name)
+    ///     .try_collect()
+    ///     .await?;
+    /// # let _ = names; Ok(()) }
+    /// ```
+    pub fn list_blobs(&self, page_size: Option<u32>) -> (Request<Body>, Options) {
+        let mut url = with_query(&self.url, &[("restype", "container"), ("comp", "list")]);
+        if let Some(n) = page_size {
+            url.query_pairs_mut()
+                .append_pair("maxresults", &n.to_string());
+        }
+        (Request::new(Method::GET, url), self.options.clone())
+    }
+}
+
+/// How blob listings page: the `<NextMarker>` of a page is sent back as `marker`.
+pub fn listing() -> PageStrategy {
+    PageStrategy::token_in_body("NextMarker", "marker")
+}
+
+/// One blob of a listing.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct BlobItem {
+    /// The blob's name.
+    #[serde(rename = "Name")]
+    pub name: String,
+    /// Its size in bytes.
+    #[serde(rename = "Properties")]
+    pub properties: BlobItemProperties,
+}
+
+/// What a listing says of a blob.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct BlobItemProperties {
+    /// The size in bytes.
+    #[serde(rename = "Content-Length")]
+    pub content_length: u64,
+    /// The ETag. Listings send it without quotes (`0x8D…`), unlike the `ETag` header.
+    #[serde(rename = "Etag")]
+    pub etag: String,
+}
+
+#[derive(Deserialize)]
+struct EnumerationResults {
+    #[serde(rename = "Blobs", default)]
+    blobs: Blobs,
+    #[serde(rename = "NextMarker", default)]
+    next_marker: Option<String>,
+}
+
+#[derive(Default, Deserialize)]
+struct Blobs {
+    #[serde(rename = "Blob", default)]
+    blob: Vec<BlobItem>,
+}
+
+/// Decodes one page of a blob listing (`EnumerationResults` XML): its blobs, and its
+/// `<NextMarker>` as the continuation token (an empty marker ends the listing).
+///
+/// # Errors
+///
+/// A [`Deserialization`](ErrorKind::Deserialization) error when the body is not a listing.
+///
+/// # Examples
+///
+/// ```
+/// use clientcore_examples::storage::blob::decode_listing;
+///
+/// let xml = br#"<?xml version="1.0" encoding="UTF-8"?><EnumerationResults><Blobs>
+///   <Blob><Name>a.txt</Name><Properties><Content-Length>3</Content-Length><Etag>0x1</Etag></Properties></Blob>
+///   </Blobs><NextMarker>m2</NextMarker></EnumerationResults>"#;
+/// let page = decode_listing(&Default::default(), xml).unwrap();
+/// assert_eq!(page.items[0].name, "a.txt");
+/// assert_eq!(page.continuation_token.as_deref(), Some("m2"));
+/// ```
+pub fn decode_listing(
+    _: &clientcore::http::HeaderMap,
+    body: &[u8],
+) -> Result<Page<BlobItem>, Error> {
+    let text = std::str::from_utf8(body).map_err(|e| {
+        Error::with_source(ErrorKind::Deserialization, e).with_message("the listing is not UTF-8")
+    })?;
+    let results: EnumerationResults = quick_xml::de::from_str(text).map_err(|e| {
+        Error::with_source(ErrorKind::Deserialization, e)
+            .with_message("the blob listing is not EnumerationResults XML")
+    })?;
+    Ok(Page {
+        items: results.blobs.blob,
+        continuation_token: results.next_marker.filter(|m| !m.is_empty()),
+    })
+}
+
+/// A blob.
+#[derive(Clone, Debug)]
+pub struct BlobClient {
+    url: Url,
+    options: Options,
+}
+
+/// A downloaded blob.
+#[derive(Clone, Debug)]
+pub struct Downloaded {
+    /// Its ETag and other properties.
+    pub properties: Properties,
+    /// The content.
+    pub content: Bytes,
+}
+
+impl BlobClient {
+    /// The blob's URL.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// Uploads `data` as a block blob, replacing any blob of that name (unless a condition
+    /// says otherwise: see [`Operation::when`]).
+    pub fn upload(&self, data: impl Into<Bytes>) -> Operation<Properties> {
+        let data: Bytes = data.into();
+        let len = data.len() as u64;
+        self.put(Body::from(data), len)
+    }
+
+    /// Uploads `len` bytes from a streamed `body` (the memory it takes is the stream's).
+    pub fn upload_stream(&self, body: Body, len: u64) -> Operation<Properties> {
+        self.put(body, len)
+    }
+
+    fn put(&self, body: Body, len: u64) -> Operation<Properties> {
+        // Content-Length is set here, not left to the transport, because SharedKey signs it.
+        let request = Request::new(Method::PUT, self.url.clone())
+            .with_header(
+                clientcore::http::header::CONTENT_LENGTH,
+                HeaderValue::from(len),
+            )
+            .with_header(
+                clientcore::http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            )
+            .with_header(
+                HeaderName::from_static("x-ms-blob-type"),
+                HeaderValue::from_static("BlockBlob"),
+            )
+            .with_body(body);
+        Operation::new(request, self.options.clone(), properties)
+    }
+
+    /// Downloads the blob whole. For a large blob, send [`Operation::into_parts`] yourself
+    /// and read the response in blocks.
+    ///
+    /// Only 200 and 206 are successes: a conditional download of an unchanged blob (304)
+    /// is an error of kind [`ResourceNotModified`](ErrorKind::ResourceNotModified), as the
+    /// Azure SDKs raise it, so a caller cannot mistake it for empty content.
+    pub fn download(&self) -> Operation<Downloaded> {
+        Operation::new(
+            Request::new(Method::GET, self.url.clone()),
+            self.options.clone().with_success_statuses(&[200, 206]),
+            |head, content| {
+                Ok(Downloaded {
+                    properties: Properties::from_headers(head.headers)?,
+                    content,
+                })
+            },
+        )
+    }
+
+    /// The blob's properties, from a HEAD: a missing blob fails with the code from the
+    /// `x-ms-error-code` header alone, since a HEAD answer has no body.
+    pub fn properties(&self) -> Operation<Properties> {
+        Operation::new(
+            Request::new(Method::HEAD, self.url.clone()),
+            self.options.clone(),
+            properties,
+        )
+    }
+
+    /// Deletes the blob.
+    pub fn delete(&self) -> Operation<()> {
+        Operation::new(
+            Request::new(Method::DELETE, self.url.clone()),
+            self.options.clone(),
+            nothing,
+        )
+    }
+}

@@ -34,7 +34,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use clientcore::http::HeaderMap;
 use clientcore::policy::auth::Credential;
-use clientcore::{Error, ErrorKind, Options, Position, SharedPolicy};
+use clientcore::{Error, ErrorKind, ErrorMap, Options, Position, SharedPolicy};
 
 pub use sign::{AccountSas, SharedKey};
 
@@ -137,12 +137,17 @@ impl Auth {
                 Position::PerTry,
                 SharedPolicy::new(SharedKey::new(account.clone(), service)),
             ),
-            Auth::Sas(query) => {
-                Options::new().with_credential(Credential::sas(query.as_str()))
-            }
+            Auth::Sas(query) => Options::new().with_credential(Credential::sas(query.as_str())),
             Auth::Anonymous => Options::new(),
         }
     }
+}
+
+/// The statuses storage operations map, over the generated map: a refused signature or
+/// SAS (403 `AuthorizationFailure`) is an authentication failure, as the Azure SDKs treat
+/// it.
+fn error_map() -> ErrorMap {
+    ErrorMap::generated().with(403, ErrorKind::ClientAuthentication)
 }
 
 /// The ETag, last-modified time and request id of a stored item.

@@ -314,7 +314,10 @@ mod tests {
         key.on_request(&mut request).unwrap();
         let auth = &request.headers["authorization"];
         assert!(auth.is_sensitive());
-        assert!(auth.to_str().unwrap().starts_with("SharedKey devstoreaccount1:"));
+        assert!(auth
+            .to_str()
+            .unwrap()
+            .starts_with("SharedKey devstoreaccount1:"));
         assert_eq!(request.headers["x-ms-version"], API_VERSION);
         assert!(httpdate::parse_http_date(request.headers["x-ms-date"].to_str().unwrap()).is_ok());
     }

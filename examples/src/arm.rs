@@ -171,7 +171,7 @@ impl ArmClient {
             .with_header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
             .with_body(Body::from(body));
         Ok(LongRunning {
-            start: Start::Request(request),
+            start: Start::Request(Box::new(request)),
             // The documented answers of the PUT: 200 (updated at once) or 201 (accepted).
             options: self.options.clone().with_success_statuses(&[200, 201]),
             lro: self.lro.clone(),
@@ -282,8 +282,8 @@ pub struct LongRunning<T> {
 
 /// Where a [`LongRunning`] starts from.
 enum Start {
-    /// The initial request, not sent yet.
-    Request(Request<Body>),
+    /// The initial request, not sent yet (boxed: it is many times the size of a token).
+    Request(Box<Request<Body>>),
     /// A continuation token: the initial call was made before.
     Token(String),
 }
@@ -314,7 +314,7 @@ impl<T: DeserializeOwned> LongRunning<T> {
     /// operation, and an `Other` error for a token that is not one.
     pub async fn begin(self, client: &Client) -> Result<Poller, Error> {
         match self.start {
-            Start::Request(r) => Poller::begin(client, r, &self.options, self.lro).await,
+            Start::Request(r) => Poller::begin(client, *r, &self.options, self.lro).await,
             Start::Token(t) => Poller::from_continuation_token(client, &t, &self.options, self.lro),
         }
     }
@@ -326,7 +326,7 @@ impl<T: DeserializeOwned> LongRunning<T> {
     /// As [`begin`](Self::begin).
     pub fn begin_blocking(self, client: &BlockingClient) -> Result<BlockingPoller, Error> {
         match self.start {
-            Start::Request(r) => BlockingPoller::begin(client, r, &self.options, self.lro),
+            Start::Request(r) => BlockingPoller::begin(client, *r, &self.options, self.lro),
             Start::Token(t) => {
                 BlockingPoller::from_continuation_token(client, &t, &self.options, self.lro)
             }

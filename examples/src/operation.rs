@@ -13,7 +13,7 @@ use clientcore::http::{HeaderMap, StatusCode};
 use clientcore::{BlockingClient, Body, Client, Error, Options, Request};
 
 /// What a decoder sees of a successful response.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct Head<'a> {
     /// The status.
     pub status: StatusCode,

@@ -49,35 +49,43 @@ fn fresh_table(client: &TestClient) -> Option<(TableService, TableClient)> {
     Some((service, table))
 }
 
-both_drivers!(insert_then_insert_again_is_entity_already_exists, |driver| {
-    let client = client(driver);
-    let Some((_, table)) = fresh_table(&client) else { return };
-    let inserted = run(&client, table.insert(&item("r1", "first", 1)).unwrap()).unwrap();
-    assert!(inserted.etag.is_weak(), "{:?}", inserted.etag);
-    assert!(inserted.etag.as_str().starts_with("W/\"datetime'"));
+both_drivers!(
+    insert_then_insert_again_is_entity_already_exists,
+    |driver| {
+        let client = client(driver);
+        let Some((_, table)) = fresh_table(&client) else {
+            return;
+        };
+        let inserted = run(&client, table.insert(&item("r1", "first", 1)).unwrap()).unwrap();
+        assert!(inserted.etag.is_weak(), "{:?}", inserted.etag);
+        assert!(inserted.etag.as_str().starts_with("W/\"datetime'"));
 
-    let err = run(&client, table.insert(&item("r1", "again", 2)).unwrap()).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::ResourceExists);
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(409));
-    assert_eq!(err.error_code(), Some("EntityAlreadyExists"));
-    // The `odata.error` JSON body is parsed, not just the header.
-    assert!(
-        matches!(err.service_error(), Some(ServiceError::ODataV3(_))),
-        "{err:?}"
-    );
-    assert!(
-        err.to_string().contains("The specified entity already exists."),
-        "{err}"
-    );
+        let err = run(&client, table.insert(&item("r1", "again", 2)).unwrap()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ResourceExists);
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(409));
+        assert_eq!(err.error_code(), Some("EntityAlreadyExists"));
+        // The `odata.error` JSON body is parsed, not just the header.
+        assert!(
+            matches!(err.service_error(), Some(ServiceError::ODataV3(_))),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .contains("The specified entity already exists."),
+            "{err}"
+        );
 
-    let got = run(&client, table.get::<Item>("p1", "r1")).unwrap();
-    assert_eq!(got.value, item("r1", "first", 1));
-    assert_eq!(got.properties.etag, inserted.etag);
-});
+        let got = run(&client, table.get::<Item>("p1", "r1")).unwrap();
+        assert_eq!(got.value, item("r1", "first", 1));
+        assert_eq!(got.properties.etag, inserted.etag);
+    }
+);
 
 both_drivers!(creating_a_table_twice_is_table_already_exists, |driver| {
     let client = client(driver);
-    let Some((service, table)) = fresh_table(&client) else { return };
+    let Some((service, table)) = fresh_table(&client) else {
+        return;
+    };
     let err = run(&client, service.create_table(table.name())).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ResourceExists);
     assert_eq!(err.error_code(), Some("TableAlreadyExists"));
@@ -85,73 +93,100 @@ both_drivers!(creating_a_table_twice_is_table_already_exists, |driver| {
 
 both_drivers!(a_missing_entity_is_not_found, |driver| {
     let client = client(driver);
-    let Some((service, table)) = fresh_table(&client) else { return };
+    let Some((service, table)) = fresh_table(&client) else {
+        return;
+    };
     let err = run(&client, table.get::<Item>("p1", "missing")).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ResourceNotFound);
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
     assert_eq!(err.error_code(), Some("ResourceNotFound"));
-    assert!(matches!(err.service_error(), Some(ServiceError::ODataV3(_))));
+    assert!(matches!(
+        err.service_error(),
+        Some(ServiceError::ODataV3(_))
+    ));
 
-    let err = run(&client, service.table(&unique("none")).get::<Item>("p1", "r1")).unwrap_err();
+    let err = run(
+        &client,
+        service.table(&unique("none")).get::<Item>("p1", "r1"),
+    )
+    .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ResourceNotFound);
     assert_eq!(err.error_code(), Some("TableNotFound"));
 });
 
-both_drivers!(an_update_with_a_stale_weak_etag_is_resource_modified, |driver| {
-    let client = client(driver);
-    let Some((_, table)) = fresh_table(&client) else { return };
-    let first = run(&client, table.insert(&item("r1", "first", 1)).unwrap()).unwrap();
+both_drivers!(
+    an_update_with_a_stale_weak_etag_is_resource_modified,
+    |driver| {
+        let client = client(driver);
+        let Some((_, table)) = fresh_table(&client) else {
+            return;
+        };
+        let first = run(&client, table.insert(&item("r1", "first", 1)).unwrap()).unwrap();
 
-    // Sent back byte for byte: the weak ETag with its URL-encoded colons.
-    let current = Conditional::new(MatchConditions::IfNotModified, Some(&first.etag)).unwrap();
-    let second = run(
-        &client,
-        table.update("p1", "r1", &item("r1", "second", 2)).unwrap().when(&current),
-    )
-    .unwrap();
-    assert_ne!(second.etag, first.etag);
+        // Sent back byte for byte: the weak ETag with its URL-encoded colons.
+        let current = Conditional::new(MatchConditions::IfNotModified, Some(&first.etag)).unwrap();
+        let second = run(
+            &client,
+            table
+                .update("p1", "r1", &item("r1", "second", 2))
+                .unwrap()
+                .when(&current),
+        )
+        .unwrap();
+        assert_ne!(second.etag, first.etag);
 
-    let err = run(
-        &client,
-        table.update("p1", "r1", &item("r1", "third", 3)).unwrap().when(&current),
-    )
-    .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::ResourceModified);
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(412));
-    assert_eq!(err.error_code(), Some("UpdateConditionNotSatisfied"));
+        let err = run(
+            &client,
+            table
+                .update("p1", "r1", &item("r1", "third", 3))
+                .unwrap()
+                .when(&current),
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ResourceModified);
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(412));
+        assert_eq!(err.error_code(), Some("UpdateConditionNotSatisfied"));
 
-    let now = run(&client, table.get::<Item>("p1", "r1")).unwrap();
-    assert_eq!(now.value, item("r1", "second", 2));
-    assert_eq!(now.properties.etag, second.etag);
-});
+        let now = run(&client, table.get::<Item>("p1", "r1")).unwrap();
+        assert_eq!(now.value, item("r1", "second", 2));
+        assert_eq!(now.properties.etag, second.etag);
+    }
+);
 
-both_drivers!(a_table_sas_works_and_no_credentials_is_an_xml_error, |driver| {
-    let client = client(driver);
-    let Some((_, table)) = fresh_table(&client) else { return };
-    run(&client, table.insert(&item("r1", "by key", 1)).unwrap()).unwrap();
-    let azurite = azurite().unwrap();
+both_drivers!(
+    a_table_sas_works_and_no_credentials_is_an_xml_error,
+    |driver| {
+        let client = client(driver);
+        let Some((_, table)) = fresh_table(&client) else {
+            return;
+        };
+        run(&client, table.insert(&item("r1", "by key", 1)).unwrap()).unwrap();
+        let azurite = azurite().unwrap();
 
-    let sas = AccountSas::new("2099-12-31T23:59:59Z").sign(&Account::devstoreaccount1());
-    let by_sas = TableService::new(azurite.table.clone(), Auth::Sas(sas)).table(table.name());
-    let got = run(&client, by_sas.get::<Item>("p1", "r1")).unwrap();
-    assert_eq!(got.value.name, "by key");
+        let sas = AccountSas::new("2099-12-31T23:59:59Z").sign(&Account::devstoreaccount1());
+        let by_sas = TableService::new(azurite.table.clone(), Auth::Sas(sas)).table(table.name());
+        let got = run(&client, by_sas.get::<Item>("p1", "r1")).unwrap();
+        assert_eq!(got.value.name, "by key");
 
-    // The Table service answers authentication failures in XML, not OData JSON: the error
-    // format is picked from the Content-Type.
-    let anonymous = TableService::new(azurite.table, Auth::Anonymous).table(table.name());
-    let err = run(&client, anonymous.get::<Item>("p1", "r1")).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::ClientAuthentication);
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
-    assert_eq!(err.error_code(), Some("AuthorizationFailure"));
-    assert!(
-        matches!(err.service_error(), Some(ServiceError::Storage(_))),
-        "{err:?}"
-    );
-});
+        // The Table service answers authentication failures in XML, not OData JSON: the error
+        // format is picked from the Content-Type.
+        let anonymous = TableService::new(azurite.table, Auth::Anonymous).table(table.name());
+        let err = run(&client, anonymous.get::<Item>("p1", "r1")).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ClientAuthentication);
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
+        assert_eq!(err.error_code(), Some("AuthorizationFailure"));
+        assert!(
+            matches!(err.service_error(), Some(ServiceError::Storage(_))),
+            "{err:?}"
+        );
+    }
+);
 
 both_drivers!(keys_with_quotes_are_escaped_in_the_entity_url, |driver| {
     let client = client(driver);
-    let Some((_, table)) = fresh_table(&client) else { return };
+    let Some((_, table)) = fresh_table(&client) else {
+        return;
+    };
     let tricky = Item {
         partition_key: "p1".into(),
         row_key: "o'brien".into(),

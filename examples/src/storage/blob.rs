@@ -12,8 +12,8 @@ use clientcore::{Body, Error, ErrorFormat, ErrorKind, Options, Request};
 use serde::Deserialize;
 use url::Url;
 
-use super::{Auth, Properties, Service};
-use crate::operation::{Head, Operation};
+use super::{child, Auth, Properties, Service};
+use crate::operation::Operation;
 
 /// The Blob service of one account.
 #[derive(Clone, Debug)]
@@ -49,15 +49,6 @@ impl BlobService {
     }
 }
 
-/// `base` with one more path segment (percent-encoded as needed).
-fn child(base: &Url, segment: &str) -> Url {
-    let mut url = base.clone();
-    if let Ok(mut segments) = url.path_segments_mut() {
-        segments.pop_if_empty().push(segment);
-    }
-    url
-}
-
 fn with_query(url: &Url, pairs: &[(&str, &str)]) -> Url {
     let mut url = url.clone();
     {
@@ -67,15 +58,6 @@ fn with_query(url: &Url, pairs: &[(&str, &str)]) -> Url {
         }
     }
     url
-}
-
-/// The properties in the headers of a successful answer.
-fn properties(head: Head<'_>, _: Bytes) -> Result<Properties, Error> {
-    Properties::from_headers(head.headers)
-}
-
-fn nothing(_: Head<'_>, _: Bytes) -> Result<(), Error> {
-    Ok(())
 }
 
 /// A container.
@@ -96,7 +78,7 @@ impl ContainerClient {
                 HeaderValue::from_static("0"),
             ),
             self.options.clone(),
-            properties,
+            Properties::decode,
         )
     }
 
@@ -106,7 +88,7 @@ impl ContainerClient {
         Operation::new(
             Request::new(Method::DELETE, url),
             self.options.clone(),
-            nothing,
+            |_, _| Ok(()),
         )
     }
 
@@ -280,7 +262,7 @@ impl BlobClient {
                 HeaderValue::from_static("BlockBlob"),
             )
             .with_body(body);
-        Operation::new(request, self.options.clone(), properties)
+        Operation::new(request, self.options.clone(), Properties::decode)
     }
 
     /// Downloads the blob whole. For a large blob, send [`Operation::into_parts`] yourself
@@ -308,7 +290,7 @@ impl BlobClient {
         Operation::new(
             Request::new(Method::HEAD, self.url.clone()),
             self.options.clone(),
-            properties,
+            Properties::decode,
         )
     }
 
@@ -317,7 +299,7 @@ impl BlobClient {
         Operation::new(
             Request::new(Method::DELETE, self.url.clone()),
             self.options.clone(),
-            nothing,
+            |_, _| Ok(()),
         )
     }
 }

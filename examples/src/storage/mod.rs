@@ -32,11 +32,15 @@ use std::fmt;
 use std::sync::Arc;
 
 use base64::Engine as _;
+use bytes::Bytes;
 use clientcore::http::HeaderMap;
 use clientcore::policy::auth::Credential;
 use clientcore::{Error, ErrorKind, ErrorMap, Options, Position, SharedPolicy};
 
 pub use sign::{AccountSas, SharedKey};
+use url::Url;
+
+use crate::operation::Head;
 
 /// The storage REST API version these clients speak (`x-ms-version`).
 pub const API_VERSION: &str = "2021-12-02";
@@ -83,6 +87,10 @@ impl Account {
 
     /// `devstoreaccount1`, the development account every Azure Storage emulator ships with.
     /// Its key is public (documented by Microsoft), which is why it can be written here.
+    ///
+    /// # Panics
+    ///
+    /// Never: the constant key is base64 (a unit test decodes it).
     pub fn devstoreaccount1() -> Self {
         const DEVSTORE_KEY: &str =
             "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
@@ -131,16 +139,25 @@ enum Service {
 
 impl Auth {
     /// The per-call options that carry this authentication to `service`.
-    fn options(&self, service: Service) -> Options {
+    fn options(self, service: Service) -> Options {
         match self {
             Auth::SharedKey(account) => Options::new().with_policy(
                 Position::PerTry,
-                SharedPolicy::new(SharedKey::new(account.clone(), service)),
+                SharedPolicy::new(SharedKey::new(account, service)),
             ),
-            Auth::Sas(query) => Options::new().with_credential(Credential::sas(query.as_str())),
+            Auth::Sas(query) => Options::new().with_credential(Credential::sas(query)),
             Auth::Anonymous => Options::new(),
         }
     }
+}
+
+/// `base` with one more path segment (percent-encoded as needed).
+fn child(base: &Url, segment: &str) -> Url {
+    let mut url = base.clone();
+    if let Ok(mut segments) = url.path_segments_mut() {
+        segments.pop_if_empty().push(segment);
+    }
+    url
 }
 
 /// The statuses storage operations map, over the generated map: a refused signature or
@@ -164,6 +181,16 @@ pub struct Properties {
 }
 
 impl Properties {
+    /// A [`Decode`](crate::operation::Decode) for answers that describe an item in their
+    /// headers only.
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "the signature every decoder shares"
+    )]
+    fn decode(head: Head<'_>, _: Bytes) -> Result<Self, Error> {
+        Properties::from_headers(head.headers)
+    }
+
     /// The properties in response `headers`.
     ///
     /// # Errors

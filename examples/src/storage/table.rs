@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use url::Url;
 
-use super::{Auth, Properties, Service};
+use super::{child, Auth, Properties, Service};
 use crate::operation::{Head, Operation};
 
 /// The Table service of one account.
@@ -68,14 +68,6 @@ impl TableService {
     }
 }
 
-fn child(base: &Url, segment: &str) -> Url {
-    let mut url = base.clone();
-    if let Ok(mut segments) = url.path_segments_mut() {
-        segments.pop_if_empty().push(segment);
-    }
-    url
-}
-
 /// A request with a JSON body; the service is asked not to echo the entity back (its ETag
 /// is in the headers).
 fn json_request(method: Method, url: Url, body: String) -> Request<Body> {
@@ -109,6 +101,10 @@ pub struct Entity<T> {
     pub value: T,
 }
 
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "the signature every decoder shares"
+)]
 fn decode_entity<T: DeserializeOwned>(head: Head<'_>, body: Bytes) -> Result<Entity<T>, Error> {
     Ok(Entity {
         properties: Properties::from_headers(head.headers)?,
@@ -117,10 +113,6 @@ fn decode_entity<T: DeserializeOwned>(head: Head<'_>, body: Bytes) -> Result<Ent
                 .with_message("the entity is not the expected JSON")
         })?,
     })
-}
-
-fn properties(head: Head<'_>, _: Bytes) -> Result<Properties, Error> {
-    Properties::from_headers(head.headers)
 }
 
 impl TableClient {
@@ -154,7 +146,7 @@ impl TableClient {
         Ok(Operation::new(
             json_request(Method::POST, self.url.clone(), to_json(entity)?),
             self.options.clone(),
-            properties,
+            Properties::decode,
         ))
     }
 
@@ -193,7 +185,11 @@ impl TableClient {
             to_json(entity)?,
         )
         .with_header(header::IF_MATCH, HeaderValue::from_static("*"));
-        Ok(Operation::new(request, self.options.clone(), properties))
+        Ok(Operation::new(
+            request,
+            self.options.clone(),
+            Properties::decode,
+        ))
     }
 
     /// Deletes one entity (`If-Match: *` unless a condition says otherwise).

@@ -262,3 +262,84 @@ both_drivers!(
         assert_eq!(err.continuation_token(), Some("/l?p=2"));
     }
 );
+
+/// Lines of text, the last line naming the next page's marker (empty on the last page).
+fn decode_lines(_: &http::HeaderMap, body: &[u8]) -> Result<Page<String>, Error> {
+    let text =
+        std::str::from_utf8(body).map_err(|e| Error::with_source(ErrorKind::Deserialization, e))?;
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let marker = lines.pop().filter(|m| !m.is_empty());
+    Ok(Page {
+        items: lines,
+        continuation_token: marker,
+    })
+}
+
+both_drivers!(an_sdk_decoder_reads_pages_that_are_not_json, |driver| {
+    let server = Server::builder()
+        .handler(|r: &Recorded| match r.query.as_deref() {
+            Some("n=2") => Reply::status(200).body("a\nb\nm2"),
+            Some("n=2&marker=m2") => Reply::status(200).body("c\n\n"),
+            other => panic!("unexpected query {other:?}"),
+        })
+        .build();
+    let c = TestClient::new(driver, Options::new());
+    let first = get(&server.url("/list?n=2"));
+    let strategy = PageStrategy::token_in_body("-", "marker");
+    let options = Options::new();
+    let got: Vec<Result<Page<String>, Error>> = match driver {
+        Driver::Async => c.block_on(
+            Pager::new(c.async_client(), first, strategy, &options)
+                .with_decoder(decode_lines)
+                .into_pages()
+                .collect::<Vec<_>>(),
+        ),
+        Driver::Blocking => BlockingPager::new(c.blocking_client(), first, strategy, &options)
+            .with_decoder(decode_lines)
+            .pages()
+            .collect(),
+    };
+    let got: Vec<Page<String>> = got.into_iter().map(Result::unwrap).collect();
+    assert_eq!(got[0].items, ["a", "b"]);
+    assert_eq!(got[0].continuation_token.as_deref(), Some("m2"));
+    assert_eq!(got[1].items, ["c"]);
+    assert_eq!(got.len(), 2);
+    let queries: Vec<_> = server.requests().iter().map(|r| r.query.clone()).collect();
+    assert_eq!(
+        queries,
+        [Some("n=2".to_owned()), Some("n=2&marker=m2".to_owned())]
+    );
+});
+
+both_drivers!(
+    a_decoder_error_carries_the_page_token_and_can_be_retried,
+    |driver| {
+        let server = Server::builder()
+            .handler(|r: &Recorded| match r.query.as_deref() {
+                None => Reply::status(200).body("a\nm2"),
+                Some("marker=m2") => Reply::status(200).body(&b"\xff\xfe"[..]),
+                other => panic!("unexpected query {other:?}"),
+            })
+            .build();
+        let c = TestClient::new(driver, Options::new());
+        let first = get(&server.url("/list"));
+        let strategy = PageStrategy::token_in_body("-", "marker");
+        let options = Options::new();
+        let got: Vec<Result<Page<String>, Error>> = match driver {
+            Driver::Async => c.block_on(
+                Pager::new(c.async_client(), first, strategy, &options)
+                    .with_decoder(decode_lines)
+                    .into_pages()
+                    .collect::<Vec<_>>(),
+            ),
+            Driver::Blocking => BlockingPager::new(c.blocking_client(), first, strategy, &options)
+                .with_decoder(decode_lines)
+                .pages()
+                .collect(),
+        };
+        assert_eq!(got.len(), 2, "the stream ends after the error");
+        let err = got[1].as_ref().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Deserialization);
+        assert_eq!(err.continuation_token(), Some("m2"));
+    }
+);

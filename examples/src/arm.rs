@@ -172,8 +172,9 @@ impl ArmClient {
             .with_body(Body::from(body));
         Ok(LongRunning {
             start: Start::Request(Box::new(request)),
-            // The documented answers of the PUT: 200 (updated at once) or 201 (accepted).
-            options: self.options.clone().with_success_statuses(&[200, 201]),
+            // No success statuses here: the poller takes every status below 400 and its
+            // decider accepts 200, 201, 202 and 204 for the initial call, as ARM documents.
+            options: self.options.clone(),
             lro: self.lro.clone(),
             _result: PhantomData,
         })

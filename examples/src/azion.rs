@@ -169,8 +169,10 @@ impl AzionClient {
     /// domain as stored, with its id and the `*.map.azionedge.net` name it answers at.
     ///
     /// The call is not retried once the service has seen it (a create is not idempotent),
-    /// so a throttled create comes back as a `TooManyRequests` error for the caller to
-    /// decide on.
+    /// so a throttled create comes back as an error whose
+    /// [`azion_status`](Error::azion_status) is `TooManyRequests`, for the caller to decide
+    /// on. A caller who knows a 429 means "not processed" can opt in per call with
+    /// `.options(|o| o.with_retry(RetryOptions::new().with_idempotent(true)))`.
     ///
     /// # Errors
     ///

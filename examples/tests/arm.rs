@@ -342,6 +342,30 @@ both_drivers!(a_policy_denial_is_read_as_typed_violations, |driver| {
         shown.contains("\n    \"policyDefinitionDisplayName\": \"Allowed locations\",\n"),
         "{shown}"
     );
+    // The whole of it: the info printed as JSON indented by four spaces, in body order.
+    let info_json = {
+        let mut out = Vec::new();
+        let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+        serde::Serialize::serialize(
+            &policy_denial()["error"]["additionalInfo"][0]["info"],
+            &mut ser,
+        )
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    assert_eq!(
+        shown,
+        format!(
+            "(RequestDisallowedByPolicy) {message}\n\
+             Code: RequestDisallowedByPolicy\n\
+             Message: {message}\n\
+             Target: vnet1\n\
+             Additional Information:\n\
+             Type: PolicyViolation\n\
+             Info: {info_json}"
+        )
+    );
 
     // The additional info as clientcore gives it: a type and JSON.
     let info = additional_info(&err);

@@ -445,3 +445,31 @@ both_drivers!(the_token_is_never_printed, |driver| {
     // It was sent all the same.
     assert_azion_headers(&server.requests()[0]);
 });
+
+both_drivers!(
+    a_create_marked_idempotent_is_retried_after_throttling,
+    |driver| {
+        let server = Server::start([
+            json_reply(
+                429,
+                &json!({"detail": "Request was throttled. Expected available in 3 seconds."}),
+            )
+            .header("retry-after", "3"),
+            json_reply(
+                201,
+                &json!({"results": domain_json(8, "shop"), "schema_version": 3}),
+            ),
+        ]);
+        let client = TestClient::fake_time(driver, Options::new());
+        // The caller's call: Azion throttles before doing anything, so re-sending is safe.
+        let op = azion(&server)
+            .create_domain(&NewDomain::new("shop", 1_600_000_000).with_cnames(["shop.example.com"]))
+            .unwrap()
+            .options(|o| o.with_retry(RetryOptions::new().with_idempotent(true)));
+        assert_eq!(common::run(&client, op).unwrap(), domain(8, "shop"));
+        let seen = server.requests();
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[0].body, seen[1].body, "the same body both times");
+        assert_eq!(client.clock.sleeps(), [Duration::from_secs(3)]);
+    }
+);

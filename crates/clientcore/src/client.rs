@@ -169,7 +169,7 @@ mod async_client {
     use super::{Arc, Error, Options, Parts, RealSleep, TokenCredential};
     use crate::response::{Core, Response};
     use crate::sleep::AsyncSleep;
-    use crate::transport::{AsyncBody, ReqwestTransport, Transport};
+    use crate::transport::{response_timeout, AsyncBody, ReqwestTransport, Transport};
     use crate::Body;
     use clientcore_proto::pipeline::{Exchange, Request, Step};
     use clientcore_proto::ErrorKind;
@@ -305,41 +305,36 @@ mod async_client {
                         let span = call.attempt(&attempt, ex.options());
                         crate::trace::inject_traceparent(&span, &mut attempt.request.parts.headers);
                         let (request, config) = (attempt.request, &attempt.config);
-                        let send = async {
-                            match &self.reqwest {
-                                Some(t) => t
-                                    .exchange_raw(request, config)
-                                    .await
-                                    .map(|(head, r)| (head, AsyncBody::Reqwest(r))),
-                                None => self
-                                    .inner
-                                    .transport()
-                                    .send(request, config)
-                                    .await
-                                    .map(|r| (r.head, AsyncBody::Dyn(r.body))),
-                            }
-                        };
                         let limit = attempt
                             .timeout
                             .min(Duration::from_secs(u64::from(u32::MAX)));
-                        match tokio::time::timeout(limit, send)
-                            .instrument(span.span().clone())
-                            .await
-                        {
-                            Ok(Ok((head, reader))) => {
+                        let send = async {
+                            // The default transport keeps the attempt's time budget itself,
+                            // arming a timer only when its own timeouts do not already end
+                            // the wait in time.
+                            if let Some(t) = &self.reqwest {
+                                t.exchange_raw(
+                                    request,
+                                    config,
+                                    Some((tokio::time::Instant::now(), limit)),
+                                )
+                                .await
+                                .map(|(head, r)| (head, AsyncBody::Reqwest(r)))
+                            } else {
+                                let dyn_send = self.inner.transport().send(request, config);
+                                tokio::time::timeout(limit, dyn_send)
+                                    .await
+                                    .unwrap_or_else(|_| Err(response_timeout()))
+                                    .map(|r| (r.head, AsyncBody::Dyn(r.body)))
+                            }
+                        };
+                        match send.instrument(span.span().clone()).await {
+                            Ok((head, reader)) => {
                                 span.record_response(&head);
                                 body = Some(reader);
                                 ex.on_response(head);
                             }
-                            Ok(Err(e)) => {
-                                span.record_error(&e);
-                                ex.on_transport_error(e);
-                            }
-                            Err(_) => {
-                                let e = Error::new(
-                                    ErrorKind::ServiceResponseTimeout,
-                                    "Response timeout",
-                                );
+                            Err(e) => {
                                 span.record_error(&e);
                                 ex.on_transport_error(e);
                             }

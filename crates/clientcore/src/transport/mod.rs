@@ -19,6 +19,8 @@ use crate::Body;
 mod reqwest_impl;
 #[cfg(feature = "blocking")]
 pub(crate) use reqwest_impl::reqwest_block_on;
+#[cfg(feature = "async")]
+pub(crate) use reqwest_impl::response_timeout;
 #[cfg(feature = "_transport")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
 pub use reqwest_impl::ReqwestTransport;

@@ -75,7 +75,7 @@ impl ReqwestTransport {
         request: Request<Body>,
         config: &TransportConfig,
     ) -> Result<TransportResponse, Error> {
-        let (head, resp) = self.exchange_raw(request, config).await?;
+        let (head, resp) = self.exchange_raw(request, config, None).await?;
         Ok(TransportResponse {
             head,
             body: Box::new(ReqwestBody(resp)),
@@ -83,11 +83,14 @@ impl ReqwestTransport {
     }
 
     /// Sends one request and returns the head and reqwest's response, whose body is still on
-    /// the wire.
+    /// the wire. With a `budget` `(start, limit)`, gives up with `ServiceResponseTimeout`
+    /// when the head has not arrived by `start + limit` (the attempt's share of the call's
+    /// time), as a timer wrapped around the whole future from `start` would.
     pub(crate) async fn exchange_raw(
         &self,
         request: Request<Body>,
         config: &TransportConfig,
+        budget: Option<(tokio::time::Instant, std::time::Duration)>,
     ) -> Result<(ResponseHead, reqwest::Response), Error> {
         let client = self.client(config)?;
         let mut parts = request.parts;
@@ -113,7 +116,35 @@ impl ReqwestTransport {
         let mut req = reqwest::Request::new(parts.method, parts.url);
         *req.headers_mut() = parts.headers;
         *req.body_mut() = Some(request.body.into_reqwest());
-        let mut resp = client.execute(req).await.map_err(|e| map_error(e, true))?;
+        let pending = client.execute(req);
+        let outcome = match budget {
+            Some((start, limit)) => {
+                // `execute` has armed reqwest's read timer (`config.read_timeout`, set on every
+                // client this transport builds): it starts when the request is handed over,
+                // is not reset by progress, and ends the wait for the head with a timeout
+                // error. When it is due no later than our deadline, ours could never fire
+                // first (at the same tick the inner future is polled first and its error
+                // wins), so it is not armed: registering and clearing a tokio timer per
+                // attempt is most of the cost of a long total timeout (the default is a week).
+                let deadline = start.checked_add(limit);
+                let redundant = deadline.is_none_or(|deadline| {
+                    tokio::time::Instant::now()
+                        .checked_add(config.read_timeout)
+                        .is_some_and(|read_due| read_due <= deadline)
+                });
+                match deadline {
+                    Some(deadline) if !redundant => {
+                        match tokio::time::timeout_at(deadline, pending).await {
+                            Ok(sent) => sent,
+                            Err(_) => return Err(response_timeout()),
+                        }
+                    }
+                    _ => pending.await,
+                }
+            }
+            None => pending.await,
+        };
+        let mut resp = outcome.map_err(|e| map_error(e, true))?;
         if resp.headers().contains_key(http::header::SET_COOKIE) {
             use reqwest::cookie::CookieStore as _;
             let mut set = resp.headers().get_all(http::header::SET_COOKIE).iter();
@@ -145,6 +176,11 @@ impl Transport for ReqwestTransport {
     ) -> BoxFuture<'a, Result<TransportResponse, Error>> {
         Box::pin(self.exchange(request, config))
     }
+}
+
+/// The error of an attempt whose head did not arrive within its time budget.
+pub(crate) fn response_timeout() -> Error {
+    Error::new(ErrorKind::ServiceResponseTimeout, "Response timeout")
 }
 
 /// Adds the jar's cookies for `url` to a request; when it already has a `Cookie` header (the
@@ -235,11 +271,11 @@ impl BlockingTransport for BlockOn {
         // The timers must be created inside the runtime.
         let send = async {
             let started = tokio::time::Instant::now();
-            let mut r = tokio::time::timeout(limit, self.transport.exchange(request, config))
-                .await
-                .map_err(|_| Error::new(ErrorKind::ServiceResponseTimeout, "Response timeout"))??;
-            let small = r
-                .head
+            let (head, mut resp) = self
+                .transport
+                .exchange_raw(request, config, Some((started, limit)))
+                .await?;
+            let small = head
                 .headers
                 .get(http::header::CONTENT_LENGTH)
                 .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
@@ -249,28 +285,43 @@ impl BlockingTransport for BlockOn {
                 // without the prefetch; running out of time leaves the rest on the wire.
                 let read = async {
                     loop {
-                        match r.body.chunk().await {
+                        match resp.chunk().await {
                             Ok(Some(c)) => prefetched.push_back(Ok(c)),
                             Ok(None) => break,
                             Err(e) => {
-                                prefetched.push_back(Err(e));
+                                prefetched.push_back(Err(map_error(e, false)));
                                 break;
                             }
                         }
                     }
                     ended = true;
                 };
-                let _ = tokio::time::timeout(limit.saturating_sub(started.elapsed()), read).await;
+                let mut read = std::pin::pin!(read);
+                // Polled once before any timer exists: a small body has usually arrived with
+                // the head, and a timer only matters if the read has to wait. A timeout
+                // polls its future first too, so this is what it would do.
+                let done = std::future::poll_fn(|cx| {
+                    std::task::Poll::Ready(std::future::Future::poll(read.as_mut(), cx).is_ready())
+                })
+                .await;
+                if !done {
+                    match started.checked_add(limit) {
+                        Some(deadline) => {
+                            let _ = tokio::time::timeout_at(deadline, read).await;
+                        }
+                        None => read.await,
+                    }
+                }
             }
-            Ok::<_, Error>(r)
+            Ok::<_, Error>((head, resp))
         };
-        let r = self.runtime.block_on(send)?;
+        let (head, body) = self.runtime.block_on(send)?;
         Ok(BlockingTransportResponse {
-            head: r.head,
+            head,
             body: Box::new(BlockOnBody {
                 prefetched,
                 ended,
-                body: r.body,
+                body,
                 runtime: self.runtime.clone(),
             }),
         })
@@ -281,7 +332,8 @@ impl BlockingTransport for BlockOn {
 struct BlockOnBody {
     prefetched: std::collections::VecDeque<Result<Bytes, Error>>,
     ended: bool,
-    body: Box<dyn AsyncBodyRead>,
+    /// reqwest's response, read directly: no boxed reader, no boxed future per chunk.
+    body: reqwest::Response,
     runtime: Arc<tokio::runtime::Runtime>,
 }
 
@@ -294,7 +346,9 @@ impl BlockingBodyRead for BlockOnBody {
         if self.ended {
             return Ok(None);
         }
-        self.runtime.block_on(self.body.chunk())
+        self.runtime
+            .block_on(self.body.chunk())
+            .map_err(|e| map_error(e, false))
     }
 }
 

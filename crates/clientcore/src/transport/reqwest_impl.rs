@@ -266,15 +266,19 @@ impl BlockingTransport for BlockOn {
         timeout: std::time::Duration,
     ) -> Result<BlockingTransportResponse, Error> {
         let limit = timeout.min(std::time::Duration::from_secs(u64::from(u32::MAX)));
-        let mut prefetched = std::collections::VecDeque::new();
-        let mut ended = false;
-        // The timers must be created inside the runtime.
-        let send = async {
+        let transport = self.transport.clone();
+        let config = config.clone();
+        // The whole exchange runs as one task on the runtime's worker, the thread that also
+        // runs hyper's connection task and the I/O driver: the caller hands over once and is
+        // woken once, as with `reqwest::blocking`. Driven from this thread with `block_on`
+        // instead, every step of the exchange would cross between the two threads.
+        let send = async move {
             let started = tokio::time::Instant::now();
-            let (head, mut resp) = self
-                .transport
-                .exchange_raw(request, config, Some((started, limit)))
+            let (head, mut resp) = transport
+                .exchange_raw(request, &config, Some((started, limit)))
                 .await?;
+            let mut prefetched = std::collections::VecDeque::new();
+            let mut ended = false;
             let small = head
                 .headers
                 .get(http::header::CONTENT_LENGTH)
@@ -313,9 +317,19 @@ impl BlockingTransport for BlockOn {
                     }
                 }
             }
-            Ok::<_, Error>((head, resp))
+            Ok::<_, Error>((head, resp, prefetched, ended))
         };
-        let (head, body) = self.runtime.block_on(send)?;
+        // Spans entered on the caller's thread (the call's and the attempt's) stay the
+        // context of whatever the exchange records.
+        let task = self
+            .runtime
+            .spawn(tracing::Instrument::in_current_span(send));
+        let (head, body, prefetched, ended) = match self.runtime.block_on(task) {
+            Ok(exchanged) => exchanged?,
+            // A panic in the exchange reaches the caller, as it did when driven here.
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => return Err(Error::with_source(ErrorKind::Other, e)),
+        };
         Ok(BlockingTransportResponse {
             head,
             body: Box::new(BlockOnBody {

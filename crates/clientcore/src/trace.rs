@@ -274,6 +274,19 @@ impl AttemptTrace {
         self.otel.record_error(error);
     }
 
+    /// Whether an OpenTelemetry span supplies this attempt's ids.
+    #[cfg(feature = "opentelemetry")]
+    fn has_otel_ids(&self) -> bool {
+        self.otel.has_ids()
+    }
+
+    /// Whether an OpenTelemetry span supplies this attempt's ids: never without the feature.
+    #[cfg(not(feature = "opentelemetry"))]
+    #[allow(clippy::unused_self)] // the same call as with the feature
+    fn has_otel_ids(&self) -> bool {
+        false
+    }
+
     /// The `traceparent` of this attempt: the OpenTelemetry span's ids when there is a valid
     /// one, else the random ids of the call and the attempt, sampled, when a `tracing`
     /// subscriber records the attempt span. With neither, `None`: as in the reference, whose
@@ -298,6 +311,11 @@ impl AttemptTrace {
 /// Sets the W3C `traceparent` header (and, with the `opentelemetry` feature, `tracestate`) of
 /// `attempt`'s request to `trace`'s ids, unless the caller set a `traceparent` of their own.
 pub(crate) fn inject_traceparent(trace: &AttemptTrace, headers: &mut HeaderMap) {
+    // With no subscriber recording the attempt span and no OpenTelemetry span to take ids
+    // from, nothing below is recorded and nothing is sent: skip the header lookup.
+    if trace.span.is_disabled() && !trace.has_otel_ids() {
+        return;
+    }
     if let Some(theirs) = headers.get(&TRACEPARENT).and_then(|v| v.to_str().ok()) {
         trace.span.record("http.request.header.traceparent", theirs);
         return;
@@ -515,6 +533,11 @@ mod otel {
         }
 
         /// The `traceparent` of this span, when it has valid ids.
+        /// Whether the span has valid ids, the ones [`traceparent`](Self::traceparent) sends.
+        pub(super) fn has_ids(&self) -> bool {
+            self.cx.span().span_context().is_valid()
+        }
+
         pub(super) fn traceparent(&self) -> Option<String> {
             let span = self.cx.span();
             let sc = span.span_context();

@@ -543,18 +543,19 @@ impl<B: RequestBody> Exchange<B> {
         }
         let id_header = self.opts.request_id_header();
         if !parts.headers.contains_key(&id_header) {
+            // Formatted on the stack and copied once, into the header value.
+            let mut buffer = uuid::Uuid::encode_buffer();
             let id = match self.opts.request_id() {
-                Some(id) => id.to_owned(),
+                Some(id) => id,
                 // A UUID v4 from the per-thread generator: no system call per call.
                 None => {
                     uuid::Builder::from_random_bytes(crate::policy::random_u128().to_be_bytes())
                         .into_uuid()
                         .hyphenated()
-                        .encode_lower(&mut uuid::Uuid::encode_buffer())
-                        .to_owned()
+                        .encode_lower(&mut buffer)
                 }
             };
-            parts.headers.insert(id_header, header_value(&id)?);
+            parts.headers.insert(id_header, header_value(id)?);
         }
         parts
             .headers

@@ -105,12 +105,18 @@ impl<T> Operation<T> {
 
     /// Sends through the async client and decodes the answer.
     ///
+    /// The answer is read whole, inside the pipeline, up to
+    /// [`MAX_BUFFERED_BODY`](clientcore::MAX_BUFFERED_BODY) bytes unless the options set
+    /// their own limit: a service cannot make a call hold more. Read large content in blocks
+    /// from the request of [`into_parts`](Self::into_parts) instead.
+    ///
     /// # Errors
     ///
     /// The client's errors, typed by the operation's error format and map, and the
     /// decoder's.
     pub async fn send(self, client: &Client) -> Result<T, Error> {
-        let mut response = client.send(self.request, &self.options).await?;
+        let options = bounded(self.options);
+        let mut response = client.send(self.request, &options).await?;
         let body = response.read().await?;
         (self.decode)(
             Head {
@@ -127,7 +133,8 @@ impl<T> Operation<T> {
     ///
     /// As [`send`](Self::send).
     pub fn send_blocking(self, client: &BlockingClient) -> Result<T, Error> {
-        let mut response = client.send(self.request, &self.options)?;
+        let options = bounded(self.options);
+        let mut response = client.send(self.request, &options)?;
         let body = response.read_all()?;
         (self.decode)(
             Head {
@@ -136,6 +143,15 @@ impl<T> Operation<T> {
             },
             body,
         )
+    }
+}
+
+/// Whole answers are read inside the pipeline, bounded (and retried when cut short).
+fn bounded(options: Options) -> Options {
+    if options.buffered_body().is_some() {
+        options
+    } else {
+        options.with_buffered_body(Some(clientcore::MAX_BUFFERED_BODY))
     }
 }
 

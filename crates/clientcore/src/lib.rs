@@ -44,6 +44,23 @@ pub use clientcore_proto::{
     MAX_ERROR_BODY,
 };
 
+/// The most bytes the pagers and pollers read of one response (a page, a status): a service
+/// cannot make them hold more. Options that set their own limit with
+/// [`Options::with_buffered_body`] keep it. A longer body fails the call with
+/// [`ErrorKind::Decode`].
+pub const MAX_BUFFERED_BODY: usize = 32 << 20;
+
+/// `options` with [`MAX_BUFFERED_BODY`] as the limit of buffered bodies, unless they have one:
+/// for the library's own calls that read whole bodies.
+#[cfg(any(feature = "async", feature = "blocking"))]
+fn bounded(options: &Options) -> Options {
+    if options.buffered_body().is_some() {
+        options.clone()
+    } else {
+        options.clone().with_buffered_body(Some(MAX_BUFFERED_BODY))
+    }
+}
+
 /// Options of one client; calls override them with [`RequestOptions`].
 pub type ClientOptions = Options;
 /// Options of one call, over the client's [`ClientOptions`].

@@ -101,12 +101,12 @@ macro_rules! poller_common {
 
 /// The options of every call of one operation: the same client request id, and every status
 /// below 400 handed to the decider (which checks 200, 201, 202 and 204 itself, as the
-/// reference does), whatever success statuses the initial call listed.
+/// reference does), whatever success statuses the initial call listed; bodies read up to
+/// [`MAX_BUFFERED_BODY`](crate::MAX_BUFFERED_BODY) unless the options set a limit.
 #[cfg(any(feature = "async", feature = "blocking"))]
 fn poll_options(options: &Options, id: &str) -> Options {
     let below_400: Vec<u16> = (100..400).collect();
-    options
-        .clone()
+    crate::bounded(options)
         .with_request_id(id)
         .with_success_statuses(&below_400)
 }

@@ -71,6 +71,12 @@ mod async_pager {
     impl<T: DeserializeOwned> Pager<T> {
         /// A pager whose first page is `first` (its body is not sent: pages are fetched
         /// with the first request's method, URL and headers).
+        ///
+        /// Each page is read inside the pipeline, up to
+        /// [`MAX_BUFFERED_BODY`](crate::MAX_BUFFERED_BODY) bytes unless `options` set their
+        /// own limit ([`Options::with_buffered_body`]), so a service cannot make the pager
+        /// hold an unbounded page, and a page cut short is fetched again like any failed
+        /// read.
         pub fn new(
             client: &Client,
             first: Request<Body>,
@@ -79,7 +85,7 @@ mod async_pager {
         ) -> Self {
             Pager {
                 client: client.clone(),
-                options: options.clone(),
+                options: crate::bounded(options),
                 paging: Paging::new(first.parts, strategy),
                 decode: None,
                 _items: PhantomData,
@@ -210,7 +216,8 @@ mod blocking_pager {
     }
 
     impl<T: DeserializeOwned> BlockingPager<T> {
-        /// A pager whose first page is `first` (its body is not sent).
+        /// A pager whose first page is `first` (its body is not sent). Pages are bounded as
+        /// in [`Pager::new`](super::Pager::new).
         pub fn new(
             client: &BlockingClient,
             first: Request<Body>,
@@ -219,7 +226,7 @@ mod blocking_pager {
         ) -> Self {
             BlockingPager {
                 client: client.clone(),
-                options: options.clone(),
+                options: crate::bounded(options),
                 paging: Paging::new(first.parts, strategy),
                 decode: None,
                 buffered: VecDeque::new(),

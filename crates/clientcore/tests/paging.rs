@@ -343,3 +343,26 @@ both_drivers!(
         assert_eq!(err.continuation_token(), Some("m2"));
     }
 );
+
+both_drivers!(a_page_larger_than_the_limit_is_refused_not_held, |driver| {
+    let huge = vec![b' '; clientcore::MAX_BUFFERED_BODY + 1];
+    let server = Server::start([
+        json_reply(200, &json!({"value": ["a"], "nextLink": "/items?page=2"})),
+        Reply::status(200)
+            .header("content-type", "application/json")
+            .body(huge),
+    ]);
+    let c = TestClient::new(driver, Options::new());
+    let got = pages(
+        &c,
+        get(&server.url("/items")),
+        PageStrategy::next_link(),
+        None,
+    );
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].as_ref().unwrap().items, ["a"]);
+    let err = got[1].as_ref().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
+    assert!(err.to_string().contains("buffer limit"), "{err}");
+    assert_eq!(err.continuation_token(), Some("/items?page=2"));
+});

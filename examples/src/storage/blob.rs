@@ -140,43 +140,28 @@ pub fn listing() -> PageStrategy {
 }
 
 /// One blob of a listing.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct BlobItem {
-    /// The blob's name.
-    #[serde(rename = "Name")]
+    /// The blob's name, exactly as stored (spaces at either end included).
     pub name: String,
-    /// Its size in bytes.
-    #[serde(rename = "Properties")]
+    /// What the listing says of it.
     pub properties: BlobItemProperties,
 }
 
 /// What a listing says of a blob.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct BlobItemProperties {
     /// The size in bytes.
-    #[serde(rename = "Content-Length")]
     pub content_length: u64,
     /// The ETag. Listings send it without quotes (`0x8D…`), unlike the `ETag` header.
-    #[serde(rename = "Etag")]
     pub etag: String,
-}
-
-#[derive(Deserialize)]
-struct EnumerationResults {
-    #[serde(rename = "Blobs", default)]
-    blobs: Blobs,
-    #[serde(rename = "NextMarker", default)]
-    next_marker: Option<String>,
-}
-
-#[derive(Default, Deserialize)]
-struct Blobs {
-    #[serde(rename = "Blob", default)]
-    blob: Vec<BlobItem>,
 }
 
 /// Decodes one page of a blob listing (`EnumerationResults` XML): its blobs, and its
 /// `<NextMarker>` as the continuation token (an empty marker ends the listing).
+///
+/// Read event by event rather than through serde: quick-xml's serde deserializer trims text,
+/// and a blob named `" a "` must not be listed as `"a"`.
 ///
 /// # Errors
 ///
@@ -192,22 +177,82 @@ struct Blobs {
 ///   </Blobs><NextMarker>m2</NextMarker></EnumerationResults>"#;
 /// let page = decode_listing(&Default::default(), xml).unwrap();
 /// assert_eq!(page.items[0].name, "a.txt");
+/// assert_eq!(page.items[0].properties.content_length, 3);
 /// assert_eq!(page.continuation_token.as_deref(), Some("m2"));
 /// ```
 pub fn decode_listing(
     _: &clientcore::http::HeaderMap,
     body: &[u8],
 ) -> Result<Page<BlobItem>, Error> {
-    let text = std::str::from_utf8(body).map_err(|e| {
-        Error::with_source(ErrorKind::Deserialization, e).with_message("the listing is not UTF-8")
-    })?;
-    let results: EnumerationResults = quick_xml::de::from_str(text).map_err(|e| {
-        Error::with_source(ErrorKind::Deserialization, e)
-            .with_message("the blob listing is not EnumerationResults XML")
-    })?;
+    use quick_xml::events::Event;
+
+    let bad = |what: &str| {
+        Error::new(
+            ErrorKind::Deserialization,
+            format!("the blob listing is not EnumerationResults XML: {what}"),
+        )
+    };
+    let mut reader = quick_xml::Reader::from_reader(body);
+    // The element names from the root down to where the reader is.
+    let mut path: Vec<Vec<u8>> = Vec::new();
+    let mut text = String::new();
+    let (mut items, mut marker, mut item) = (Vec::new(), None, BlobItem::default());
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) => {
+                path.push(e.name().as_ref().to_vec());
+                text.clear();
+            }
+            Ok(Event::Empty(e)) => {
+                // `<NextMarker/>`: the last page; other empty elements say nothing.
+                if path.len() == 1 && e.name().as_ref() == b"NextMarker" {
+                    marker = None;
+                }
+            }
+            Ok(Event::Text(t)) => text.push_str(&t.unescape().map_err(|e| bad(&e.to_string()))?),
+            Ok(Event::CData(c)) => text.push_str(&String::from_utf8_lossy(&c)),
+            Ok(Event::End(_)) => {
+                let names: Vec<&[u8]> = path.iter().map(Vec::as_slice).collect();
+                match names.as_slice() {
+                    [b"EnumerationResults", b"NextMarker"] => {
+                        marker = Some(std::mem::take(&mut text)).filter(|m| !m.is_empty());
+                    }
+                    [b"EnumerationResults", b"Blobs", b"Blob"] => {
+                        items.push(std::mem::take(&mut item));
+                    }
+                    [b"EnumerationResults", b"Blobs", b"Blob", b"Name"] => {
+                        item.name = std::mem::take(&mut text);
+                    }
+                    [b"EnumerationResults", b"Blobs", b"Blob", b"Properties", field] => {
+                        match *field {
+                            b"Content-Length" => {
+                                item.properties.content_length = text
+                                    .trim()
+                                    .parse()
+                                    .map_err(|_| bad("a Content-Length is not a number"))?;
+                            }
+                            b"Etag" => item.properties.etag = std::mem::take(&mut text),
+                            _ => {}
+                        }
+                    }
+                    _ => {}
+                }
+                path.pop();
+                text.clear();
+            }
+            Ok(Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => return Err(bad(&e.to_string())),
+        }
+        buf.clear();
+    }
+    if !path.is_empty() {
+        return Err(bad("it ends inside an element"));
+    }
     Ok(Page {
-        items: results.blobs.blob,
-        continuation_token: results.next_marker.filter(|m| !m.is_empty()),
+        items,
+        continuation_token: marker,
     })
 }
 
@@ -301,5 +346,77 @@ impl BlobClient {
             self.options.clone(),
             |_, _| Ok(()),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write as _;
+
+    use super::*;
+    use proptest::prelude::*;
+
+    fn escape(s: &str) -> String {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    }
+
+    fn listing_xml(blobs: &[(String, u64)], marker: &str) -> String {
+        let mut xml = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><EnumerationResults \
+             ServiceEndpoint=\"http://127.0.0.1:10000/devstoreaccount1\" ContainerName=\"c\">\
+             <Prefix/><Marker/><MaxResults>3</MaxResults><Blobs>",
+        );
+        for (name, len) in blobs {
+            let _ = write!(
+                xml,
+                "<Blob><Name>{}</Name><Properties><Creation-Time>Sun, 22 Nov 2026 22:40:02 GMT\
+                 </Creation-Time><Etag>0x8D</Etag><Content-Length>{len}</Content-Length>\
+                 <BlobType>BlockBlob</BlobType></Properties></Blob>",
+                escape(name)
+            );
+        }
+        xml.push_str("</Blobs>");
+        if marker.is_empty() {
+            xml.push_str("<NextMarker/>");
+        } else {
+            let _ = write!(xml, "<NextMarker>{}</NextMarker>", escape(marker));
+        }
+        xml.push_str("</EnumerationResults>");
+        xml
+    }
+
+    #[test]
+    fn an_empty_listing_and_the_last_page() {
+        let page = decode_listing(
+            &clientcore::http::HeaderMap::default(),
+            listing_xml(&[], "").as_bytes(),
+        )
+        .unwrap();
+        assert!(page.items.is_empty());
+        assert_eq!(page.continuation_token, None);
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_give_a_page_or_an_error_never_a_panic(body in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let _ = decode_listing(&clientcore::http::HeaderMap::default(), &body);
+        }
+
+        #[test]
+        fn generated_listings_decode_to_what_they_list(
+            blobs in proptest::collection::vec(("[a-zA-Z0-9 ._&<>/-]{1,40}", any::<u64>()), 0..8),
+            marker in "[a-zA-Z0-9!/=+]{0,40}",
+        ) {
+            let page = decode_listing(&clientcore::http::HeaderMap::default(), listing_xml(&blobs, &marker).as_bytes()).unwrap();
+            let got: Vec<(String, u64)> = page
+                .items
+                .into_iter()
+                .map(|b| (b.name, b.properties.content_length))
+                .collect();
+            prop_assert_eq!(got, blobs);
+            prop_assert_eq!(page.continuation_token, (!marker.is_empty()).then_some(marker));
+        }
     }
 }

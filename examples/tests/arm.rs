@@ -98,14 +98,6 @@ fn begin_token<T: DeserializeOwned>(c: &TestClient, op: LongRunning<T>) -> Strin
     }
 }
 
-fn seen(server: &Server) -> Vec<String> {
-    server
-        .requests()
-        .into_iter()
-        .map(|r| format!("{} {}", r.method, r.target))
-        .collect()
-}
-
 both_drivers!(
     create_or_update_polls_the_async_operation_then_gets_the_network,
     |driver| {
@@ -152,7 +144,7 @@ both_drivers!(
 
         // The PUT, two polls of the monitor, then the resource itself: in that order.
         assert_eq!(
-            seen(&server),
+            server.request_lines(),
             [
                 format!("PUT {VNET_TARGET}"),
                 format!("GET {OP_TARGET}"),
@@ -258,7 +250,7 @@ both_drivers!(a_failed_operation_is_a_typed_arm_error, |driver| {
     assert!(err.continuation_token().is_some());
     // No GET of the resource after a failure.
     assert_eq!(
-        seen(&server),
+        server.request_lines(),
         [format!("PUT {VNET_TARGET}"), format!("GET {OP_TARGET}")]
     );
     assert_eq!(client.clock.sleeps(), [Duration::from_secs(10)]);
@@ -441,7 +433,7 @@ both_drivers!(a_missing_network_is_resource_not_found, |driver| {
         .to_string()
         .starts_with("(ResourceNotFound) The Resource 'Microsoft.Network/virtualNetworks/vnet1'"));
     assert!(PolicyViolation::all_in(&err).unwrap().is_empty());
-    assert_eq!(seen(&server), [format!("GET {VNET_TARGET}")]);
+    assert_eq!(server.request_lines(), [format!("GET {VNET_TARGET}")]);
     assert_eq!(
         server.requests()[0].header("authorization"),
         Some("Bearer fake-arm-token")
@@ -468,7 +460,7 @@ both_drivers!(
                 .unwrap();
             begin_token(&first, op)
         };
-        assert_eq!(seen(&server), [format!("PUT {VNET_TARGET}")]);
+        assert_eq!(server.request_lines(), [format!("PUT {VNET_TARGET}")]);
 
         // Another process: a new client, the token only.
         let fresh = TestClient::fake_time(driver, Options::new());
@@ -477,7 +469,7 @@ both_drivers!(
         let done = wait(&fresh, resumed).unwrap();
         assert_eq!(done.name.as_deref(), Some("vnet1"));
         assert_eq!(
-            seen(&server),
+            server.request_lines(),
             [
                 format!("PUT {VNET_TARGET}"),
                 format!("GET {OP_TARGET}"),

@@ -43,6 +43,12 @@ impl Recorded {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// `METHOD target`, as on the request line: what a test compares to say which requests
+    /// were made, in order.
+    pub fn line(&self) -> String {
+        format!("{} {}", self.method, self.target)
+    }
+
     /// The body as UTF-8 text (lossily converted).
     pub fn body_text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()

@@ -166,6 +166,14 @@ impl Server {
         lock(&self.shared.requests).clone()
     }
 
+    /// The [`line`](Recorded::line) of every request received so far, in order.
+    pub fn request_lines(&self) -> Vec<String> {
+        lock(&self.shared.requests)
+            .iter()
+            .map(Recorded::line)
+            .collect()
+    }
+
     /// How many connections have been accepted so far (TCP accepts, whether or not a TLS
     /// handshake followed).
     pub fn connections(&self) -> usize {

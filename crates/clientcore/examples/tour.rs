@@ -115,7 +115,7 @@ async fn pipeline(client: &Client, out: Out) -> StepResult {
     let seen = server.last()?;
     let id = seen.header("x-ms-client-request-id").unwrap_or_default();
     let agent = seen.header("user-agent").unwrap_or_default();
-    out.server(format!("{} → 200 with a JSON body", exchange(&seen)));
+    out.server(format!("{} → 200 with a JSON body", seen.line()));
     out.server(format!("x-ms-client-request-id: {id}"));
     out.server(format!("user-agent: {agent}"));
     out.caller(format!("{} and body {body}", response.status()));
@@ -148,7 +148,7 @@ async fn retries(client: &Client, out: Out) -> StepResult {
     let ids = request_ids(&server);
     let answers = ["429, retry-after-ms: 120", "503", "200"];
     for ((seen, id), answer) in server.requests().iter().zip(&ids).zip(answers) {
-        out.server(format!("{} (request id {id}) → {answer}", exchange(seen)));
+        out.server(format!("{} (request id {id}) → {answer}", seen.line()));
     }
     let history = format!(
         "{} → {}",
@@ -374,7 +374,7 @@ async fn logging(client: &Client, out: Out) -> StepResult {
     client.send(get(&url)?, &options).await?;
     let seen = server.last()?;
     let authorization = seen.header("authorization").unwrap_or_default();
-    out.server(format!("{} → 200", exchange(&seen)));
+    out.server(format!("{} → 200", seen.line()));
     out.server(format!("authorization: {authorization}"));
     let lines = lines.lock().unwrap().clone();
     out.caller("the log lines:");
@@ -405,7 +405,7 @@ async fn redirects(client: &Client, out: Out) -> StepResult {
     let mut response = client
         .send(get(&server.url("/v1/items/1"))?, &Options::new())
         .await?;
-    let seen: Vec<String> = server.requests().iter().map(exchange).collect();
+    let seen: Vec<String> = server.requests().iter().map(Recorded::line).collect();
     let answers = [
         "301, location: /v2/items/1",
         "307, location: current/1",
@@ -465,10 +465,7 @@ async fn conditional(client: &Client, out: Out) -> StepResult {
     let url = server.url("/tour/blob.txt");
     let first = client.send(get(&url)?, &Options::new()).await?;
     let etag = ETag::from_headers(first.headers()).ok_or("no ETag in the response")?;
-    out.server(format!(
-        "{} → 200, etag: \"0x8DC1\"",
-        exchange(&server.last()?)
-    ));
+    out.server(format!("{} → 200, etag: \"0x8DC1\"", server.last()?.line()));
     out.caller(format!("{}, ETag {}", first.status(), etag.as_str()));
 
     let if_modified = Conditional::new(MatchConditions::IfModified, Some(&etag))?;
@@ -537,7 +534,7 @@ async fn paging(client: &Client, out: Out) -> StepResult {
             break;
         };
         let page = page?;
-        out.server(format!("{} → 200", exchange(&server.last()?)));
+        out.server(format!("{} → 200", server.last()?.line()));
         let next = page
             .continuation_token
             .as_deref()
@@ -591,7 +588,7 @@ async fn poller(client: &Client, out: Out) -> StepResult {
         "Succeeded",
         "200",
     ];
-    let seen: Vec<String> = server.requests().iter().map(exchange).collect();
+    let seen: Vec<String> = server.requests().iter().map(Recorded::line).collect();
     let ids = request_ids(&server);
     for ((request, id), answer) in seen.iter().zip(&ids).zip(answers) {
         out.server(format!("{request} (request id {id}) → {answer}"));
@@ -633,7 +630,7 @@ async fn streaming(client: &Client, out: Out) -> StepResult {
         sizes.push(block.len());
         got.extend_from_slice(&block);
     }
-    let seen = exchange(&server.last()?);
+    let seen = server.last()?.line();
     out.server(format!(
         "{seen} → {} bytes in chunks of {chunk_sizes:?}",
         payload.len()
@@ -677,10 +674,7 @@ fn blocking_paging(client: &BlockingClient, out: Out) -> StepResult {
             .header("x-ms-continuation")
             .unwrap_or("none")
             .to_owned();
-        out.server(format!(
-            "{} x-ms-continuation: {token} → 200",
-            exchange(&seen)
-        ));
+        out.server(format!("{} x-ms-continuation: {token} → 200", seen.line()));
         let next = page
             .continuation_token
             .as_deref()
@@ -740,7 +734,7 @@ fn blocking_poller(client: &BlockingClient, out: Out) -> StepResult {
         "Succeeded",
         "200",
     ];
-    let seen: Vec<String> = server.requests().iter().map(exchange).collect();
+    let seen: Vec<String> = server.requests().iter().map(Recorded::line).collect();
     for (request, answer) in seen.iter().zip(answers) {
         out.server(format!("{request} → {answer}"));
     }
@@ -775,7 +769,7 @@ fn blocking_streaming(client: &BlockingClient, out: Out) -> StepResult {
     while let Some(block) = response.next_block()? {
         sizes.push(block.len());
     }
-    out.server(format!("{} → 20000 bytes", exchange(&server.last()?)));
+    out.server(format!("{} → 20000 bytes", server.last()?.line()));
     out.caller(format!("with_block_size(8192): blocks of {sizes:?} bytes"));
     let again = response
         .next_block()
@@ -807,7 +801,7 @@ fn blocking_timeout(client: &BlockingClient, out: Out) -> StepResult {
     let sent = client.send(get(&server.url("/slow"))?, &options);
     let took = started.elapsed();
     let err = sent.err().ok_or("the call succeeded")?;
-    out.server(format!("{} → (never answers)", exchange(&server.last()?)));
+    out.server(format!("{} → (never answers)", server.last()?.line()));
     let kind = err.kind();
     out.caller(format!(
         "after {took:.0?}: ErrorKind::{kind:?}, is_timeout() = {}",
@@ -888,7 +882,7 @@ async fn failed_call(
 
 /// The error as a caller meets it: the kind to match on, the code, and the `Display` text.
 fn show_error(out: Out, seen: &Recorded, answered: &str, err: &Error) {
-    out.server(format!("{} → {answered}", exchange(seen)));
+    out.server(format!("{} → {answered}", seen.line()));
     let status = err
         .status()
         .map_or_else(|| "none".into(), |s| s.as_u16().to_string());
@@ -901,17 +895,12 @@ fn show_error(out: Out, seen: &Recorded, answered: &str, err: &Error) {
     out.block(&err.to_string());
 }
 
-/// `METHOD target` of a request.
-fn exchange(r: &Recorded) -> String {
-    format!("{} {}", r.method, r.target)
-}
-
 /// `METHOD target` and the `If-Match` / `If-None-Match` the request carried.
 fn with_conditions(r: &Recorded) -> String {
     ["if-match", "if-none-match"]
         .iter()
         .filter_map(|name| r.header(name).map(|v| format!(" {name}: {v}")))
-        .fold(exchange(r), |line, header| line + &header)
+        .fold(r.line(), |line, header| line + &header)
 }
 
 fn request_ids(server: &Server) -> Vec<String> {

@@ -73,14 +73,6 @@ fn resume(c: &TestClient, token: &str) -> Result<LroResponse, Error> {
     }
 }
 
-fn seen(server: &Server) -> Vec<String> {
-    server
-        .requests()
-        .into_iter()
-        .map(|r| format!("{} {}", r.method, r.target))
-        .collect()
-}
-
 fn one_request_id(server: &Server) -> String {
     let all: Vec<String> = server
         .requests()
@@ -127,7 +119,7 @@ both_drivers!(
         let body: Value = done.json().unwrap().unwrap();
         assert_eq!(body["name"], "thing");
         assert_eq!(
-            seen(&server),
+            server.request_lines(),
             ["PUT /things/1", "GET /ops/1", "GET /ops/1", "GET /things/1"]
         );
         assert_eq!(one_request_id(&server).len(), 36);
@@ -170,7 +162,10 @@ both_drivers!(
         );
         assert!(err.to_string().contains("Type: PolicyViolation"), "{err}");
         assert!(err.continuation_token().is_some());
-        assert_eq!(seen(&server), ["POST /actions/restart", "GET /ops/2"]);
+        assert_eq!(
+            server.request_lines(),
+            ["POST /actions/restart", "GET /ops/2"]
+        );
     }
 );
 
@@ -220,7 +215,7 @@ both_drivers!(
             Some(json!({"deleted": true}))
         );
         assert_eq!(
-            seen(&server),
+            server.request_lines(),
             ["DELETE /things/4", "GET /poll/a", "GET /poll/b"]
         );
         assert_eq!(
@@ -265,7 +260,7 @@ both_drivers!(
         .unwrap();
         assert_eq!(done.json::<Value>().unwrap().unwrap()["id"], 5);
         assert_eq!(
-            seen(&server),
+            server.request_lines(),
             ["PATCH /things/5", "GET /things/5", "GET /things/5"]
         );
     }
@@ -320,14 +315,14 @@ both_drivers!(a_fresh_client_resumes_a_poller_from_its_token, |driver| {
         let first = TestClient::fake_time(driver, Options::new());
         start(&first, request(Method::PUT, &server.url("/things/3")))
     };
-    assert_eq!(seen(&server), ["PUT /things/3"]);
+    assert_eq!(server.request_lines(), ["PUT /things/3"]);
 
     // Another process: a new client, only the token.
     let fresh = TestClient::fake_time(driver, Options::new());
     let done = resume(&fresh, &token).unwrap();
     assert_eq!(done.json::<Value>().unwrap().unwrap()["name"], "three");
     assert_eq!(
-        seen(&server),
+        server.request_lines(),
         ["PUT /things/3", "GET /ops/3", "GET /things/3"]
     );
     // The polls re-send the initial call's client request id, kept in the token.
@@ -367,7 +362,7 @@ both_drivers!(a_failed_poll_carries_the_token_that_resumes_it, |driver| {
     let done = resume(&fresh, &token).unwrap();
     assert_eq!(done.json::<Value>().unwrap(), Some(json!({"answer": 42})));
     assert_eq!(
-        seen(&server),
+        server.request_lines(),
         [
             "POST /jobs",
             "GET /ops/9",

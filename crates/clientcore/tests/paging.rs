@@ -275,19 +275,11 @@ fn decode_lines(_: &http::HeaderMap, body: &[u8]) -> Result<Page<String>, Error>
     })
 }
 
-both_drivers!(an_sdk_decoder_reads_pages_that_are_not_json, |driver| {
-    let server = Server::builder()
-        .handler(|r: &Recorded| match r.query.as_deref() {
-            Some("n=2") => Reply::status(200).body("a\nb\nm2"),
-            Some("n=2&marker=m2") => Reply::status(200).body("c\n\n"),
-            other => panic!("unexpected query {other:?}"),
-        })
-        .build();
-    let c = TestClient::new(driver, Options::new());
-    let first = get(&server.url("/list?n=2"));
+/// Every page of a listing in lines, the marker sent back as `marker`, under either driver.
+fn line_pages(c: &TestClient, first: Request<Body>) -> Vec<Result<Page<String>, Error>> {
     let strategy = PageStrategy::token_in_body("-", "marker");
     let options = Options::new();
-    let got: Vec<Result<Page<String>, Error>> = match driver {
+    match c.driver() {
         Driver::Async => c.block_on(
             Pager::new(c.async_client(), first, strategy, &options)
                 .with_decoder(decode_lines)
@@ -298,7 +290,20 @@ both_drivers!(an_sdk_decoder_reads_pages_that_are_not_json, |driver| {
             .with_decoder(decode_lines)
             .pages()
             .collect(),
-    };
+    }
+}
+
+both_drivers!(an_sdk_decoder_reads_pages_that_are_not_json, |driver| {
+    let server = Server::builder()
+        .handler(|r: &Recorded| match r.query.as_deref() {
+            Some("n=2") => Reply::status(200).body("a\nb\nm2"),
+            Some("n=2&marker=m2") => Reply::status(200).body("c\n\n"),
+            other => panic!("unexpected query {other:?}"),
+        })
+        .build();
+    let c = TestClient::new(driver, Options::new());
+    let first = get(&server.url("/list?n=2"));
+    let got = line_pages(&c, first);
     let got: Vec<Page<String>> = got.into_iter().map(Result::unwrap).collect();
     assert_eq!(got[0].items, ["a", "b"]);
     assert_eq!(got[0].continuation_token.as_deref(), Some("m2"));
@@ -323,20 +328,7 @@ both_drivers!(
             .build();
         let c = TestClient::new(driver, Options::new());
         let first = get(&server.url("/list"));
-        let strategy = PageStrategy::token_in_body("-", "marker");
-        let options = Options::new();
-        let got: Vec<Result<Page<String>, Error>> = match driver {
-            Driver::Async => c.block_on(
-                Pager::new(c.async_client(), first, strategy, &options)
-                    .with_decoder(decode_lines)
-                    .into_pages()
-                    .collect::<Vec<_>>(),
-            ),
-            Driver::Blocking => BlockingPager::new(c.blocking_client(), first, strategy, &options)
-                .with_decoder(decode_lines)
-                .pages()
-                .collect(),
-        };
+        let got = line_pages(&c, first);
         assert_eq!(got.len(), 2, "the stream ends after the error");
         let err = got[1].as_ref().unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Deserialization);

@@ -51,6 +51,33 @@ fn monitor_url(r: &Recorded) -> String {
     format!("http://{}{OP_TARGET}", r.header("host").unwrap())
 }
 
+/// An ARM service for the network: the PUT answers 201 with `Azure-AsyncOperation` (and
+/// `retry-after`, if given), the status monitor answers `statuses` in turn (the last one
+/// again after that), and the final GET the succeeded network.
+fn vnet_service(retry_after: Option<&'static str>, statuses: Vec<Value>) -> Server {
+    let polls = AtomicUsize::new(0);
+    Server::builder()
+        .handler(
+            move |r: &Recorded| match (r.method.as_str(), r.path.as_str()) {
+                ("PUT", VNET_PATH) => {
+                    let reply = json_reply(201, &vnet_json("Updating"))
+                        .header("azure-asyncoperation", monitor_url(r));
+                    match retry_after {
+                        Some(after) => reply.header("retry-after", after),
+                        None => reply,
+                    }
+                }
+                ("GET", OP_PATH) => {
+                    let i = polls.fetch_add(1, Ordering::SeqCst).min(statuses.len() - 1);
+                    json_reply(200, &statuses[i])
+                }
+                ("GET", VNET_PATH) => json_reply(200, &vnet_json("Succeeded")),
+                other => panic!("unexpected {other:?}"),
+            },
+        )
+        .build()
+}
+
 fn vnet_json(state: &str) -> Value {
     json!({
         "name": "vnet1",
@@ -101,22 +128,13 @@ fn begin_token<T: DeserializeOwned>(c: &TestClient, op: LongRunning<T>) -> Strin
 both_drivers!(
     create_or_update_polls_the_async_operation_then_gets_the_network,
     |driver| {
-        let polls = AtomicUsize::new(0);
-        let server = Server::builder()
-            .handler(
-                move |r: &Recorded| match (r.method.as_str(), r.path.as_str()) {
-                    ("PUT", VNET_PATH) => json_reply(201, &vnet_json("Updating"))
-                        .header("azure-asyncoperation", monitor_url(r))
-                        .header("retry-after", "10"),
-                    ("GET", OP_PATH) => match polls.fetch_add(1, Ordering::SeqCst) {
-                        0 => json_reply(200, &json!({"status": "InProgress"})),
-                        _ => json_reply(200, &json!({"status": "Succeeded"})),
-                    },
-                    ("GET", VNET_PATH) => json_reply(200, &vnet_json("Succeeded")),
-                    other => panic!("unexpected {other:?}"),
-                },
-            )
-            .build();
+        let server = vnet_service(
+            Some("10"),
+            vec![
+                json!({"status": "InProgress"}),
+                json!({"status": "Succeeded"}),
+            ],
+        );
         let client = TestClient::fake_time(driver, Options::new());
         let op = arm(&server)
             .begin_create_or_update_virtual_network("rg1", "vnet1", &new_vnet())
@@ -178,22 +196,16 @@ both_drivers!(
 );
 
 both_drivers!(the_polling_interval_is_the_clients, |driver| {
-    let polls = AtomicUsize::new(0);
-    let server = Server::builder()
-        .handler(
-            move |r: &Recorded| match (r.method.as_str(), r.path.as_str()) {
-                // No Retry-After anywhere: every wait is the polling interval.
-                ("PUT", VNET_PATH) => json_reply(201, &vnet_json("Updating"))
-                    .header("azure-asyncoperation", monitor_url(r)),
-                ("GET", OP_PATH) => match polls.fetch_add(1, Ordering::SeqCst) {
-                    0 | 1 => json_reply(200, &json!({"status": "InProgress"})),
-                    _ => json_reply(200, &json!({"status": "Succeeded"})),
-                },
-                ("GET", VNET_PATH) => json_reply(200, &vnet_json("Succeeded")),
-                other => panic!("unexpected {other:?}"),
-            },
-        )
-        .build();
+    // No Retry-After anywhere: every wait is the polling interval.
+    let in_progress = json!({"status": "InProgress"});
+    let server = vnet_service(
+        None,
+        vec![
+            in_progress.clone(),
+            in_progress,
+            json!({"status": "Succeeded"}),
+        ],
+    );
     let client = TestClient::fake_time(driver, Options::new());
     let op = arm(&server)
         .with_polling_interval(Duration::from_secs(2))
@@ -209,22 +221,14 @@ both_drivers!(the_polling_interval_is_the_clients, |driver| {
 });
 
 both_drivers!(a_failed_operation_is_a_typed_arm_error, |driver| {
-    let server = Server::builder()
-        .handler(|r: &Recorded| match (r.method.as_str(), r.path.as_str()) {
-            ("PUT", VNET_PATH) => json_reply(201, &vnet_json("Updating"))
-                .header("azure-asyncoperation", monitor_url(r))
-                .header("retry-after", "10"),
-            ("GET", OP_PATH) => json_reply(
-                200,
-                &json!({"status": "Failed", "error": {
-                    "code": "VnetAddressSpaceOverlapsWithAlreadyPeeredVnet",
-                    "message": "Address space 10.0.0.0/16 overlaps with the peered network hub.",
-                    "details": []
-                }}),
-            ),
-            other => panic!("unexpected {other:?}"),
-        })
-        .build();
+    let server = vnet_service(
+        Some("10"),
+        vec![json!({"status": "Failed", "error": {
+            "code": "VnetAddressSpaceOverlapsWithAlreadyPeeredVnet",
+            "message": "Address space 10.0.0.0/16 overlaps with the peered network hub.",
+            "details": []
+        }})],
+    );
     let client = TestClient::fake_time(driver, Options::new());
     let op = arm(&server)
         .begin_create_or_update_virtual_network("rg1", "vnet1", &new_vnet())
@@ -443,16 +447,7 @@ both_drivers!(a_missing_network_is_resource_not_found, |driver| {
 both_drivers!(
     a_fresh_client_resumes_from_the_continuation_token,
     |driver| {
-        let server = Server::builder()
-            .handler(|r: &Recorded| match (r.method.as_str(), r.path.as_str()) {
-                ("PUT", VNET_PATH) => json_reply(201, &vnet_json("Updating"))
-                    .header("azure-asyncoperation", monitor_url(r))
-                    .header("retry-after", "10"),
-                ("GET", OP_PATH) => json_reply(200, &json!({"status": "Succeeded"})),
-                ("GET", VNET_PATH) => json_reply(200, &vnet_json("Succeeded")),
-                other => panic!("unexpected {other:?}"),
-            })
-            .build();
+        let server = vnet_service(Some("10"), vec![json!({"status": "Succeeded"})]);
         let token = {
             let first = TestClient::fake_time(driver, Options::new());
             let op = arm(&server)

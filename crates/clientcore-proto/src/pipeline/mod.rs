@@ -247,7 +247,12 @@ enum State {
     /// The body of a failed response is read: decide whether to retry.
     Judge(ResponseHead, Result<Error, Error>),
     Sleep(Duration),
-    Finished(Result<Completion, Error>),
+    /// A successful response whose body the call buffered.
+    Buffered(ResponseHead, Bytes),
+    /// The call failed. Successes are not kept here: a `Completion` is twice the size of any
+    /// other state, and every step moves the state, so the completion is built as it is
+    /// returned.
+    Finished(Error),
     Done,
 }
 
@@ -327,7 +332,9 @@ pub struct Exchange<B> {
     deadline: Option<Instant>,
     cross_origin: bool,
     token: Option<String>,
-    last_sent: Option<(RequestParts, Option<Bytes>, bool)>,
+    /// Boxed: only calls with custom policies keep it, and the exchange (moved into every
+    /// driver's future) stays smaller without its inline room.
+    last_sent: Option<Box<(RequestParts, Option<Bytes>, bool)>>,
     last_was_connect_error: bool,
     wall: SystemTime,
 }
@@ -383,8 +390,10 @@ impl<B: RequestBody> Exchange<B> {
                 State::Start => {
                     self.deadline = now.checked_add(self.opts.timeout());
                     match self.shape_per_call() {
-                        Ok(()) => self.state = State::Ready,
-                        Err(e) => self.state = State::Finished(Err(e)),
+                        // Straight to the first attempt: `next_attempt` sets the state on
+                        // every path, as it does from `Ready`.
+                        Ok(()) => return self.next_attempt(now),
+                        Err(e) => self.state = State::Finished(e),
                     }
                 }
                 State::Ready => return self.next_attempt(now),
@@ -397,7 +406,11 @@ impl<B: RequestBody> Exchange<B> {
                         "step() called before on_response() or on_transport_error()",
                     )));
                 }
-                State::Response(head) => self.decide_response(head),
+                State::Response(head) => {
+                    if let Some(done) = self.decide_response(head) {
+                        return Step::Done(Ok(done));
+                    }
+                }
                 State::Failed(err) => self.decide_failure(err, now),
                 State::Judge(head, result) => self.decide_status(&head, result, now),
                 State::NeedBody(head) => {
@@ -416,7 +429,12 @@ impl<B: RequestBody> Exchange<B> {
                     self.state = State::Ready;
                     return Step::Sleep(d);
                 }
-                State::Finished(Err(e)) => {
+                State::Buffered(head, body) => {
+                    let mut done = self.completion(head);
+                    done.body = Some(body);
+                    return Step::Done(Ok(done));
+                }
+                State::Finished(e) => {
                     // Every error that ends a call carries the attempts that led to it.
                     let e = if e.retry_history().is_empty() && !self.retry.history.is_empty() {
                         e.with_retry_history(std::mem::take(&mut self.retry.history))
@@ -425,7 +443,6 @@ impl<B: RequestBody> Exchange<B> {
                     };
                     return Step::Done(Err(e));
                 }
-                State::Finished(result) => return Step::Done(result),
                 State::Done => return Step::Done(Err(misuse("the call is already over"))),
             }
         }
@@ -448,7 +465,7 @@ impl<B: RequestBody> Exchange<B> {
                     self.token = Some(t);
                     self.state = State::Ready;
                 }
-                None => self.state = State::Finished(Err(e)),
+                None => self.state = State::Finished(e),
             },
         }
     }
@@ -498,7 +515,7 @@ impl<B: RequestBody> Exchange<B> {
             State::NeedBody(head) => head,
             State::NeedSuccessBody(head, limit) => return self.on_success_body(head, limit, body),
             _ => {
-                self.state = State::Finished(Err(misuse("on_body() without ReadBody")));
+                self.state = State::Finished(misuse("on_body() without ReadBody"));
                 return;
             }
         };
@@ -516,17 +533,15 @@ impl<B: RequestBody> Exchange<B> {
         match body {
             Ok(bytes) if bytes.len() > limit => {
                 self.per_call_response(&head);
-                self.state = State::Finished(Err(Error::new(
+                self.state = State::Finished(Error::new(
                     ErrorKind::Decode,
                     format!("the response body is larger than the buffer limit of {limit} bytes"),
-                )));
+                ));
             }
             Ok(bytes) => {
                 self.per_call_response(&head);
                 self.retry.on_success(self.opts.retry());
-                let mut done = self.completion(head);
-                done.body = Some(bytes);
-                self.state = State::Finished(Ok(done));
+                self.state = State::Buffered(head, bytes);
             }
             // A body cut short is a read error like any other: retried for idempotent
             // requests, as the reference's non-streaming transport does.
@@ -606,7 +621,7 @@ impl<B: RequestBody> Exchange<B> {
             } else {
                 (ErrorKind::ServiceResponseTimeout, "Response timeout")
             };
-            self.state = State::Finished(Err(Error::new(kind, msg)));
+            self.state = State::Finished(Error::new(kind, msg));
             return self.step_at(now);
         }
         // Not `clone()`: a cloned map has no spare room, and the driver and the transport add
@@ -633,10 +648,10 @@ impl<B: RequestBody> Exchange<B> {
             }
         }
         let Some(body) = self.template.body.replay() else {
-            self.state = State::Finished(Err(Error::new(
+            self.state = State::Finished(Error::new(
                 ErrorKind::ServiceRequest,
                 "the request body was already sent and cannot be rewound",
-            )));
+            ));
             return self.step_at(now);
         };
         let mut request = Request { parts, body };
@@ -645,7 +660,7 @@ impl<B: RequestBody> Exchange<B> {
             .policies(Position::PerTry)
             .try_for_each(|p| p.on_request(&mut request.parts));
         if let Err(e) = shaped {
-            self.state = State::Finished(Err(e));
+            self.state = State::Finished(e);
             return self.step_at(now);
         }
         let bytes = request.body.as_bytes().map(Bytes::copy_from_slice);
@@ -669,8 +684,8 @@ impl<B: RequestBody> Exchange<B> {
         }
         // Only custom policies look at the request again (on_response, on_error): without
         // them, no copy of the headers per attempt.
-        self.last_sent =
-            (!self.opts.policies.is_empty()).then(|| (request.parts.clone(), bytes, streaming));
+        self.last_sent = (!self.opts.policies.is_empty())
+            .then(|| Box::new((request.parts.clone(), bytes, streaming)));
         self.state = State::Sent;
         let timeout = match self.opts.attempt_timeout() {
             Some(per_attempt) => remaining.min(per_attempt),
@@ -696,11 +711,11 @@ impl<B: RequestBody> Exchange<B> {
             }
             Credential::Bearer { scopes, cache } if !self.cross_origin => {
                 if parts.url.scheme() != "https" {
-                    self.state = State::Finished(Err(Error::new(
+                    self.state = State::Finished(Error::new(
                         ErrorKind::ClientAuthentication,
                         "Bearer token authentication is not permitted for non-TLS protected \
                          (non-https) URLs.",
-                    )));
+                    ));
                     return Err(NeedToken(None));
                 }
                 let token = match self.token.take() {
@@ -720,7 +735,9 @@ impl<B: RequestBody> Exchange<B> {
         }
     }
 
-    fn decide_response(&mut self, head: ResponseHead) {
+    /// Decides on a response: `Some` when it ends the call successfully (built here and
+    /// returned at once, not parked in the state), else the next state is set.
+    fn decide_response(&mut self, head: ResponseHead) -> Option<Completion> {
         let status = head.status.as_u16();
         if self.opts.permit_redirects() {
             match redirect::next(
@@ -728,28 +745,31 @@ impl<B: RequestBody> Exchange<B> {
                 &head,
                 self.opts.allow_https_downgrade(),
             ) {
-                Ok(Some(plan)) => return self.follow(plan, &head),
+                Ok(Some(plan)) => {
+                    self.follow(plan, &head);
+                    return None;
+                }
                 Ok(None) => {}
                 Err(e) => {
                     self.per_call_response(&head);
-                    self.state = State::Finished(Err(e));
-                    return;
+                    self.state = State::Finished(e);
+                    return None;
                 }
             }
         }
         if self.opts.is_success(status) {
             if let Some(limit) = self.opts.buffered_body() {
                 self.state = State::NeedSuccessBody(head, limit);
-                return;
+                return None;
             }
             self.per_call_response(&head);
             self.retry.on_success(self.opts.retry());
-            self.state = State::Finished(Ok(self.completion(head)));
-            return;
+            return Some(self.completion(head));
         }
         // Read the (bounded) error body before deciding: classifiers see the service's error
         // code, and the connection is drained for reuse.
         self.state = State::NeedBody(head);
+        None
     }
 
     /// A failed response, its body read (`Ok`: the HTTP error it becomes) or not (`Err`: the
@@ -779,7 +799,7 @@ impl<B: RequestBody> Exchange<B> {
                     }
                     _ => error,
                 };
-                self.state = State::Finished(Err(error));
+                self.state = State::Finished(error);
             }
         }
     }
@@ -796,7 +816,8 @@ impl<B: RequestBody> Exchange<B> {
 
     /// Calls `f` with the last request as sent, if one was.
     fn with_last_sent(&self, f: impl FnOnce(&HookRequest<'_>)) {
-        if let Some((parts, body, streaming)) = &self.last_sent {
+        if let Some(sent) = &self.last_sent {
+            let (parts, body, streaming) = &**sent;
             f(&HookRequest {
                 parts,
                 body: body.as_deref(),
@@ -819,9 +840,9 @@ impl<B: RequestBody> Exchange<B> {
             Decision::RetryAfter(wait) => self.schedule(wait, now, Some(err)),
             Decision::Stop(Some(why)) if why != EXHAUSTED => {
                 let msg = format!("{} (not retried: {why})", err.message());
-                self.state = State::Finished(Err(err.with_message(msg)));
+                self.state = State::Finished(err.with_message(msg));
             }
-            Decision::Stop(_) => self.state = State::Finished(Err(err)),
+            Decision::Stop(_) => self.state = State::Finished(err),
         }
     }
 
@@ -843,7 +864,7 @@ impl<B: RequestBody> Exchange<B> {
                     Some(source) => Error::with_source(kind, source),
                     None => Error::from(kind),
                 };
-                self.state = State::Finished(Err(e.with_message(msg)));
+                self.state = State::Finished(e.with_message(msg));
                 return;
             }
         }
@@ -860,7 +881,7 @@ impl<B: RequestBody> Exchange<B> {
         self.redirects.push(hop);
         if self.redirects.len() > self.opts.redirect_max() as usize {
             let history = std::mem::take(&mut self.redirects);
-            self.state = State::Finished(Err(Error::too_many_redirects(history)));
+            self.state = State::Finished(Error::too_many_redirects(history));
             return;
         }
         if plan.cross_origin {
@@ -876,10 +897,10 @@ impl<B: RequestBody> Exchange<B> {
             parts.headers.remove(http::header::CONTENT_TYPE);
             parts.headers.remove(http::header::CONTENT_LENGTH);
         } else if !self.template.body.is_replayable() {
-            self.state = State::Finished(Err(Error::new(
+            self.state = State::Finished(Error::new(
                 ErrorKind::ServiceRequest,
                 "cannot follow the redirect: the request body cannot be rewound",
-            )));
+            ));
             return;
         }
         if self.cross_origin {

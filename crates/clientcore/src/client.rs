@@ -308,27 +308,34 @@ mod async_client {
                         let limit = attempt
                             .timeout
                             .min(Duration::from_secs(u64::from(u32::MAX)));
-                        let send = async {
+                        // The default transport's future is awaited directly under the
+                        // attempt's span, not inside an async block of its own: one future
+                        // fewer to build and move per attempt. Creating it hands the request
+                        // to reqwest, so that happens in the span too.
+                        let sent = if let Some(t) = &self.reqwest {
                             // The default transport keeps the attempt's time budget itself,
                             // arming a timer only when its own timeouts do not already end
                             // the wait in time.
-                            if let Some(t) = &self.reqwest {
-                                t.exchange_raw(
-                                    request,
-                                    config,
-                                    Some((tokio::time::Instant::now(), limit)),
-                                )
+                            let budget = Some((tokio::time::Instant::now(), limit));
+                            span.span()
+                                .in_scope(|| t.exchange_raw(request, config, budget))
+                                .instrument(span.span().clone())
                                 .await
                                 .map(|(head, r)| (head, AsyncBody::Reqwest(r)))
-                            } else {
+                        } else {
+                            // In a block: a transport may do work (and log) in `send` itself,
+                            // which belongs in the attempt's span too.
+                            async {
                                 let dyn_send = self.inner.transport().send(request, config);
                                 tokio::time::timeout(limit, dyn_send)
                                     .await
                                     .unwrap_or_else(|_| Err(response_timeout()))
                                     .map(|r| (r.head, AsyncBody::Dyn(r.body)))
                             }
+                            .instrument(span.span().clone())
+                            .await
                         };
-                        match send.instrument(span.span().clone()).await {
+                        match sent {
                             Ok((head, reader)) => {
                                 span.record_response(&head);
                                 body = Some(reader);

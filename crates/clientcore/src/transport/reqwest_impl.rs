@@ -86,12 +86,33 @@ impl ReqwestTransport {
     /// the wire. With a `budget` `(start, limit)`, gives up with `ServiceResponseTimeout`
     /// when the head has not arrived by `start + limit` (the attempt's share of the call's
     /// time), as a timer wrapped around the whole future from `start` would.
-    pub(crate) async fn exchange_raw(
-        &self,
+    ///
+    /// The request is handed to reqwest when this is called, not when the future is first
+    /// polled (callers await it at once, and call it where the runtime is entered: `execute`
+    /// arms reqwest's timers). Not an `async fn`: one would keep room for the request, its
+    /// parts and reqwest's request in every state even once they are moved out (about 1.2 KB
+    /// instead of about 200 bytes), and every move of the future, and of the futures holding
+    /// it, copies all of it.
+    #[inline]
+    pub(crate) fn exchange_raw<'a>(
+        &'a self,
         request: Request<Body>,
         config: &TransportConfig,
         budget: Option<(tokio::time::Instant, std::time::Duration)>,
-    ) -> Result<(ResponseHead, reqwest::Response), Error> {
+    ) -> impl std::future::Future<Output = Result<(ResponseHead, reqwest::Response), Error>> + Send + 'a
+    {
+        let pending = self.execute(request, config);
+        let read_timeout = config.read_timeout;
+        async move { self.await_head(pending?, read_timeout, budget).await }
+    }
+
+    /// Builds reqwest's request and hands it over.
+    fn execute(
+        &self,
+        request: Request<Body>,
+        config: &TransportConfig,
+    ) -> Result<impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + Send, Error>
+    {
         let client = self.client(config)?;
         let mut parts = request.parts;
         if self
@@ -116,7 +137,16 @@ impl ReqwestTransport {
         let mut req = reqwest::Request::new(parts.method, parts.url);
         *req.headers_mut() = parts.headers;
         *req.body_mut() = Some(request.body.into_reqwest());
-        let pending = client.execute(req);
+        Ok(client.execute(req))
+    }
+
+    /// Waits for the head of a request `execute` handed over.
+    async fn await_head(
+        &self,
+        pending: impl std::future::Future<Output = reqwest::Result<reqwest::Response>>,
+        read_timeout: std::time::Duration,
+        budget: Option<(tokio::time::Instant, std::time::Duration)>,
+    ) -> Result<(ResponseHead, reqwest::Response), Error> {
         let outcome = match budget {
             Some((start, limit)) => {
                 // `execute` has armed reqwest's read timer (`config.read_timeout`, set on every
@@ -129,7 +159,7 @@ impl ReqwestTransport {
                 let deadline = start.checked_add(limit);
                 let redundant = deadline.is_none_or(|deadline| {
                     tokio::time::Instant::now()
-                        .checked_add(config.read_timeout)
+                        .checked_add(read_timeout)
                         .is_some_and(|read_due| read_due <= deadline)
                 });
                 match deadline {

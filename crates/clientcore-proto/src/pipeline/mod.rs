@@ -380,7 +380,22 @@ impl<B: RequestBody> Exchange<B> {
 
     /// The next thing to do, at the time `clock` tells.
     pub fn step(&mut self, clock: &dyn Clock) -> Step<B> {
-        self.wall = clock.wall();
+        // The wall clock only dates bearer tokens (`fresh`, `usable`) and idempotency keys:
+        // without either, nothing reads `self.wall`, so the clock is not asked.
+        if self.opts.credential().is_some() || self.opts.retry().idempotency_key().is_some() {
+            self.wall = clock.wall();
+        }
+        // A response the call accepts is the last step of most calls and needs no time:
+        // decided before the clock is read. Any other outcome (a redirect to follow, an
+        // error body to read) sets the state, and the loop below goes on from it with the
+        // time read now, as it would have been.
+        if matches!(self.state, State::Response(_)) {
+            if let State::Response(head) = std::mem::replace(&mut self.state, State::Done) {
+                if let Some(done) = self.decide_response(head) {
+                    return Step::Done(Ok(done));
+                }
+            }
+        }
         self.step_at(clock.now())
     }
 
@@ -556,8 +571,11 @@ impl<B: RequestBody> Exchange<B> {
         for (name, value) in self.opts.headers() {
             parts.headers.insert(name.clone(), value.clone());
         }
-        let id_header = self.opts.request_id_header();
-        if !parts.headers.contains_key(&id_header) {
+        // One lookup (an entry), not `contains_key` then `insert`: the name is hashed and
+        // probed once; a vacant entry appends where `insert` would.
+        if let http::header::Entry::Vacant(slot) =
+            parts.headers.entry(self.opts.request_id_header())
+        {
             // Formatted on the stack and copied once, into the header value.
             let mut buffer = uuid::Uuid::encode_buffer();
             let id = match self.opts.request_id() {
@@ -570,7 +588,7 @@ impl<B: RequestBody> Exchange<B> {
                         .encode_lower(&mut buffer)
                 }
             };
-            parts.headers.insert(id_header, header_value(id)?);
+            slot.insert(header_value(id)?);
         }
         parts
             .headers

@@ -642,13 +642,17 @@ impl<B: RequestBody> Exchange<B> {
             self.state = State::Finished(Error::new(kind, msg));
             return self.step_at(now);
         }
-        // Not `clone()`: a cloned map has no spare room, and the driver and the transport add
-        // headers (`traceparent`, `accept`…), each a reallocation.
+        // The attempt's headers grow (the driver and the transport add `traceparent`,
+        // `accept`, `host`…), the template's never do (redirects only remove). A clone keeps
+        // the stored hashes (nothing is hashed or probed again) but has no spare room, while
+        // the template's map has the room it grew by as it was shaped. So the attempt takes
+        // the template's map and the template keeps the clone: same entries in the same order
+        // on both sides, and usually no reallocation when the transport adds its headers.
+        let headers = {
+            let copy = self.template.parts.headers.clone();
+            std::mem::replace(&mut self.template.parts.headers, copy)
+        };
         let template = &self.template.parts;
-        let mut headers = HeaderMap::with_capacity(template.headers.len() + 4);
-        for (name, value) in &template.headers {
-            headers.append(name.clone(), value.clone());
-        }
         let mut parts = RequestParts {
             method: template.method.clone(),
             url: template.url.clone(),

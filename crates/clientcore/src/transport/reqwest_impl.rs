@@ -103,7 +103,58 @@ impl ReqwestTransport {
     {
         let pending = self.execute(request, config);
         let read_timeout = config.read_timeout;
-        async move { self.await_head(pending?, read_timeout, budget).await }
+        // One async block, not a call to an async fn awaited in it: one future fewer.
+        async move {
+            let pending = pending?;
+            let outcome = match budget {
+                Some((start, limit)) => {
+                    // `execute` has armed reqwest's read timer (`config.read_timeout`, set on every
+                    // client this transport builds): it starts when the request is handed over,
+                    // is not reset by progress, and ends the wait for the head with a timeout
+                    // error. When it is due no later than our deadline, ours could never fire
+                    // first (at the same tick the inner future is polled first and its error
+                    // wins), so it is not armed: registering and clearing a tokio timer per
+                    // attempt is most of the cost of a long total timeout (the default is a week).
+                    let deadline = start.checked_add(limit);
+                    let redundant = deadline.is_none_or(|deadline| {
+                        tokio::time::Instant::now()
+                            .checked_add(read_timeout)
+                            .is_some_and(|read_due| read_due <= deadline)
+                    });
+                    match deadline {
+                        Some(deadline) if !redundant => {
+                            match tokio::time::timeout_at(deadline, pending).await {
+                                Ok(sent) => sent,
+                                Err(_) => return Err(response_timeout()),
+                            }
+                        }
+                        _ => pending.await,
+                    }
+                }
+                None => pending.await,
+            };
+            let mut resp = outcome.map_err(|e| map_error(e, true))?;
+            if resp.headers().contains_key(http::header::SET_COOKIE) {
+                use reqwest::cookie::CookieStore as _;
+                let mut set = resp.headers().get_all(http::header::SET_COOKIE).iter();
+                self.inner.jar.set_cookies(&mut set, resp.url());
+                self.inner
+                    .has_cookies
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            let head = ResponseHead {
+                status: resp.status(),
+                reason: resp
+                    .extensions()
+                    .get::<hyper::ext::ReasonPhrase>()
+                    .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned()),
+                version: resp.version(),
+                // Moved, not cloned: the body reader never looks at them.
+                headers: std::mem::take(resp.headers_mut()),
+                received: std::time::SystemTime::now(),
+            };
+            Ok((head, resp))
+        }
     }
 
     /// Builds reqwest's request and hands it over.
@@ -138,63 +189,6 @@ impl ReqwestTransport {
         *req.headers_mut() = parts.headers;
         *req.body_mut() = Some(request.body.into_reqwest());
         Ok(client.execute(req))
-    }
-
-    /// Waits for the head of a request `execute` handed over.
-    async fn await_head(
-        &self,
-        pending: impl std::future::Future<Output = reqwest::Result<reqwest::Response>>,
-        read_timeout: std::time::Duration,
-        budget: Option<(tokio::time::Instant, std::time::Duration)>,
-    ) -> Result<(ResponseHead, reqwest::Response), Error> {
-        let outcome = match budget {
-            Some((start, limit)) => {
-                // `execute` has armed reqwest's read timer (`config.read_timeout`, set on every
-                // client this transport builds): it starts when the request is handed over,
-                // is not reset by progress, and ends the wait for the head with a timeout
-                // error. When it is due no later than our deadline, ours could never fire
-                // first (at the same tick the inner future is polled first and its error
-                // wins), so it is not armed: registering and clearing a tokio timer per
-                // attempt is most of the cost of a long total timeout (the default is a week).
-                let deadline = start.checked_add(limit);
-                let redundant = deadline.is_none_or(|deadline| {
-                    tokio::time::Instant::now()
-                        .checked_add(read_timeout)
-                        .is_some_and(|read_due| read_due <= deadline)
-                });
-                match deadline {
-                    Some(deadline) if !redundant => {
-                        match tokio::time::timeout_at(deadline, pending).await {
-                            Ok(sent) => sent,
-                            Err(_) => return Err(response_timeout()),
-                        }
-                    }
-                    _ => pending.await,
-                }
-            }
-            None => pending.await,
-        };
-        let mut resp = outcome.map_err(|e| map_error(e, true))?;
-        if resp.headers().contains_key(http::header::SET_COOKIE) {
-            use reqwest::cookie::CookieStore as _;
-            let mut set = resp.headers().get_all(http::header::SET_COOKIE).iter();
-            self.inner.jar.set_cookies(&mut set, resp.url());
-            self.inner
-                .has_cookies
-                .store(true, std::sync::atomic::Ordering::Relaxed);
-        }
-        let head = ResponseHead {
-            status: resp.status(),
-            reason: resp
-                .extensions()
-                .get::<hyper::ext::ReasonPhrase>()
-                .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned()),
-            version: resp.version(),
-            // Moved, not cloned: the body reader never looks at them.
-            headers: std::mem::take(resp.headers_mut()),
-            received: std::time::SystemTime::now(),
-        };
-        Ok((head, resp))
     }
 }
 

@@ -316,9 +316,8 @@ mod async_client {
                             // The default transport keeps the attempt's time budget itself,
                             // arming a timer only when its own timeouts do not already end
                             // the wait in time.
-                            let budget = Some((tokio::time::Instant::now(), limit));
                             span.span()
-                                .in_scope(|| t.exchange_raw(request, config, budget))
+                                .in_scope(|| t.exchange_raw(request, config, Some(limit)))
                                 .instrument(span.span().clone())
                                 .await
                                 .map(|(head, r)| (head, AsyncBody::Reqwest(r)))

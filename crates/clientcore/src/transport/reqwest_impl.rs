@@ -83,9 +83,9 @@ impl ReqwestTransport {
     }
 
     /// Sends one request and returns the head and reqwest's response, whose body is still on
-    /// the wire. With a `budget` `(start, limit)`, gives up with `ServiceResponseTimeout`
-    /// when the head has not arrived by `start + limit` (the attempt's share of the call's
-    /// time), as a timer wrapped around the whole future from `start` would.
+    /// the wire. With a `limit`, gives up with `ServiceResponseTimeout` when the head has not
+    /// arrived within it (the attempt's share of the call's time), counted from when reqwest
+    /// has the request.
     ///
     /// The request is handed to reqwest when this is called, not when the future is first
     /// polled (callers await it at once, and call it where the runtime is entered: `execute`
@@ -98,7 +98,7 @@ impl ReqwestTransport {
         &'a self,
         request: Request<Body>,
         config: &TransportConfig,
-        budget: Option<(tokio::time::Instant, std::time::Duration)>,
+        limit: Option<std::time::Duration>,
     ) -> impl std::future::Future<Output = Result<(ResponseHead, reqwest::Response), Error>> + Send + 'a
     {
         let pending = self.execute(request, config);
@@ -106,32 +106,22 @@ impl ReqwestTransport {
         // One async block, not a call to an async fn awaited in it: one future fewer.
         async move {
             let pending = pending?;
-            let outcome = match budget {
-                Some((start, limit)) => {
-                    // `execute` has armed reqwest's read timer (`config.read_timeout`, set on every
-                    // client this transport builds): it starts when the request is handed over,
-                    // is not reset by progress, and ends the wait for the head with a timeout
-                    // error. When it is due no later than our deadline, ours could never fire
-                    // first (at the same tick the inner future is polled first and its error
-                    // wins), so it is not armed: registering and clearing a tokio timer per
-                    // attempt is most of the cost of a long total timeout (the default is a week).
-                    let deadline = start.checked_add(limit);
-                    let redundant = deadline.is_none_or(|deadline| {
-                        tokio::time::Instant::now()
-                            .checked_add(read_timeout)
-                            .is_some_and(|read_due| read_due <= deadline)
-                    });
-                    match deadline {
-                        Some(deadline) if !redundant => {
-                            match tokio::time::timeout_at(deadline, pending).await {
-                                Ok(sent) => sent,
-                                Err(_) => return Err(response_timeout()),
-                            }
-                        }
-                        _ => pending.await,
+            // `execute` has armed reqwest's read timer (`config.read_timeout`, set on every
+            // client this transport builds) before this point: it is not reset by progress
+            // and ends the wait for the head with a timeout error. When it is no longer than
+            // the limit counted from here, it is due no later than our deadline, and ours could
+            // never fire first (at the same tick the inner future is polled first and its
+            // error wins), so ours is not armed: registering and clearing a tokio timer per
+            // attempt is most of the cost of a long total timeout (the default is a week).
+            // Deciding that needs no clock: the limit counts from here, after `execute`.
+            let outcome = match limit {
+                Some(limit) if read_timeout > limit => {
+                    match tokio::time::timeout(limit, pending).await {
+                        Ok(sent) => sent,
+                        Err(_) => return Err(response_timeout()),
                     }
                 }
-                None => pending.await,
+                _ => pending.await,
             };
             let mut resp = outcome.map_err(|e| map_error(e, true))?;
             if resp.headers().contains_key(http::header::SET_COOKIE) {
@@ -299,7 +289,7 @@ impl BlockingTransport for BlockOn {
         let send = async move {
             let started = tokio::time::Instant::now();
             let (head, mut resp) = transport
-                .exchange_raw(request, &config, Some((started, limit)))
+                .exchange_raw(request, &config, Some(limit))
                 .await?;
             let mut prefetched = std::collections::VecDeque::new();
             let mut ended = false;

@@ -316,8 +316,11 @@ mod async_client {
                             // The default transport keeps the attempt's time budget itself,
                             // arming a timer only when its own timeouts do not already end
                             // the wait in time.
-                            span.span()
-                                .in_scope(|| t.exchange_raw(request, config, Some(limit)))
+                            let exchange = {
+                                let _entered = span.span().enter();
+                                t.exchange_raw(request, config, Some(limit))
+                            };
+                            exchange
                                 .instrument(span.span().clone())
                                 .await
                                 .map(|(head, r)| (head, AsyncBody::Reqwest(r)))

@@ -685,12 +685,13 @@ impl<B: RequestBody> Exchange<B> {
             self.state = State::Finished(e);
             return self.step_at(now);
         }
-        let bytes = request.body.as_bytes().map(Bytes::copy_from_slice);
-        let streaming = bytes.is_none();
+        // The hook and the log borrow the body; only the copy kept for custom policies owns
+        // one (a body of any size used to be copied on every attempt, policies or not).
+        let streaming = request.body.as_bytes().is_none();
         {
             let hook_req = HookRequest {
                 parts: &request.parts,
-                body: bytes.as_deref(),
+                body: request.body.as_bytes(),
                 streaming,
                 resend_count: self.resend_count,
             };
@@ -706,8 +707,10 @@ impl<B: RequestBody> Exchange<B> {
         }
         // Only custom policies look at the request again (on_response, on_error): without
         // them, no copy of the headers per attempt.
-        self.last_sent = (!self.opts.policies.is_empty())
-            .then(|| Box::new((request.parts.clone(), bytes, streaming)));
+        self.last_sent = (!self.opts.policies.is_empty()).then(|| {
+            let bytes = request.body.as_bytes().map(Bytes::copy_from_slice);
+            Box::new((request.parts.clone(), bytes, streaming))
+        });
         self.state = State::Sent;
         let timeout = match self.opts.attempt_timeout() {
             Some(per_attempt) => remaining.min(per_attempt),

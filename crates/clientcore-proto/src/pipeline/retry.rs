@@ -1104,7 +1104,9 @@ pub(crate) struct RetryState {
     connect: i64,
     read: i64,
     status: i64,
-    rng: u64,
+    /// The jitter stream's state, seeded at the first jittered wait: most calls never wait,
+    /// and drawing the seed was a tenth of the retry bookkeeping of a call that succeeds.
+    rng: Option<u64>,
     /// Tokens taken from the budget by the last retry, returned if the call then succeeds.
     last_cost: u32,
     pub(crate) history: Vec<AttemptRecord>,
@@ -1130,12 +1132,7 @@ impl RetryState {
             connect: opts.connect().into(),
             read: opts.read().into(),
             status: opts.status().into(),
-            rng: if opts.random().is_some() {
-                0
-            } else {
-                // The per-thread generator, seeded once from the OS: no system call per call.
-                u64::try_from(crate::policy::random_u128() & u128::from(u64::MAX)).unwrap_or(0)
-            },
+            rng: None,
             last_cost: 0,
             history: Vec::new(),
         }
@@ -1252,7 +1249,10 @@ impl RetryState {
             let u = match opts.random() {
                 Some(r) => r.next_unit(),
                 None if opts.jitter() == Jitter::None => 0.0,
-                None => unit(splitmix64(&mut self.rng)),
+                None => unit(splitmix64(self.rng.get_or_insert_with(|| {
+                    // The per-thread generator, seeded once from the OS: no system call.
+                    u64::try_from(crate::policy::random_u128() & u128::from(u64::MAX)).unwrap_or(0)
+                }))),
             };
             opts.jittered_backoff(attempt, u)
         };

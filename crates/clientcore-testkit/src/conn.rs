@@ -444,7 +444,18 @@ async fn write_response<S: Socket>(
         Some(n) => body.slice(..n.min(body.len())),
         None => body,
     };
-    io.write_all(&sent).await?;
+    match reply.trickle {
+        Some((n, every)) => {
+            for (i, piece) in sent.chunks(n).enumerate() {
+                if i > 0 {
+                    tokio::time::sleep(every).await;
+                }
+                io.write_all(piece).await?;
+                io.flush().await?;
+            }
+        }
+        None => io.write_all(&sent).await?,
+    }
     io.flush().await?;
     Ok(if close { After::Close } else { After::KeepOpen })
 }

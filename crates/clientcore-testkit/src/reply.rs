@@ -31,6 +31,7 @@ pub struct Reply {
     pub(crate) body: Body,
     pub(crate) delay: Option<Duration>,
     pub(crate) body_delay: Option<Duration>,
+    pub(crate) trickle: Option<(usize, Duration)>,
     pub(crate) close_mid_body: Option<usize>,
     pub(crate) close_after: bool,
 }
@@ -72,6 +73,7 @@ impl Reply {
             body: Body::Full(Bytes::new()),
             delay: None,
             body_delay: None,
+            trickle: None,
             close_mid_body: None,
             close_after: false,
         }
@@ -154,6 +156,14 @@ impl Reply {
         self
     }
 
+    /// Send the body as it goes on the wire in pieces of `bytes`, flushed one by one, waiting
+    /// `every` before each piece after the first: a slow but live sender.
+    #[must_use]
+    pub fn trickle(mut self, bytes: usize, every: Duration) -> Self {
+        self.trickle = Some((bytes.max(1), every));
+        self
+    }
+
     /// Declare the full body in the headers, send only the first `n` bytes of it as they go on
     /// the wire (for a chunked body, of the chunk-encoded stream), then close the connection.
     #[must_use]
@@ -218,6 +228,9 @@ impl fmt::Debug for Reply {
         }
         if let Some(d) = self.delay {
             write!(f, ".delay({d:?})")?;
+        }
+        if let Some((n, every)) = self.trickle {
+            write!(f, ".trickle({n}, {every:?})")?;
         }
         if let Some(d) = self.body_delay {
             write!(f, ".body_delay({d:?})")?;

@@ -71,7 +71,7 @@ pub trait AsyncBodyRead: Send {
 /// read directly (no boxed future per chunk), or any transport's reader.
 #[cfg(feature = "async")]
 pub(crate) enum AsyncBody {
-    Reqwest(reqwest::Response),
+    Reqwest(reqwest_impl::ReqwestRead),
     Dyn(Box<dyn AsyncBodyRead>),
 }
 
@@ -80,10 +80,7 @@ impl AsyncBody {
     /// The next chunk, or `None` at the end.
     pub(crate) async fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
         match self {
-            AsyncBody::Reqwest(r) => r
-                .chunk()
-                .await
-                .map_err(|e| reqwest_impl::map_error(e, false)),
+            AsyncBody::Reqwest(r) => r.chunk().await,
             AsyncBody::Dyn(b) => b.chunk().await,
         }
     }

@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 use std::error::Error as _;
+use std::future::Future as _;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
@@ -99,30 +101,34 @@ impl ReqwestTransport {
         request: Request<Body>,
         config: &TransportConfig,
         limit: Option<std::time::Duration>,
-    ) -> impl std::future::Future<Output = Result<(ResponseHead, reqwest::Response), Error>> + Send + 'a
+    ) -> impl std::future::Future<Output = Result<(ResponseHead, ReqwestRead), Error>> + Send + 'a
     {
         let pending = self.execute(request, config);
         let read_timeout = config.read_timeout;
         // One async block, not a call to an async fn awaited in it: one future fewer.
         async move {
             let pending = pending?;
-            // `execute` has armed reqwest's read timer (`config.read_timeout`, set on every
-            // client this transport builds) before this point: it is not reset by progress
-            // and ends the wait for the head with a timeout error. When it is no longer than
-            // the limit counted from here, it is due no later than our deadline, and ours could
-            // never fire first (at the same tick the inner future is polled first and its
-            // error wins), so ours is not armed: registering and clearing a tokio timer per
-            // attempt is most of the cost of a long total timeout (the default is a week).
-            // Deciding that needs no clock: the limit counts from here, after `execute`.
-            let outcome = match limit {
-                Some(limit) if read_timeout > limit => {
-                    match tokio::time::timeout(limit, pending).await {
-                        Ok(sent) => sent,
-                        Err(_) => return Err(response_timeout()),
-                    }
+            // One timer for the whole attempt, armed here (after `execute`, so the limit
+            // counts from the hand-over): due at the attempt's limit or the read timeout,
+            // whichever comes first. While the head is awaited, either ends the wait with a
+            // timeout. The body reader then keeps it as its read timer (see `ReadTimer`), so
+            // an attempt registers one timer, not reqwest's two (one for the head, one for
+            // the body, reset on every frame).
+            let first_due = limit.map_or(read_timeout, |limit| limit.min(read_timeout));
+            let mut timer = ReadTimer::new(read_timeout, first_due);
+            let mut pending = std::pin::pin!(pending);
+            let outcome = std::future::poll_fn(|cx| {
+                // The head first: at the same tick, an answer wins over the timer.
+                if let std::task::Poll::Ready(sent) = pending.as_mut().poll(cx) {
+                    return std::task::Poll::Ready(Some(sent));
                 }
-                _ => pending.await,
+                timer.sleep.as_mut().poll(cx).map(|()| None)
+            })
+            .await;
+            let Some(outcome) = outcome else {
+                return Err(response_timeout());
             };
+            timer.progress();
             let mut resp = outcome.map_err(|e| map_error(e, true))?;
             if resp.headers().contains_key(http::header::SET_COOKIE) {
                 use reqwest::cookie::CookieStore as _;
@@ -143,7 +149,7 @@ impl ReqwestTransport {
                 headers: std::mem::take(resp.headers_mut()),
                 received: std::time::SystemTime::now(),
             };
-            Ok((head, resp))
+            Ok((head, ReqwestRead { resp, timer }))
         }
     }
 
@@ -307,7 +313,7 @@ impl BlockingTransport for BlockOn {
                             Ok(Some(c)) => prefetched.push_back(Ok(c)),
                             Ok(None) => break,
                             Err(e) => {
-                                prefetched.push_back(Err(map_error(e, false)));
+                                prefetched.push_back(Err(e));
                                 break;
                             }
                         }
@@ -360,8 +366,9 @@ impl BlockingTransport for BlockOn {
 struct BlockOnBody {
     prefetched: std::collections::VecDeque<Result<Bytes, Error>>,
     ended: bool,
-    /// reqwest's response, read directly: no boxed reader, no boxed future per chunk.
-    body: reqwest::Response,
+    /// reqwest's response and its read timer, read directly: no boxed reader, no boxed
+    /// future per chunk.
+    body: ReqwestRead,
     runtime: Arc<tokio::runtime::Runtime>,
 }
 
@@ -374,18 +381,94 @@ impl BlockingBodyRead for BlockOnBody {
         if self.ended {
             return Ok(None);
         }
-        self.runtime
-            .block_on(self.body.chunk())
-            .map_err(|e| map_error(e, false))
+        self.runtime.block_on(self.body.chunk())
     }
 }
 
-struct ReqwestBody(reqwest::Response);
+struct ReqwestBody(ReqwestRead);
 
 impl AsyncBodyRead for ReqwestBody {
     fn chunk(&mut self) -> BoxFuture<'_, Result<Option<Bytes>, Error>> {
-        Box::pin(async move { self.0.chunk().await.map_err(|e| map_error(e, false)) })
+        Box::pin(self.0.chunk())
     }
+}
+
+/// The read timeout of one attempt: no read may wait longer than `timeout` after the last
+/// progress (the request handed over, the head, a chunk).
+///
+/// One tokio timer per attempt, re-armed lazily: progress only records the time, and when the
+/// timer fires early (progress was made since it was armed) it is moved to the last progress
+/// plus the timeout instead of failing. reqwest's own read timeout resets its timer in the
+/// wheel on every frame and keeps a second one for the head.
+pub(crate) struct ReadTimer {
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    timeout: std::time::Duration,
+    last: tokio::time::Instant,
+}
+
+impl ReadTimer {
+    /// A timer first due after `first_due` (the attempt's limit when that is shorter).
+    fn new(timeout: std::time::Duration, first_due: std::time::Duration) -> Self {
+        let now = tokio::time::Instant::now();
+        ReadTimer {
+            sleep: Box::pin(tokio::time::sleep_until(
+                now.checked_add(first_due).unwrap_or_else(far_future),
+            )),
+            timeout,
+            last: now,
+        }
+    }
+
+    fn progress(&mut self) {
+        self.last = tokio::time::Instant::now();
+    }
+
+    /// `Ready(())` when the read has waited `timeout` since the last progress.
+    fn poll_expired(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        loop {
+            if self.sleep.as_mut().poll(cx).is_pending() {
+                return std::task::Poll::Pending;
+            }
+            match self.last.checked_add(self.timeout) {
+                Some(due) if due > tokio::time::Instant::now() => self.sleep.as_mut().reset(due),
+                _ => return std::task::Poll::Ready(()),
+            }
+        }
+    }
+}
+
+/// A deadline no timeout reaches (about 30 years), for durations `Instant` cannot add.
+fn far_future() -> tokio::time::Instant {
+    tokio::time::Instant::now() + std::time::Duration::from_secs(86_400 * 365 * 30)
+}
+
+/// reqwest's response with the attempt's read timer.
+pub(crate) struct ReqwestRead {
+    resp: reqwest::Response,
+    timer: ReadTimer,
+}
+
+impl ReqwestRead {
+    /// The next chunk, or `None` at the end; a `ServiceResponseTimeout` when it does not come
+    /// within the read timeout.
+    pub(crate) async fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
+        let ReqwestRead { resp, timer } = self;
+        let mut next = std::pin::pin!(resp.chunk());
+        std::future::poll_fn(|cx| {
+            // The body first: data that is there wins over the timer.
+            if let std::task::Poll::Ready(chunk) = next.as_mut().poll(cx) {
+                timer.progress();
+                return std::task::Poll::Ready(chunk.map_err(|e| map_error(e, false)));
+            }
+            timer.poll_expired(cx).map(|()| Err(read_timed_out()))
+        })
+        .await
+    }
+}
+
+/// A read that waited longer than the read timeout.
+fn read_timed_out() -> Error {
+    Error::new(ErrorKind::ServiceResponseTimeout, "Read timed out")
 }
 
 fn build(config: &TransportConfig) -> Result<reqwest::Client, Error> {
@@ -396,7 +479,7 @@ fn build(config: &TransportConfig) -> Result<reqwest::Client, Error> {
         .redirect(reqwest::redirect::Policy::none())
         .retry(reqwest::retry::never())
         .connect_timeout(config.connection_timeout)
-        .read_timeout(config.read_timeout)
+        // The read timeout is the transport's own (`ReadTimer`): one timer per attempt.
         .tls_backend_rustls();
     match &config.verify {
         Verify::On => {}

@@ -84,14 +84,14 @@ impl ReqwestTransport {
         })
     }
 
-    /// Sends one request and returns the head and reqwest's response, whose body is still on
-    /// the wire. With a `limit`, gives up with `ServiceResponseTimeout` when the head has not
-    /// arrived within it (the attempt's share of the call's time), counted from when reqwest
-    /// has the request.
+    /// Sends one request and returns the head and reqwest's response with its read timer,
+    /// the body still on the wire. Gives up with `ServiceResponseTimeout` when the head has
+    /// not arrived within the read timeout or the `limit` (the attempt's share of the call's
+    /// time), both counted from when reqwest has the request.
     ///
     /// The request is handed to reqwest when this is called, not when the future is first
-    /// polled (callers await it at once, and call it where the runtime is entered: `execute`
-    /// arms reqwest's timers). Not an `async fn`: one would keep room for the request, its
+    /// polled (callers await it at once, and call it where the runtime is entered, which
+    /// reqwest's connection timers need). Not an `async fn`: one would keep room for the request, its
     /// parts and reqwest's request in every state even once they are moved out (about 1.2 KB
     /// instead of about 200 bytes), and every move of the future, and of the futures holding
     /// it, copies all of it.

@@ -44,6 +44,48 @@ use serde::de::DeserializeOwned;
 #[cfg(any(feature = "async", feature = "blocking"))]
 use crate::Body;
 
+/// What both pagers share: the builder methods, and taking in a page as JSON or through the
+/// SDK's decoder.
+#[cfg(any(feature = "async", feature = "blocking"))]
+macro_rules! pager_common {
+    () => {
+        /// Decodes pages with `decode` instead of as JSON: for listings in XML or another
+        /// format (see [`Paging::on_page_with`]). The strategy still says where the
+        /// continuation token goes in the next request.
+        #[must_use]
+        pub fn with_decoder(mut self, decode: PageDecoder<T>) -> Self {
+            self.decode = Some(decode);
+            self
+        }
+
+        /// Starts from the page `token` fetches (a page's or an error's continuation token)
+        /// instead of the first (the reference's `by_page(continuation_token)`); `None`
+        /// starts from the first page.
+        #[must_use]
+        pub fn by_page(mut self, token: Option<String>) -> Self {
+            self.paging = self.paging.resume(token);
+            self
+        }
+
+        /// The token of the page the next call fetches; `None` before the first page.
+        pub fn continuation_token(&self) -> Option<&str> {
+            self.paging.continuation_token()
+        }
+
+        /// Takes in a fetched page: through the SDK's decoder if there is one, else as JSON.
+        fn take_page(
+            &mut self,
+            headers: &clientcore_proto::http::HeaderMap,
+            body: &[u8],
+        ) -> Result<Page<T>, Error> {
+            match self.decode {
+                Some(decode) => self.paging.on_page_with(headers, body, decode),
+                None => self.paging.on_page::<T>(headers, body),
+            }
+        }
+    };
+}
+
 #[cfg(feature = "async")]
 pub use async_pager::Pager;
 
@@ -92,28 +134,7 @@ mod async_pager {
             }
         }
 
-        /// Decodes pages with `decode` instead of as JSON: for listings in XML or another
-        /// format (see [`Paging::on_page_with`]). The strategy still says where the
-        /// continuation token goes in the next request.
-        #[must_use]
-        pub fn with_decoder(mut self, decode: PageDecoder<T>) -> Self {
-            self.decode = Some(decode);
-            self
-        }
-
-        /// Starts from the page `token` fetches (a page's or an error's continuation token)
-        /// instead of the first (the reference's `by_page(continuation_token)`); `None`
-        /// starts from the first page.
-        #[must_use]
-        pub fn by_page(mut self, token: Option<String>) -> Self {
-            self.paging = self.paging.resume(token);
-            self
-        }
-
-        /// The token of the page the next call fetches; `None` before the first page.
-        pub fn continuation_token(&self) -> Option<&str> {
-            self.paging.continuation_token()
-        }
+        pager_common!();
 
         /// Fetches the next page; `None` after the last.
         ///
@@ -140,10 +161,7 @@ mod async_pager {
                     )
                     .await?;
                 let body = response.read().await?;
-                match self.decode {
-                    Some(decode) => self.paging.on_page_with(response.headers(), &body, decode),
-                    None => self.paging.on_page::<T>(response.headers(), &body),
-                }
+                self.take_page(response.headers(), &body)
             }
             .await;
             Some(result.map_err(|e| self.paging.attach_token(e)))
@@ -235,27 +253,7 @@ mod blocking_pager {
             }
         }
 
-        /// Decodes pages with `decode` instead of as JSON: for listings in XML or another
-        /// format (see [`Paging::on_page_with`]). The strategy still says where the
-        /// continuation token goes in the next request.
-        #[must_use]
-        pub fn with_decoder(mut self, decode: PageDecoder<T>) -> Self {
-            self.decode = Some(decode);
-            self
-        }
-
-        /// Starts from the page `token` fetches instead of the first; `None` starts from the
-        /// first page.
-        #[must_use]
-        pub fn by_page(mut self, token: Option<String>) -> Self {
-            self.paging = self.paging.resume(token);
-            self
-        }
-
-        /// The token of the page the next call fetches; `None` before the first page.
-        pub fn continuation_token(&self) -> Option<&str> {
-            self.paging.continuation_token()
-        }
+        pager_common!();
 
         /// Fetches the next page; `None` after the last. A failed page can be asked for
         /// again.
@@ -278,10 +276,7 @@ mod blocking_pager {
                     &self.options,
                 )?;
                 let body = response.read_all()?;
-                match self.decode {
-                    Some(decode) => self.paging.on_page_with(response.headers(), &body, decode),
-                    None => self.paging.on_page::<T>(response.headers(), &body),
-                }
+                self.take_page(response.headers(), &body)
             })();
             Some(result.map_err(|e| self.paging.attach_token(e)))
         }

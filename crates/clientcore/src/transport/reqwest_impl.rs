@@ -477,7 +477,10 @@ fn build(config: &TransportConfig) -> Result<reqwest::Client, Error> {
     };
     let mut b = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .retry(reqwest::retry::never())
+        // No retries at all, and none even prepared for: with a zero per-request maximum
+        // reqwest's retry layer does not copy every request (headers and body) in case it
+        // has to resend it, as `never()` alone still does.
+        .retry(reqwest::retry::never().max_retries_per_request(0))
         .connect_timeout(config.connection_timeout)
         // The read timeout is the transport's own (`ReadTimer`): one timer per attempt.
         .tls_backend_rustls();

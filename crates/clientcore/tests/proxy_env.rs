@@ -1,6 +1,7 @@
 //! `HTTP_PROXY` from the environment: honoured by default, ignored with `without_env`, and
-//! still honoured next to explicit entries. Environment variables are process-global, so this
-//! binary holds one test (per driver) and serializes them with a lock.
+//! still honoured next to explicit entries; `NO_PROXY`, `ALL_PROXY` and the CGI rule as curl
+//! has them. Environment variables are process-global, so this binary holds one test (per
+//! driver) and serializes them with a lock.
 
 mod support;
 
@@ -12,7 +13,7 @@ use support::{Reply, Server, TestClient};
 /// Serializes the tests of this binary: they change the process environment.
 static ENV: Mutex<()> = Mutex::new(());
 
-const VARS: [&str; 8] = [
+const VARS: [&str; 9] = [
     "HTTP_PROXY",
     "http_proxy",
     "HTTPS_PROXY",
@@ -21,6 +22,7 @@ const VARS: [&str; 8] = [
     "all_proxy",
     "NO_PROXY",
     "no_proxy",
+    "REQUEST_METHOD",
 ];
 
 /// Clears the proxy variables, and puts the old values back on drop.
@@ -55,9 +57,14 @@ both_drivers!(http_proxy_env_is_honoured_unless_disabled, |driver| {
         .replies([
             Reply::status(200).body("env proxy"),
             Reply::status(200).body("env proxy beside an entry"),
+            Reply::status(200).body("all proxy"),
         ])
         .build();
-    let target = Server::start([Reply::status(200).body("direct")]);
+    let target = Server::start([
+        Reply::status(200).body("direct"),
+        Reply::status(200).body("no proxy"),
+        Reply::status(200).body("cgi"),
+    ]);
     std::env::set_var("HTTP_PROXY", proxy.origin());
 
     // Default proxies: the environment is read.
@@ -81,8 +88,32 @@ both_drivers!(http_proxy_env_is_honoured_unless_disabled, |driver| {
     let got = client.get(&target.url("/both"), &Options::new()).unwrap();
     assert_eq!(got.body, "env proxy beside an entry");
 
+    // `NO_PROXY` names the target's host: direct.
+    std::env::set_var("NO_PROXY", "localhost, 127.0.0.1");
+    let client = TestClient::new(driver, Options::new());
+    let got = client.get(&target.url("/no"), &Options::new()).unwrap();
+    assert_eq!(got.body, "no proxy");
+    std::env::remove_var("NO_PROXY");
+
+    // Under CGI (`REQUEST_METHOD` set), `HTTP_PROXY` may come from a request header: ignored.
+    std::env::set_var("REQUEST_METHOD", "GET");
+    let client = TestClient::new(driver, Options::new());
+    let got = client.get(&target.url("/cgi"), &Options::new()).unwrap();
+    assert_eq!(got.body, "cgi");
+    std::env::remove_var("REQUEST_METHOD");
+
+    // `ALL_PROXY` alone covers `http://` too.
+    std::env::remove_var("HTTP_PROXY");
+    std::env::set_var("all_proxy", proxy.origin());
+    let client = TestClient::new(driver, Options::new());
+    let got = client.get(&target.url("/all"), &Options::new()).unwrap();
+    assert_eq!(got.body, "all proxy");
+
     let proxied: Vec<_> = proxy.requests().into_iter().map(|r| r.target).collect();
-    assert_eq!(proxied, [target.url("/env"), target.url("/both")]);
+    assert_eq!(
+        proxied,
+        [target.url("/env"), target.url("/both"), target.url("/all")]
+    );
     let direct: Vec<_> = target.requests().into_iter().map(|r| r.target).collect();
-    assert_eq!(direct, ["/direct"]);
+    assert_eq!(direct, ["/direct", "/no", "/cgi"]);
 });

@@ -274,7 +274,7 @@ mod async_client {
             let (opts, prepared) = self.inner.call_options(options);
             let call = crate::trace::CallTrace::start(&request.parts, &opts);
             let span = call.span().clone();
-            self.run(request, opts, prepared, &call)
+            self.run(request, opts, prepared, call)
                 .instrument(span)
                 .await
         }
@@ -284,7 +284,7 @@ mod async_client {
             request: Request<Body>,
             opts: Arc<Options>,
             prepared: Arc<clientcore_proto::pipeline::Prepared>,
-            call: &crate::trace::CallTrace,
+            call: crate::trace::CallTrace,
         ) -> Result<Response, Error> {
             let block_size = opts.block_size();
             let encoding = opts.response_encoding().map(str::to_owned);

@@ -141,8 +141,9 @@ fn error_type(error: &Error) -> String {
 #[derive(Debug)]
 pub(crate) struct CallTrace {
     span: Span,
-    /// The trace id used when no OpenTelemetry span supplies one.
-    trace_id: u128,
+    /// The trace id used when no OpenTelemetry span supplies one: drawn when an attempt span
+    /// is first recorded (0 until then), since only a recorded attempt sends it.
+    trace_id: std::cell::Cell<u128>,
     #[cfg(feature = "opentelemetry")]
     otel: otel::OtelSpan,
 }
@@ -175,7 +176,7 @@ impl CallTrace {
             #[cfg(feature = "opentelemetry")]
             otel: otel::OtelSpan::call(name.to_owned(), parts, &url_full(&parts.url, opts), opts),
             span,
-            trace_id: random_nonzero_u128(),
+            trace_id: std::cell::Cell::new(0),
         }
     }
 
@@ -221,10 +222,28 @@ impl CallTrace {
                 attempt.resend_count,
                 opts,
             ),
+            // Ids only for an attempt span a subscriber records: `traceparent` (their one
+            // reader) is not sent otherwise.
+            trace_id: if span.is_disabled() {
+                0
+            } else {
+                self.trace_id()
+            },
+            span_id: if span.is_disabled() {
+                0
+            } else {
+                random_nonzero_u64()
+            },
             span,
-            trace_id: self.trace_id,
-            span_id: random_nonzero_u64(),
         }
+    }
+
+    /// The call's trace id, drawn on first use.
+    fn trace_id(&self) -> u128 {
+        if self.trace_id.get() == 0 {
+            self.trace_id.set(random_nonzero_u128());
+        }
+        self.trace_id.get()
     }
 
     /// Records the response the call ended with.

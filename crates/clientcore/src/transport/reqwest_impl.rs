@@ -457,7 +457,10 @@ impl ReqwestRead {
         std::future::poll_fn(|cx| {
             // The body first: data that is there wins over the timer.
             if let std::task::Poll::Ready(chunk) = next.as_mut().poll(cx) {
-                timer.progress();
+                // The end of the body needs no time: no read follows it.
+                if matches!(chunk, Ok(Some(_))) {
+                    timer.progress();
+                }
                 return std::task::Poll::Ready(chunk.map_err(|e| map_error(e, false)));
             }
             timer.poll_expired(cx).map(|()| Err(read_timed_out()))

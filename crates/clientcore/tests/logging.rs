@@ -97,9 +97,9 @@ both_drivers!(exact_request_and_response_records, |driver| {
                      Request method: 'GET'\n\
                      Request headers:\n    \
                      'x-ms-encryption-key': 'REDACTED'\n    \
+                     'cookie': 'REDACTED'\n    \
                      'x-ms-client-request-id': 'abc'\n    \
                      'user-agent': '{}'\n    \
-                     'cookie': 'REDACTED'\n    \
                      'authorization': 'REDACTED'\n\
                      No body was attached to the request",
                     ua()

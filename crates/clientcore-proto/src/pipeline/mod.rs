@@ -337,6 +337,13 @@ pub struct Exchange<B> {
     last_sent: Option<Box<(RequestParts, Option<Bytes>, bool)>>,
     last_was_connect_error: bool,
     wall: SystemTime,
+    /// The call's request id, fixed when the call is shaped and sent on every attempt; `None`
+    /// when the caller's request carries its own.
+    request_id: Option<HeaderValue>,
+    /// Whether the template already holds the request id and `User-Agent` (it does when
+    /// per-call policies ran on it); otherwise each attempt adds them to its copy, so the
+    /// template stays the caller's request and an attempt's copy of it is usually empty.
+    pipeline_headers_in_template: bool,
 }
 
 impl<B: RequestBody> Exchange<B> {
@@ -365,6 +372,8 @@ impl<B: RequestBody> Exchange<B> {
             last_sent: None,
             last_was_connect_error: false,
             wall: SystemTime::UNIX_EPOCH,
+            request_id: None,
+            pipeline_headers_in_template: false,
         }
     }
 
@@ -373,7 +382,9 @@ impl<B: RequestBody> Exchange<B> {
         &self.opts
     }
 
-    /// The request as shaped once per call (headers, request id, user agent).
+    /// The request as shaped once per call: the caller's, with the options' headers and
+    /// cookies, the SAS query and the URL and method of any redirect. The request id and
+    /// `User-Agent` are added to each attempt's copy (or here, when per-call policies run).
     pub fn request(&self) -> &RequestParts {
         &self.template.parts
     }
@@ -571,11 +582,8 @@ impl<B: RequestBody> Exchange<B> {
         for (name, value) in self.opts.headers() {
             parts.headers.insert(name.clone(), value.clone());
         }
-        // One lookup (an entry), not `contains_key` then `insert`: the name is hashed and
-        // probed once; a vacant entry appends where `insert` would.
-        if let http::header::Entry::Vacant(slot) =
-            parts.headers.entry(self.opts.request_id_header())
-        {
+        // The request id is fixed here, once per call, unless the caller's request has one.
+        if parts.headers.is_empty() || !parts.headers.contains_key(self.opts.request_id_header()) {
             // Formatted on the stack and copied once, into the header value.
             let mut buffer = uuid::Uuid::encode_buffer();
             let id = match self.opts.request_id() {
@@ -588,11 +596,8 @@ impl<B: RequestBody> Exchange<B> {
                         .encode_lower(&mut buffer)
                 }
             };
-            slot.insert(header_value(id)?);
+            self.request_id = Some(header_value(id)?);
         }
-        parts
-            .headers
-            .insert(http::header::USER_AGENT, self.prepared.user_agent()?);
         if !self.opts.cookies().is_empty() {
             let mut cookie = String::new();
             for (k, v) in self.opts.cookies() {
@@ -623,8 +628,19 @@ impl<B: RequestBody> Exchange<B> {
                 }
             }
         }
-        for p in self.opts.policies(Position::PerCall) {
-            p.on_request(parts)?;
+        // Per-call policies see the request as the reference's do, request id and
+        // `User-Agent` included: they go into the template, once.
+        if self.opts.policies(Position::PerCall).next().is_some() {
+            add_pipeline_headers(
+                &mut parts.headers,
+                &self.opts,
+                self.request_id.take(),
+                &self.prepared,
+            )?;
+            self.pipeline_headers_in_template = true;
+            for p in self.opts.policies(Position::PerCall) {
+                p.on_request(parts)?;
+            }
         }
         Ok(())
     }
@@ -642,15 +658,12 @@ impl<B: RequestBody> Exchange<B> {
             self.state = State::Finished(Error::new(kind, msg));
             return self.step_at(now);
         }
-        // The attempt's headers grow (the driver and the transport add `traceparent`,
-        // `accept`, `host`…), the template's never do (redirects only remove). A clone keeps
-        // the stored hashes (nothing is hashed or probed again) but has no spare room, while
-        // the template's map has the room it grew by as it was shaped. So the attempt takes
-        // the template's map and the template keeps the clone: same entries in the same order
-        // on both sides, and usually no reallocation when the transport adds its headers.
-        let headers = {
-            let copy = self.template.parts.headers.clone();
-            std::mem::replace(&mut self.template.parts.headers, copy)
+        let headers = match self.attempt_headers() {
+            Ok(headers) => headers,
+            Err(e) => {
+                self.state = State::Finished(e);
+                return self.step_at(now);
+            }
         };
         let template = &self.template.parts;
         let mut parts = RequestParts {
@@ -722,6 +735,34 @@ impl<B: RequestBody> Exchange<B> {
             config: self.prepared.transport.clone(),
             resend_count: self.resend_count,
         })
+    }
+
+    /// The headers of the next attempt: the template's, and the request id and `User-Agent`
+    /// unless the template holds them already.
+    fn attempt_headers(&mut self) -> Result<HeaderMap, Error> {
+        let template = &mut self.template.parts.headers;
+        let mut headers = if template.is_empty() {
+            // Room for the pipeline's two and the few the driver and the transport add
+            // (`traceparent`, `accept`…), so none of them reallocates; no more, so that the
+            // allocation stays small (six entries come from malloc's per-thread cache).
+            HeaderMap::with_capacity(6)
+        } else {
+            // The attempt's headers grow, the template's never do (redirects only remove). A
+            // clone keeps the stored hashes but has no spare room, while the template's map
+            // has the room it grew by as it was built. So the attempt takes the template's
+            // map and the template keeps the clone.
+            let copy = template.clone();
+            std::mem::replace(template, copy)
+        };
+        if !self.pipeline_headers_in_template {
+            add_pipeline_headers(
+                &mut headers,
+                &self.opts,
+                self.request_id.clone(),
+                &self.prepared,
+            )?;
+        }
+        Ok(headers)
     }
 
     fn authorize(&mut self, cred: &Credential, parts: &mut RequestParts) -> Result<(), NeedToken> {
@@ -966,6 +1007,21 @@ struct NeedToken(Option<Vec<String>>);
 
 fn misuse(what: &str) -> Error {
     Error::new(ErrorKind::Other, format!("driver bug: {what}"))
+}
+
+/// Adds the pipeline's own headers: the call's request id (`None` when the request has its
+/// own) and the `User-Agent`.
+fn add_pipeline_headers(
+    headers: &mut HeaderMap,
+    opts: &Options,
+    request_id: Option<HeaderValue>,
+    prepared: &Prepared,
+) -> Result<(), Error> {
+    if let Some(id) = request_id {
+        headers.insert(opts.request_id_header(), id);
+    }
+    headers.insert(http::header::USER_AGENT, prepared.user_agent()?);
+    Ok(())
 }
 
 fn header_value(s: &str) -> Result<HeaderValue, Error> {

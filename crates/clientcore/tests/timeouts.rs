@@ -98,7 +98,7 @@ fn read_timeout_500ms() -> Options {
 
 both_drivers!(a_slow_but_live_body_is_not_a_read_timeout, |driver| {
     // Eight pieces 100 ms apart: 700 ms in all, longer than the read timeout, but no read
-    // waits more than about 100 ms. The read timeout counts from the last progress.
+    // waits more than about 100 ms. The read timeout bounds each wait, not the body.
     let server = Server::start([Reply::status(200)
         .body("abcdefgh")
         .trickle(1, Duration::from_millis(100))]);
@@ -111,8 +111,9 @@ both_drivers!(a_slow_but_live_body_is_not_a_read_timeout, |driver| {
 });
 
 both_drivers!(a_body_that_stalls_after_progress_times_out, |driver| {
-    // Three of ten bytes 50 ms apart, then nothing: the read timeout ends the read one read
-    // timeout after the last piece (at least 100 + 500 ms in), not after the request.
+    // Three of ten bytes 50 ms apart, then nothing: the read that waits for the fourth ends
+    // one read timeout after it started waiting, just after the last piece (at least
+    // 100 + 500 ms in), not one read timeout after the request.
     let stalled = Server::start([Reply::status(200)
         .header("content-length", "10")
         .body("abc")

@@ -77,6 +77,15 @@ pub(crate) enum AsyncBody {
 
 #[cfg(feature = "async")]
 impl AsyncBody {
+    /// Whether the body is known to have no more data, without reading: only the default
+    /// transport can tell.
+    pub(crate) fn is_end(&self) -> bool {
+        match self {
+            AsyncBody::Reqwest(r) => r.is_end(),
+            AsyncBody::Dyn(_) => false,
+        }
+    }
+
     /// The next chunk, or `None` at the end.
     pub(crate) async fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
         match self {

@@ -108,27 +108,25 @@ impl ReqwestTransport {
         // One async block, not a call to an async fn awaited in it: one future fewer.
         async move {
             let pending = pending?;
-            // One timer for the whole attempt, armed here (after `execute`, so the limit
-            // counts from the hand-over): due at the attempt's limit or the read timeout,
-            // whichever comes first. While the head is awaited, either ends the wait with a
-            // timeout. The body reader then keeps it as its read timer (see `ReadTimer`), so
-            // an attempt registers one timer, not reqwest's two (one for the head, one for
-            // the body, reset on every frame).
+            // The head's wait has one timer, armed here (after `execute`, so the limit counts
+            // from the hand-over) and kept in this future, not boxed: due at the attempt's
+            // limit or the read timeout, whichever comes first; either ends the wait with a
+            // timeout. reqwest's own keeps one for the head and another for the body, reset
+            // on every frame.
             let first_due = limit.map_or(read_timeout, |limit| limit.min(read_timeout));
-            let mut timer = ReadTimer::new(read_timeout, first_due);
+            let mut sleep = std::pin::pin!(tokio::time::sleep(first_due));
             let mut pending = std::pin::pin!(pending);
             let outcome = std::future::poll_fn(|cx| {
                 // The head first: at the same tick, an answer wins over the timer.
                 if let std::task::Poll::Ready(sent) = pending.as_mut().poll(cx) {
                     return std::task::Poll::Ready(Some(sent));
                 }
-                timer.sleep.as_mut().poll(cx).map(|()| None)
+                sleep.as_mut().poll(cx).map(|()| None)
             })
             .await;
             let Some(outcome) = outcome else {
                 return Err(response_timeout());
             };
-            timer.progress();
             let mut resp = outcome.map_err(|e| map_error(e, true))?;
             if resp.headers().contains_key(http::header::SET_COOKIE) {
                 use reqwest::cookie::CookieStore as _;
@@ -149,7 +147,14 @@ impl ReqwestTransport {
                 headers: std::mem::take(resp.headers_mut()),
                 received: std::time::SystemTime::now(),
             };
-            Ok((head, ReqwestRead { resp, timer }))
+            Ok((
+                head,
+                ReqwestRead {
+                    resp,
+                    timeout: read_timeout,
+                    sleep: None,
+                },
+            ))
         }
     }
 
@@ -393,77 +398,64 @@ impl AsyncBodyRead for ReqwestBody {
     }
 }
 
-/// The read timeout of one attempt: no read may wait longer than `timeout` after the last
-/// progress (the request handed over, the head, a chunk).
-///
-/// One tokio timer per attempt, re-armed lazily: progress only records the time, and when the
-/// timer fires early (progress was made since it was armed) it is moved to the last progress
-/// plus the timeout instead of failing. reqwest's own read timeout resets its timer in the
-/// wheel on every frame and keeps a second one for the head.
-pub(crate) struct ReadTimer {
-    sleep: Pin<Box<tokio::time::Sleep>>,
-    timeout: std::time::Duration,
-    last: tokio::time::Instant,
-}
-
-impl ReadTimer {
-    /// A timer first due after `first_due` (the attempt's limit when that is shorter).
-    fn new(timeout: std::time::Duration, first_due: std::time::Duration) -> Self {
-        let now = tokio::time::Instant::now();
-        ReadTimer {
-            sleep: Box::pin(tokio::time::sleep_until(
-                now.checked_add(first_due).unwrap_or_else(far_future),
-            )),
-            timeout,
-            last: now,
-        }
-    }
-
-    fn progress(&mut self) {
-        self.last = tokio::time::Instant::now();
-    }
-
-    /// `Ready(())` when the read has waited `timeout` since the last progress.
-    fn poll_expired(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
-        loop {
-            if self.sleep.as_mut().poll(cx).is_pending() {
-                return std::task::Poll::Pending;
-            }
-            match self.last.checked_add(self.timeout) {
-                Some(due) if due > tokio::time::Instant::now() => self.sleep.as_mut().reset(due),
-                _ => return std::task::Poll::Ready(()),
-            }
-        }
-    }
-}
-
 /// A deadline no timeout reaches (about 30 years), for durations `Instant` cannot add.
 fn far_future() -> tokio::time::Instant {
     tokio::time::Instant::now() + std::time::Duration::from_secs(86_400 * 365 * 30)
 }
 
-/// reqwest's response with the attempt's read timer.
+/// reqwest's response with the read timeout of its body.
+///
+/// As the reference's socket reads: each read of the body may wait up to the timeout for
+/// data, counted from when it starts to wait. A read whose data is already there (the usual
+/// case for a small body, which arrives with the head) reads no clock and arms no timer; one
+/// that waits arms a timer, allocated the first time and reset after that.
 pub(crate) struct ReqwestRead {
     resp: reqwest::Response,
-    timer: ReadTimer,
+    timeout: std::time::Duration,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl ReqwestRead {
+    /// Whether the whole body has been read: a body of known length (hyper counts down what
+    /// is left) with nothing left. The end then needs no read of its own; a compressed or
+    /// chunked body has no known length and is read to its end.
+    pub(crate) fn is_end(&self) -> bool {
+        self.resp.content_length() == Some(0)
+    }
+
     /// The next chunk, or `None` at the end; a `ServiceResponseTimeout` when it does not come
     /// within the read timeout.
     pub(crate) async fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
-        let ReqwestRead { resp, timer } = self;
+        let ReqwestRead {
+            resp,
+            timeout,
+            sleep,
+        } = self;
         let mut next = std::pin::pin!(resp.chunk());
+        let mut waiting = false;
         std::future::poll_fn(|cx| {
             // The body first: data that is there wins over the timer.
             if let std::task::Poll::Ready(chunk) = next.as_mut().poll(cx) {
-                // The end of the body needs no time: no read follows it.
-                if matches!(chunk, Ok(Some(_))) {
-                    timer.progress();
-                }
                 return std::task::Poll::Ready(chunk.map_err(|e| map_error(e, false)));
             }
-            timer.poll_expired(cx).map(|()| Err(read_timed_out()))
+            // This read waits: from now on, for at most the timeout.
+            let timer = match sleep {
+                Some(timer) if waiting => timer,
+                _ => {
+                    let due = tokio::time::Instant::now()
+                        .checked_add(*timeout)
+                        .unwrap_or_else(far_future);
+                    waiting = true;
+                    match sleep {
+                        Some(timer) => {
+                            timer.as_mut().reset(due);
+                            timer
+                        }
+                        None => sleep.insert(Box::pin(tokio::time::sleep_until(due))),
+                    }
+                }
+            };
+            timer.as_mut().poll(cx).map(|()| Err(read_timed_out()))
         })
         .await
     }
@@ -485,7 +477,8 @@ fn build(config: &TransportConfig) -> Result<reqwest::Client, Error> {
         // has to resend it, as `never()` alone still does.
         .retry(reqwest::retry::never().max_retries_per_request(0))
         .connect_timeout(config.connection_timeout)
-        // The read timeout is the transport's own (`ReadTimer`): one timer per attempt.
+        // The read timeout is the transport's own (`ReqwestRead`): a timer only for a read that
+        // waits.
         .tls_backend_rustls();
     match &config.verify {
         Verify::On => {}

@@ -169,11 +169,12 @@ mod async_client {
     use super::{Arc, Error, Options, Parts, RealSleep, TokenCredential};
     use crate::response::{Core, Response};
     use crate::sleep::AsyncSleep;
-    use crate::transport::{response_timeout, AsyncBody, ReqwestTransport, Transport};
+    use crate::transport::{response_timeout, AsyncBody, ReqwestRead, ReqwestTransport, Transport};
     use crate::Body;
-    use clientcore_proto::pipeline::{Exchange, Request, Step};
+    use clientcore_proto::pipeline::{Attempt, Exchange, Request, ResponseHead, Step};
     use clientcore_proto::ErrorKind;
     use std::fmt;
+    use std::future::Future;
     use std::time::Duration;
     use tracing::Instrument as _;
 
@@ -271,110 +272,168 @@ mod async_client {
             request: Request<Body>,
             options: &Options,
         ) -> Result<Response, Error> {
-            let (opts, prepared) = self.inner.call_options(options);
-            let call = crate::trace::CallTrace::start(&request.parts, &opts);
-            let span = call.span().clone();
-            self.run(request, opts, prepared, call)
-                .instrument(span)
-                .await
+            // In a block: what it builds is moved into the call's future, and nothing of it
+            // is kept beside that future while it runs.
+            let call = {
+                let (opts, prepared) = self.inner.call_options(options);
+                let trace = crate::trace::CallTrace::start(&request.parts, &opts);
+                let span = trace.span().clone();
+                let block_size = opts.block_size();
+                let encoding = opts.response_encoding().map(str::to_owned);
+                let ex = Exchange::prepared(request, opts, prepared);
+                self.run(ex, trace, block_size, encoding).instrument(span)
+            };
+            call.await
         }
 
-        async fn run(
+        /// The call's future. An `async` block rather than an `async fn`: the arguments of
+        /// an `async fn` are moved into locals of the future when it starts, so the future
+        /// keeps room for each twice (the exchange alone is about 700 bytes).
+        #[allow(
+            clippy::manual_async_fn,
+            reason = "an async fn would keep its arguments twice"
+        )]
+        fn run(
             &self,
-            request: Request<Body>,
-            opts: Arc<Options>,
-            prepared: Arc<clientcore_proto::pipeline::Prepared>,
+            mut ex: Exchange<Body>,
             call: crate::trace::CallTrace,
-        ) -> Result<Response, Error> {
-            let block_size = opts.block_size();
-            let encoding = opts.response_encoding().map(str::to_owned);
-            let mut ex = Exchange::prepared(request, opts, prepared);
-            let mut body = None;
-            let clock = &*self.inner.shared.clock;
-            loop {
-                match ex.step(clock) {
-                    Step::GetToken(scopes) => {
-                        let token = match &self.inner.credential {
-                            Some(c) => c.get_token(&scopes).await,
-                            None => Err(no_credential()),
-                        };
-                        ex.on_token(token);
-                    }
-                    Step::Send(mut attempt) => {
-                        body = None;
-                        let span = call.attempt(&attempt, ex.options());
-                        crate::trace::inject_traceparent(&span, &mut attempt.request.parts.headers);
-                        let (request, config) = (attempt.request, &attempt.config);
-                        let limit = attempt
-                            .timeout
-                            .min(Duration::from_secs(u64::from(u32::MAX)));
-                        // The default transport's future is awaited directly under the
-                        // attempt's span, not inside an async block of its own: one future
-                        // fewer to build and move per attempt. Creating it hands the request
-                        // to reqwest, so that happens in the span too.
-                        let sent = if let Some(t) = &self.reqwest {
-                            // The default transport keeps the attempt's time budget itself,
-                            // arming a timer only when its own timeouts do not already end
-                            // the wait in time.
-                            let exchange = {
-                                let _entered = span.span().enter();
-                                t.exchange_raw(request, config, Some(limit))
-                            };
-                            exchange
-                                .instrument(span.span().clone())
-                                .await
-                                .map(|(head, r)| (head, AsyncBody::Reqwest(r)))
-                        } else {
-                            // In a block: a transport may do work (and log) in `send` itself,
-                            // which belongs in the attempt's span too.
-                            async {
-                                let dyn_send = self.inner.transport().send(request, config);
-                                tokio::time::timeout(limit, dyn_send)
+            block_size: usize,
+            encoding: Option<String>,
+        ) -> impl std::future::Future<Output = Result<Response, Error>> + Send + '_ {
+            async move {
+                let mut body = None;
+                let clock = &*self.inner.shared.clock;
+                loop {
+                    // The step is taken apart here and the attempt handed to the transport;
+                    // what is awaited below keeps only what it needs (not the step, the
+                    // attempt or the request).
+                    let next = match ex.step(clock) {
+                        Step::Send(attempt) => {
+                            body = None;
+                            let (span, sending) = self.start(attempt, &call, ex.options());
+                            Next::Send(span, sending)
+                        }
+                        Step::GetToken(scopes) => Next::Token(scopes),
+                        Step::ReadBody { limit } => Next::Read(limit),
+                        Step::Sleep(d) => Next::Sleep(d),
+                        Step::Done(Ok(done)) => {
+                            let method = ex.request().method.clone();
+                            call.record_done(&done.head);
+                            return Ok(Response {
+                                core: Core::new(done, method, block_size, encoding),
+                                body,
+                            });
+                        }
+                        Step::Done(Err(e)) => {
+                            call.record_error(&e);
+                            return Err(e);
+                        }
+                    };
+                    match next {
+                        Next::Send(span, sending) => {
+                            let sent = match sending {
+                                Sending::Reqwest(exchange) => exchange
+                                    .instrument(span.span().clone())
                                     .await
-                                    .unwrap_or_else(|_| Err(response_timeout()))
-                                    .map(|r| (r.head, AsyncBody::Dyn(r.body)))
-                            }
-                            .instrument(span.span().clone())
-                            .await
-                        };
-                        match sent {
-                            Ok((head, reader)) => {
-                                span.record_response(&head);
-                                body = Some(reader);
-                                ex.on_response(head);
-                            }
-                            Err(e) => {
-                                span.record_error(&e);
-                                ex.on_transport_error(e);
+                                    .map(|(head, r)| (head, AsyncBody::Reqwest(r))),
+                                Sending::Dyn(exchange) => {
+                                    exchange.instrument(span.span().clone()).await
+                                }
+                            };
+                            match sent {
+                                Ok((head, reader)) => {
+                                    span.record_response(&head);
+                                    body = Some(reader);
+                                    ex.on_response(head);
+                                }
+                                Err(e) => {
+                                    span.record_error(&e);
+                                    ex.on_transport_error(e);
+                                }
                             }
                         }
-                    }
-                    Step::ReadBody { limit } => {
-                        let read = match body.take() {
-                            Some(mut b) => read_limited(&mut b, limit).await,
-                            None => Ok(bytes::Bytes::new()),
-                        };
-                        ex.on_body(read);
-                    }
-                    Step::Sleep(d) => {
-                        body = None;
-                        self.inner.sleep.sleep(d).await;
-                    }
-                    Step::Done(Ok(done)) => {
-                        let method = ex.request().method.clone();
-                        call.record_done(&done.head);
-                        return Ok(Response {
-                            core: Core::new(done, method, block_size, encoding),
-                            body,
-                        });
-                    }
-                    Step::Done(Err(e)) => {
-                        call.record_error(&e);
-                        return Err(e);
+                        Next::Token(scopes) => {
+                            let token = match &self.inner.credential {
+                                Some(c) => c.get_token(&scopes).await,
+                                None => Err(no_credential()),
+                            };
+                            ex.on_token(token);
+                        }
+                        Next::Read(limit) => {
+                            let read = match body.take() {
+                                Some(mut b) => read_limited(&mut b, limit).await,
+                                None => Ok(bytes::Bytes::new()),
+                            };
+                            ex.on_body(read);
+                        }
+                        Next::Sleep(d) => {
+                            body = None;
+                            self.inner.sleep.sleep(d).await;
+                        }
                     }
                 }
             }
         }
+
+        /// Opens the attempt's span and hands its request to the transport: the attempt is
+        /// consumed here, and the future returned owns what it needs.
+        #[allow(clippy::type_complexity, reason = "two unnameable futures")]
+        fn start<'a>(
+            &'a self,
+            mut attempt: Attempt<Body>,
+            call: &crate::trace::CallTrace,
+            opts: &Options,
+        ) -> (
+            crate::trace::AttemptTrace,
+            Sending<
+                impl Future<Output = Result<(ResponseHead, ReqwestRead), Error>> + Send + 'a,
+                crate::transport::BoxFuture<'a, Result<(ResponseHead, AsyncBody), Error>>,
+            >,
+        ) {
+            let span = call.attempt(&attempt, opts);
+            crate::trace::inject_traceparent(&span, &mut attempt.request.parts.headers);
+            let Attempt {
+                request,
+                timeout,
+                config,
+                ..
+            } = attempt;
+            let limit = timeout.min(Duration::from_secs(u64::from(u32::MAX)));
+            let sending = if let Some(t) = &self.reqwest {
+                // The default transport keeps the attempt's time budget itself. Creating its
+                // future hands the request to reqwest, so that happens in the span too.
+                let _entered = span.span().enter();
+                Sending::Reqwest(t.exchange_raw(request, &config, Some(limit)))
+            } else {
+                // In the future: a transport may do work (and log) in `send` itself, which
+                // belongs in the attempt's span too. Boxed (any transport's `send` allocates
+                // its future anyway), so that the call's future does not keep room for it.
+                let dyn_exchange: crate::transport::BoxFuture<'a, _> = Box::pin(async move {
+                    let dyn_send = self.inner.transport().send(request, &config);
+                    tokio::time::timeout(limit, dyn_send)
+                        .await
+                        .unwrap_or_else(|_| Err(response_timeout()))
+                        .map(|r| (r.head, AsyncBody::Dyn(r.body)))
+                });
+                Sending::Dyn(dyn_exchange)
+            };
+            (span, sending)
+        }
+    }
+
+    /// What a step asks the async driver to wait for.
+    enum Next<S> {
+        Send(crate::trace::AttemptTrace, S),
+        Token(Vec<String>),
+        Read(usize),
+        Sleep(Duration),
+    }
+
+    /// The transport's future of an attempt: the default transport's, awaited directly, or
+    /// any transport's.
+    enum Sending<R, D> {
+        Reqwest(R),
+        Dyn(D),
     }
 
     async fn read_limited(body: &mut AsyncBody, limit: usize) -> Result<bytes::Bytes, Error> {

@@ -142,6 +142,11 @@ fn start_server() -> Url {
 enum AsyncPeer {
     Clientcore(clientcore::Client, Arc<clientcore::Options>),
     Reqwest(reqwest::Client),
+    /// Raw reqwest sending what clientcore's default pipeline sends: its `User-Agent` and a
+    /// fresh UUID v4 request id (from the same per-thread generator), so the same bytes on
+    /// the wire and the same work for the server. Not a target, a measure: the difference
+    /// to the plain raw client is what those two headers cost, the rest is the pipeline's.
+    ReqwestSameHeaders(reqwest::Client, reqwest::header::HeaderValue),
     Azure(Arc<azure_core::http::Pipeline>),
 }
 
@@ -150,6 +155,7 @@ impl AsyncPeer {
         match self {
             AsyncPeer::Clientcore(..) => "clientcore Client",
             AsyncPeer::Reqwest(_) => "reqwest::Client (raw)",
+            AsyncPeer::ReqwestSameHeaders(..) => "reqwest::Client (raw) + clientcore's 2 headers",
             AsyncPeer::Azure(_) => "azure_core Pipeline",
         }
     }
@@ -163,6 +169,23 @@ impl AsyncPeer {
             }
             AsyncPeer::Reqwest(client) => {
                 let response = client.get(url.clone()).send().await.expect("reqwest");
+                assert!(response.status().is_success());
+                response.bytes().await.expect("reqwest body").len()
+            }
+            AsyncPeer::ReqwestSameHeaders(client, user_agent) => {
+                let mut id = [0_u8; 36];
+                uuid::Builder::from_random_bytes(clientcore::policy::random_u128().to_be_bytes())
+                    .into_uuid()
+                    .hyphenated()
+                    .encode_lower(&mut id);
+                let id = reqwest::header::HeaderValue::from_bytes(&id).expect("request id");
+                let response = client
+                    .get(url.clone())
+                    .header("x-ms-client-request-id", id)
+                    .header(reqwest::header::USER_AGENT, user_agent.clone())
+                    .send()
+                    .await
+                    .expect("reqwest");
                 assert!(response.status().is_success());
                 response.bytes().await.expect("reqwest body").len()
             }
@@ -196,6 +219,13 @@ fn async_peers() -> Vec<AsyncPeer> {
     let all = vec![
         AsyncPeer::Clientcore(clientcore, Arc::new(clientcore::Options::new())),
         AsyncPeer::Reqwest(reqwest::Client::new()),
+        AsyncPeer::ReqwestSameHeaders(
+            reqwest::Client::new(),
+            reqwest::header::HeaderValue::from_str(&clientcore::policy::user_agent(
+                None, None, None,
+            ))
+            .expect("user agent"),
+        ),
         AsyncPeer::Azure(Arc::new(pipeline)),
     ];
     all.into_iter().filter(|p| keep_client(p.name())).collect()
@@ -515,7 +545,7 @@ fn main() {
     let names: Vec<&str> = peers.iter().map(AsyncPeer::name).collect();
     let baseline = names
         .iter()
-        .position(|n| n.contains("reqwest"))
+        .position(|n| *n == "reqwest::Client (raw)")
         .unwrap_or(0);
     // Warm up: connections, pools, lazy statics.
     for p in &peers {

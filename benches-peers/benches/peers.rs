@@ -181,7 +181,10 @@ impl AsyncPeer {
                 let id = reqwest::header::HeaderValue::from_bytes(&id).expect("request id");
                 let response = client
                     .get(url.clone())
-                    .header("x-ms-client-request-id", id)
+                    .header(
+                        reqwest::header::HeaderName::from_static("x-ms-client-request-id"),
+                        id,
+                    )
                     .header(reqwest::header::USER_AGENT, user_agent.clone())
                     .send()
                     .await

@@ -423,54 +423,77 @@ impl<B: RequestBody> Exchange<B> {
                     }
                 }
                 State::Ready => return self.next_attempt(now),
-                State::AwaitToken => {
-                    self.state = State::AwaitToken;
-                    return Step::Done(Err(misuse("step() called before on_token()")));
-                }
-                State::Sent => {
-                    return Step::Done(Err(misuse(
-                        "step() called before on_response() or on_transport_error()",
-                    )));
-                }
                 State::Response(head) => {
                     if let Some(done) = self.decide_response(head) {
                         return Step::Done(Ok(done));
                     }
                 }
-                State::Failed(err) => self.decide_failure(err, now),
-                State::Judge(head, result) => self.decide_status(&head, result, now),
-                State::NeedBody(head) => {
-                    self.state = State::NeedBody(head);
-                    return Step::ReadBody {
-                        limit: MAX_ERROR_BODY + 1,
-                    };
+                other => {
+                    if let Some(step) = self.step_other(other, now) {
+                        return step;
+                    }
                 }
-                State::NeedSuccessBody(head, limit) => {
-                    self.state = State::NeedSuccessBody(head, limit);
-                    return Step::ReadBody {
-                        limit: limit.saturating_add(1),
-                    };
-                }
-                State::Sleep(d) => {
-                    self.state = State::Ready;
-                    return Step::Sleep(d);
-                }
-                State::Buffered(head, body) => {
-                    let mut done = self.completion(head);
-                    done.body = Some(body);
-                    return Step::Done(Ok(done));
-                }
-                State::Finished(e) => {
-                    // Every error that ends a call carries the attempts that led to it.
-                    let e = if e.retry_history().is_empty() && !self.retry.history.is_empty() {
-                        e.with_retry_history(std::mem::take(&mut self.retry.history))
-                    } else {
-                        e
-                    };
-                    return Step::Done(Err(e));
-                }
-                State::Done => return Step::Done(Err(misuse("the call is already over"))),
             }
+        }
+    }
+
+    /// Every state but the three of a call that succeeds at once: out of line, so that the
+    /// code every call runs stays compact in the instruction cache.
+    #[cold]
+    #[inline(never)]
+    fn step_other(&mut self, state: State, now: Instant) -> Option<Step<B>> {
+        match state {
+            // Handled by `step_at`, never passed here: put back, and `step_at` takes them.
+            state @ (State::Start | State::Ready | State::Response(_)) => {
+                self.state = state;
+                None
+            }
+            State::AwaitToken => {
+                self.state = State::AwaitToken;
+                Some(Step::Done(Err(misuse("step() called before on_token()"))))
+            }
+            State::Sent => Some(Step::Done(Err(misuse(
+                "step() called before on_response() or on_transport_error()",
+            )))),
+            State::Failed(err) => {
+                self.decide_failure(err, now);
+                None
+            }
+            State::Judge(head, result) => {
+                self.decide_status(&head, result, now);
+                None
+            }
+            State::NeedBody(head) => {
+                self.state = State::NeedBody(head);
+                Some(Step::ReadBody {
+                    limit: MAX_ERROR_BODY + 1,
+                })
+            }
+            State::NeedSuccessBody(head, limit) => {
+                self.state = State::NeedSuccessBody(head, limit);
+                Some(Step::ReadBody {
+                    limit: limit.saturating_add(1),
+                })
+            }
+            State::Sleep(d) => {
+                self.state = State::Ready;
+                Some(Step::Sleep(d))
+            }
+            State::Buffered(head, body) => {
+                let mut done = self.completion(head);
+                done.body = Some(body);
+                Some(Step::Done(Ok(done)))
+            }
+            State::Finished(e) => {
+                // Every error that ends a call carries the attempts that led to it.
+                let e = if e.retry_history().is_empty() && !self.retry.history.is_empty() {
+                    e.with_retry_history(std::mem::take(&mut self.retry.history))
+                } else {
+                    e
+                };
+                Some(Step::Done(Err(e)))
+            }
+            State::Done => Some(Step::Done(Err(misuse("the call is already over")))),
         }
     }
 
@@ -498,19 +521,31 @@ impl<B: RequestBody> Exchange<B> {
 
     /// Reports the response to the last [`Step::Send`].
     pub fn on_response(&mut self, head: ResponseHead) {
+        if self.last_sent.is_some()
+            || self.opts.response_hook().is_some()
+            || log::enabled(self.opts.logger(), Level::Info)
+        {
+            self.observe_response(&head);
+        }
+        self.state = State::Response(head);
+    }
+
+    /// Shows a response to the per-try policies, the response hook and the response log.
+    #[cold]
+    #[inline(never)]
+    fn observe_response(&self, head: &ResponseHead) {
         self.with_last_sent(|req| {
             for p in self.opts.policies(Position::PerTry) {
-                p.on_response(req, &head);
+                p.on_response(req, head);
             }
         });
         if let Some(hook) = self.opts.response_hook() {
-            hook(&head);
+            hook(head);
         }
         if log::enabled(self.opts.logger(), Level::Info) {
-            let record = log::response_record(&head, &self.opts.redactor());
+            let record = log::response_record(head, &self.opts.redactor());
             log::emit(self.opts.logger(), Level::Info, &record);
         }
-        self.state = State::Response(head);
     }
 
     /// Reports that the last [`Step::Send`] failed. The error's kind says whether the request
@@ -598,6 +633,22 @@ impl<B: RequestBody> Exchange<B> {
             };
             self.request_id = Some(header_value(id)?);
         }
+        if !self.opts.cookies().is_empty()
+            || self.opts.credential().is_some()
+            || self.opts.retry().idempotency_key().is_some()
+            || !self.opts.policies.is_empty()
+        {
+            self.shape_more()?;
+        }
+        Ok(())
+    }
+
+    /// The shaping only some calls need: cookies, a SAS query, idempotency keys, per-call
+    /// policies. Out of line, as `step_other`.
+    #[cold]
+    #[inline(never)]
+    fn shape_more(&mut self) -> Result<(), Error> {
+        let parts = &mut self.template.parts;
         if !self.opts.cookies().is_empty() {
             let mut cookie = String::new();
             for (k, v) in self.opts.cookies() {
@@ -650,20 +701,11 @@ impl<B: RequestBody> Exchange<B> {
             .deadline
             .map_or(Duration::MAX, |d| d.saturating_duration_since(now));
         if remaining.is_zero() {
-            let (kind, msg) = if self.last_was_connect_error {
-                (ErrorKind::ServiceRequestTimeout, "Request timeout")
-            } else {
-                (ErrorKind::ServiceResponseTimeout, "Response timeout")
-            };
-            self.state = State::Finished(Error::new(kind, msg));
-            return self.step_at(now);
+            return self.out_of_time(now);
         }
         let headers = match self.attempt_headers() {
             Ok(headers) => headers,
-            Err(e) => {
-                self.state = State::Finished(e);
-                return self.step_at(now);
-            }
+            Err(e) => return self.finish(e, now),
         };
         let template = &self.template.parts;
         let mut parts = RequestParts {
@@ -671,33 +713,93 @@ impl<B: RequestBody> Exchange<B> {
             url: template.url.clone(),
             headers,
         };
-        if let Some(cred) = self.opts.credential().cloned() {
-            if let Err(e) = self.authorize(&cred, &mut parts) {
-                return match e {
-                    NeedToken(Some(scopes)) => {
-                        self.state = State::AwaitToken;
-                        Step::GetToken(scopes)
-                    }
-                    NeedToken(None) => self.step_at(now),
-                };
+        if self.opts.credential().is_some() {
+            if let Some(step) = self.authorize_attempt(&mut parts, now) {
+                return step;
             }
         }
         let Some(body) = self.template.body.replay() else {
-            self.state = State::Finished(Error::new(
-                ErrorKind::ServiceRequest,
-                "the request body was already sent and cannot be rewound",
-            ));
-            return self.step_at(now);
+            return self.finish(
+                Error::new(
+                    ErrorKind::ServiceRequest,
+                    "the request body was already sent and cannot be rewound",
+                ),
+                now,
+            );
         };
         let mut request = Request { parts, body };
-        let shaped = self
-            .opts
-            .policies(Position::PerTry)
-            .try_for_each(|p| p.on_request(&mut request.parts));
-        if let Err(e) = shaped {
-            self.state = State::Finished(e);
-            return self.step_at(now);
+        let full = self.opts.logging_enable();
+        let level = if full { Level::Debug } else { Level::Info };
+        if !self.opts.policies.is_empty()
+            || self.opts.request_hook().is_some()
+            || log::enabled(self.opts.logger(), level)
+        {
+            if let Err(e) = self.observe_attempt(&mut request, full, level) {
+                return self.finish(e, now);
+            }
         }
+        self.state = State::Sent;
+        let timeout = match self.opts.attempt_timeout() {
+            Some(per_attempt) => remaining.min(per_attempt),
+            None => remaining,
+        };
+        Step::Send(Attempt {
+            request,
+            timeout,
+            config: self.prepared.transport.clone(),
+            resend_count: self.resend_count,
+        })
+    }
+
+    /// Ends the call with `error` and takes the step that follows.
+    #[cold]
+    #[inline(never)]
+    fn finish(&mut self, error: Error, now: Instant) -> Step<B> {
+        self.state = State::Finished(error);
+        self.step_at(now)
+    }
+
+    /// The call's time ran out before another attempt could start.
+    #[cold]
+    #[inline(never)]
+    fn out_of_time(&mut self, now: Instant) -> Step<B> {
+        let (kind, msg) = if self.last_was_connect_error {
+            (ErrorKind::ServiceRequestTimeout, "Request timeout")
+        } else {
+            (ErrorKind::ServiceResponseTimeout, "Response timeout")
+        };
+        self.finish(Error::new(kind, msg), now)
+    }
+
+    /// Adds the credential to an attempt; `Some` when the call must first get a token (or
+    /// cannot go on).
+    #[cold]
+    #[inline(never)]
+    fn authorize_attempt(&mut self, parts: &mut RequestParts, now: Instant) -> Option<Step<B>> {
+        let cred = self.opts.credential().cloned()?;
+        match self.authorize(&cred, parts) {
+            Ok(()) => None,
+            Err(NeedToken(Some(scopes))) => {
+                self.state = State::AwaitToken;
+                Some(Step::GetToken(scopes))
+            }
+            Err(NeedToken(None)) => Some(self.step_at(now)),
+        }
+    }
+
+    /// Runs the per-try policies, the request hook and the request log on an attempt, and
+    /// keeps a copy of it for the policies' later hooks.
+    #[cold]
+    #[inline(never)]
+    fn observe_attempt(
+        &mut self,
+        request: &mut Request<B>,
+        full: bool,
+        level: Level,
+    ) -> Result<(), Error> {
+        self.opts
+            .policies(Position::PerTry)
+            .try_for_each(|p| p.on_request(&mut request.parts))?;
         // The hook and the log borrow the body; only the copy kept for custom policies owns
         // one (a body of any size used to be copied on every attempt, policies or not).
         let streaming = request.body.as_bytes().is_none();
@@ -711,8 +813,6 @@ impl<B: RequestBody> Exchange<B> {
             if let Some(hook) = self.opts.request_hook() {
                 hook(&hook_req);
             }
-            let full = self.opts.logging_enable();
-            let level = if full { Level::Debug } else { Level::Info };
             if log::enabled(self.opts.logger(), level) {
                 let record = log::request_record(&hook_req, &self.opts.redactor(), full);
                 log::emit(self.opts.logger(), level, &record);
@@ -724,17 +824,7 @@ impl<B: RequestBody> Exchange<B> {
             let bytes = request.body.as_bytes().map(Bytes::copy_from_slice);
             Box::new((request.parts.clone(), bytes, streaming))
         });
-        self.state = State::Sent;
-        let timeout = match self.opts.attempt_timeout() {
-            Some(per_attempt) => remaining.min(per_attempt),
-            None => remaining,
-        };
-        Step::Send(Attempt {
-            request,
-            timeout,
-            config: self.prepared.transport.clone(),
-            resend_count: self.resend_count,
-        })
+        Ok(())
     }
 
     /// The headers of the next attempt: the template's, and the request id and `User-Agent`
@@ -938,6 +1028,8 @@ impl<B: RequestBody> Exchange<B> {
         self.state = State::Sleep(wait);
     }
 
+    #[cold]
+    #[inline(never)]
     fn follow(&mut self, plan: redirect::Plan, head: &ResponseHead) {
         let hop = RedirectHop::new(
             self.template.parts.method.clone(),

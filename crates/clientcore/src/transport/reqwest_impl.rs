@@ -57,6 +57,14 @@ impl ReqwestTransport {
                 return Ok(client.clone());
             }
         }
+        self.client_slow(config)
+    }
+
+    /// A configuration other than the first, or the first one's first use. Kept out of line:
+    /// the path every call takes stays a few cache lines long.
+    #[cold]
+    #[inline(never)]
+    fn client_slow(&self, config: &TransportConfig) -> Result<reqwest::Client, Error> {
         let mut clients = self
             .inner
             .clients
@@ -129,12 +137,7 @@ impl ReqwestTransport {
             };
             let mut resp = outcome.map_err(|e| map_error(e, true))?;
             if resp.headers().contains_key(http::header::SET_COOKIE) {
-                use reqwest::cookie::CookieStore as _;
-                let mut set = resp.headers().get_all(http::header::SET_COOKIE).iter();
-                self.inner.jar.set_cookies(&mut set, resp.url());
-                self.inner
-                    .has_cookies
-                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                self.store_cookies(&resp);
             }
             let head = ResponseHead {
                 status: resp.status(),
@@ -156,6 +159,18 @@ impl ReqwestTransport {
                 },
             ))
         }
+    }
+
+    /// Keeps the cookies a response sets.
+    #[cold]
+    #[inline(never)]
+    fn store_cookies(&self, resp: &reqwest::Response) {
+        use reqwest::cookie::CookieStore as _;
+        let mut set = resp.headers().get_all(http::header::SET_COOKIE).iter();
+        self.inner.jar.set_cookies(&mut set, resp.url());
+        self.inner
+            .has_cookies
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Builds reqwest's request and hands it over.
@@ -214,6 +229,8 @@ pub(crate) fn response_timeout() -> Error {
 /// The jar is applied here rather than through reqwest's cookie provider: that one re-parses
 /// the URL from the `http::Uri` twice per request (a third of clientcore's overhead over raw
 /// reqwest), while the pipeline already holds it parsed.
+#[cold]
+#[inline(never)]
 fn merge_jar_cookies(jar: &reqwest::cookie::Jar, url: &url::Url, headers: &mut http::HeaderMap) {
     use reqwest::cookie::CookieStore as _;
     let Some(stored) = jar.cookies(url) else {
@@ -466,6 +483,7 @@ fn read_timed_out() -> Error {
     Error::new(ErrorKind::ServiceResponseTimeout, "Read timed out")
 }
 
+#[cold]
 fn build(config: &TransportConfig) -> Result<reqwest::Client, Error> {
     let invalid = |what: &str, e: Box<dyn std::error::Error + Send + Sync>| {
         Error::with_source(ErrorKind::ServiceRequest, e).with_message(format!("invalid {what}"))

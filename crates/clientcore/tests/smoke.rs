@@ -36,3 +36,24 @@ both_drivers!(
         let _ = Driver::Async;
     }
 );
+
+both_drivers!(sequential_calls_reuse_connections, |driver| {
+    // Keep-alive: twenty calls one after the other share a connection or two. hyper's pool
+    // takes a connection back in a task of its own once the answer is read, so a call can
+    // now and then find none idle and open another (raw reqwest alike); what must not
+    // happen is a connection per call.
+    let server = Server::start((0..20).map(|i| Reply::status(200).body(format!("body {i}"))));
+    let client = TestClient::new(driver, Options::new());
+    for i in 0..20 {
+        let got = client
+            .get(&server.url(&format!("/{i}")), &Options::new())
+            .unwrap();
+        assert_eq!(got.body, format!("body {i}"));
+    }
+    assert_eq!(server.requests().len(), 20);
+    assert!(
+        server.connections() <= 3,
+        "{} connections",
+        server.connections()
+    );
+});

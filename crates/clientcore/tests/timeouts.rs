@@ -285,3 +285,49 @@ both_drivers!(refused_then_live_post_counts_retries, |driver| {
     assert_eq!(seen[0].body, "data");
     assert_eq!(client.clock.sleeps(), default_backoffs());
 });
+
+both_drivers!(
+    a_caller_pausing_between_reads_is_not_a_read_timeout,
+    |driver| {
+        // Two pieces of 40 KiB, the second 450 ms after the first (more than the blocking
+        // client reads ahead, so both drivers stream it). The caller takes the first, works for
+        // 300 ms, then waits about 150 ms for the second. The read timeout (350 ms) bounds each
+        // wait from when it starts, as a socket read's does: counted from the first piece, it
+        // would have fired before the second came.
+        const PIECE: usize = 40 * 1024;
+        let body: Vec<u8> = (0..2 * PIECE).map(|i| (i % 251) as u8).collect();
+        let server = Server::start([Reply::status(200)
+            .body(body.clone())
+            .trickle(PIECE, Duration::from_millis(450))]);
+        let options = Options::new()
+            .with_read_timeout(Duration::from_millis(350))
+            .with_block_size(PIECE)
+            .with_retry(RetryOptions::none());
+        let client = TestClient::new(driver, options);
+        let request = || Request::new(Method::GET, server.url("/pause").parse().unwrap());
+        let pause = Duration::from_millis(300);
+        let (first, second, end) = match driver {
+            support::Driver::Async => {
+                let mut r = client.send_async_raw(request(), &Options::new()).unwrap();
+                let first = client.block_on(r.next_block()).unwrap();
+                std::thread::sleep(pause);
+                let second = client.block_on(r.next_block()).unwrap();
+                let end = client.block_on(r.next_block()).unwrap();
+                (first, second, end)
+            }
+            support::Driver::Blocking => {
+                let mut r = client
+                    .send_blocking_raw(request(), &Options::new())
+                    .unwrap();
+                let first = r.next_block().unwrap();
+                std::thread::sleep(pause);
+                let second = r.next_block().unwrap();
+                let end = r.next_block().unwrap();
+                (first, second, end)
+            }
+        };
+        assert_eq!(first.as_deref(), Some(&body[..PIECE]));
+        assert_eq!(second.as_deref(), Some(&body[PIECE..]));
+        assert_eq!(end, None);
+    }
+);

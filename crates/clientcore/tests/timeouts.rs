@@ -295,7 +295,7 @@ both_drivers!(
         // wait from when it starts, as a socket read's does: counted from the first piece, it
         // would have fired before the second came.
         const PIECE: usize = 40 * 1024;
-        let body: Vec<u8> = (0..2 * PIECE).map(|i| (i % 251) as u8).collect();
+        let body: Vec<u8> = (0..=250_u8).cycle().take(2 * PIECE).collect();
         let server = Server::start([Reply::status(200)
             .body(body.clone())
             .trickle(PIECE, Duration::from_millis(450))]);

@@ -436,6 +436,7 @@ impl ReqwestRead {
     /// Whether the whole body has been read: a body of known length (hyper counts down what
     /// is left) with nothing left. The end then needs no read of its own; a compressed or
     /// chunked body has no known length and is read to its end.
+    #[cfg(feature = "async")]
     pub(crate) fn is_end(&self) -> bool {
         self.resp.content_length() == Some(0)
     }

@@ -230,6 +230,55 @@ both_drivers!(per_try_runs_on_every_attempt_per_call_once, |driver| {
     assert_eq!(*per_call.responses.lock().unwrap(), [200]);
 });
 
+both_drivers!(
+    a_per_call_policy_sees_the_request_id_and_user_agent,
+    |driver| {
+        // As the reference's per-call policies, which run after its request-id and user-agent
+        // policies: the pipeline's two headers are there for the policy to read, and what it
+        // makes of them goes out on every attempt, the request id unchanged across retries.
+        let server = Server::start([Reply::status(503), Reply::status(200)]);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let record = seen.clone();
+        let policy = policy_fn(move |r: &mut RequestParts| {
+            record.lock().unwrap().push((
+                header_of(r, "x-ms-client-request-id"),
+                header_of(r, "user-agent"),
+            ));
+            r.headers.insert(
+                header::USER_AGENT,
+                HeaderValue::from_static("policy-agent/1"),
+            );
+            Ok(())
+        });
+        let client = TestClient::fake_time(driver, Options::new());
+        client
+            .get(
+                &server.url("/p"),
+                &Options::new().with_policy(Position::PerCall, policy),
+            )
+            .unwrap();
+
+        let saw = seen.lock().unwrap().clone();
+        assert_eq!(saw.len(), 1, "per call: once");
+        let (id, agent) = &saw[0];
+        let id = id.as_deref().expect("the request id");
+        assert_eq!(id.len(), 36, "{id}");
+        assert!(
+            agent
+                .as_deref()
+                .unwrap()
+                .starts_with("azsdk-rust-clientcore/"),
+            "{agent:?}"
+        );
+        let sent = server.requests();
+        assert_eq!(sent.len(), 2);
+        for r in &sent {
+            assert_eq!(r.header("x-ms-client-request-id"), Some(id));
+            assert_eq!(r.header("user-agent"), Some("policy-agent/1"));
+        }
+    }
+);
+
 both_drivers!(policy_fn_shapes_every_request, |driver| {
     let server = Server::start([Reply::status(500), Reply::status(200)]);
     let tenant = policy_fn(|r: &mut RequestParts| {

@@ -1,13 +1,13 @@
 //! `HTTP_PROXY` from the environment: honoured by default, ignored with `without_env`, and
 //! still honoured next to explicit entries; `NO_PROXY`, `ALL_PROXY` and the CGI rule as curl
-//! has them. Environment variables are process-global, so this binary holds one test (per
+//! has them; a variable that is not a URL is an error naming it. Environment variables are process-global, so this binary holds one test (per
 //! driver) and serializes them with a lock.
 
 mod support;
 
 use std::sync::{Mutex, PoisonError};
 
-use clientcore::{Options, Proxies};
+use clientcore::{ErrorKind, Options, Proxies, RetryOptions};
 use support::{Reply, Server, TestClient};
 
 /// Serializes the tests of this binary: they change the process environment.
@@ -116,4 +116,15 @@ both_drivers!(http_proxy_env_is_honoured_unless_disabled, |driver| {
     );
     let direct: Vec<_> = target.requests().into_iter().map(|r| r.target).collect();
     assert_eq!(direct, ["/direct", "/no", "/cgi"]);
+
+    // A variable that is not a URL is an error that names it, not a silent bypass.
+    std::env::remove_var("all_proxy");
+    std::env::set_var("HTTP_PROXY", "http://[::1");
+    let client = TestClient::new(driver, Options::new().with_retry(RetryOptions::none()));
+    let err = client
+        .get(&target.url("/bad"), &Options::new())
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ServiceRequest, "{err:?}");
+    assert!(err.to_string().contains("HTTP_PROXY"), "{err}");
+    assert_eq!(target.requests().len(), 3, "nothing sent");
 });

@@ -563,8 +563,9 @@ fn build(config: &TransportConfig) -> Result<reqwest::Client, Error> {
                 .ok()
                 .filter(|v| !v.is_empty());
             if let Some(url) = value {
+                // Named in the error: a proxy nobody configured in code is hard to find.
                 let p = proxy_for(scheme, &url)
-                    .map_err(|e| invalid("proxy", e.into()))?
+                    .map_err(|e| invalid(&format!("proxy in {var}"), e.into()))?
                     .no_proxy(reqwest::NoProxy::from_env());
                 b = b.proxy(p);
             }

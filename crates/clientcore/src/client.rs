@@ -232,7 +232,10 @@ mod async_client {
         ///
         /// # Errors
         ///
-        /// None today; the signature leaves room to report invalid settings.
+        /// `ServiceRequest` when the default transport cannot be set up with the client's
+        /// settings: a CA bundle or client certificate that cannot be read, a proxy (or a
+        /// proxy variable) that is not a URL. Found here rather than at the first call, which
+        /// would report it only after waiting out the retries of a connection error.
         pub fn build(self) -> Result<Client, Error> {
             let reqwest = self.parts.transport.is_none().then(ReqwestTransport::new);
             let default = reqwest.clone();
@@ -240,6 +243,9 @@ mod async_client {
                 let t = default.unwrap_or_default();
                 Ok(Arc::new(t) as Arc<dyn Transport>)
             })?;
+            if let Some(t) = &reqwest {
+                t.client(parts.prepared.transport())?;
+            }
             Ok(Client {
                 inner: Arc::new(parts),
                 reqwest,
@@ -532,12 +538,20 @@ mod blocking_client {
         ///
         /// # Errors
         ///
-        /// When the default transport's runtime cannot start.
+        /// When the default transport's runtime cannot start; `ServiceRequest` when the
+        /// default transport cannot be set up with the client's settings, as
+        /// [`ClientBuilder::build`](crate::ClientBuilder::build).
         pub fn build(self) -> Result<BlockingClient, Error> {
+            let reqwest = self.parts.transport.is_none().then(ReqwestTransport::new);
+            let default = reqwest.clone();
             let parts = self.parts.build(|| {
-                let t = crate::transport::reqwest_block_on(ReqwestTransport::new())?;
+                let t = crate::transport::reqwest_block_on(default.unwrap_or_default())?;
                 Ok(Arc::new(t) as Arc<dyn BlockingTransport>)
             })?;
+            // As the async builder: the default transport's settings are checked now.
+            if let Some(t) = &reqwest {
+                t.client(parts.prepared.transport())?;
+            }
             Ok(BlockingClient {
                 inner: Arc::new(parts),
             })

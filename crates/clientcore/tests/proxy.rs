@@ -126,14 +126,17 @@ both_drivers!(proxy_credentials_become_proxy_authorization, |driver| {
 });
 
 both_drivers!(invalid_proxy_url_is_service_request, |driver| {
+    // On the client: the builder refuses it, before any call.
+    let bad = || Proxies::new().with("http", "not a url").without_env();
+    let err = support::build_error(driver, Options::new().with_proxies(bad()));
+    assert_eq!(err.kind(), ErrorKind::ServiceRequest, "{err:?}");
+    assert!(err.to_string().contains("invalid proxy"), "{err}");
+    // For one call: that call fails, unsent.
     let target = Server::start([]);
-    let client = TestClient::new(
-        driver,
-        Options::new()
-            .with_proxies(Proxies::new().with("http", "not a url").without_env())
-            .with_retry(RetryOptions::none()),
-    );
-    let err = client.get(&target.url("/x"), &Options::new()).unwrap_err();
+    let client = TestClient::new(driver, Options::new().with_retry(RetryOptions::none()));
+    let err = client
+        .get(&target.url("/x"), &Options::new().with_proxies(bad()))
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ServiceRequest, "{err:?}");
     assert!(target.requests().is_empty());
     assert_eq!(target.connections(), 0);

@@ -7,7 +7,7 @@ mod support;
 
 use std::sync::{Mutex, PoisonError};
 
-use clientcore::{ErrorKind, Options, Proxies, RetryOptions};
+use clientcore::{ErrorKind, Options, Proxies};
 use support::{Reply, Server, TestClient};
 
 /// Serializes the tests of this binary: they change the process environment.
@@ -120,10 +120,7 @@ both_drivers!(http_proxy_env_is_honoured_unless_disabled, |driver| {
     // A variable that is not a URL is an error that names it, not a silent bypass.
     std::env::remove_var("all_proxy");
     std::env::set_var("HTTP_PROXY", "http://[::1");
-    let client = TestClient::new(driver, Options::new().with_retry(RetryOptions::none()));
-    let err = client
-        .get(&target.url("/bad"), &Options::new())
-        .unwrap_err();
+    let err = support::build_error(driver, Options::new());
     assert_eq!(err.kind(), ErrorKind::ServiceRequest, "{err:?}");
     assert!(err.to_string().contains("HTTP_PROXY"), "{err}");
     assert_eq!(target.requests().len(), 3, "nothing sent");

@@ -86,6 +86,21 @@ both_drivers!(ca_bundle_of_another_ca_fails, |driver| {
     assert!(server.requests().is_empty());
 });
 
+both_drivers!(
+    a_client_with_a_missing_ca_bundle_is_refused_by_its_builder,
+    |driver| {
+        let pki = TestPki::new();
+        let files = pki.write_files();
+        let missing = files.dir().join("no-such-ca.pem");
+        let err = support::build_error(
+            driver,
+            Options::new().with_connection_verify(Verify::CaBundle(missing)),
+        );
+        assert_eq!(err.kind(), ErrorKind::ServiceRequest, "{err:?}");
+        assert!(err.to_string().contains("CA bundle"), "{err}");
+    }
+);
+
 both_drivers!(missing_ca_bundle_file_is_service_request, |driver| {
     let pki = TestPki::new();
     let files = pki.write_files();

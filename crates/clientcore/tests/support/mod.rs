@@ -25,6 +25,16 @@ use http::{HeaderMap, Method, StatusCode};
 
 pub use clientcore_testkit::{Recorded, Reply, Server, TestPki};
 
+/// The error with which `driver`'s builder refuses client-wide `options` (settings the
+/// default transport cannot be set up with).
+pub fn build_error(driver: Driver, options: Options) -> Error {
+    let built = match driver {
+        Driver::Async => Client::builder().options(options).build().map(drop),
+        Driver::Blocking => BlockingClient::builder().options(options).build().map(drop),
+    };
+    built.expect_err("the builder accepted the settings")
+}
+
 /// Every test gives up after this long instead of hanging CI.
 pub const TEST_LIMIT: Duration = Duration::from_secs(30);
 

@@ -521,19 +521,18 @@ impl<B: RequestBody> Exchange<B> {
 
     /// Reports the response to the last [`Step::Send`].
     pub fn on_response(&mut self, head: ResponseHead) {
-        if self.last_sent.is_some()
-            || self.opts.response_hook().is_some()
-            || log::enabled(self.opts.logger(), Level::Info)
-        {
-            self.observe_response(&head);
+        let logged = log::enabled(self.opts.logger(), Level::Info);
+        if logged || self.last_sent.is_some() || self.opts.response_hook().is_some() {
+            self.observe_response(&head, logged);
         }
         self.state = State::Response(head);
     }
 
-    /// Shows a response to the per-try policies, the response hook and the response log.
+    /// Shows a response to the per-try policies, the response hook and, when `logged`, the
+    /// response log.
     #[cold]
     #[inline(never)]
-    fn observe_response(&self, head: &ResponseHead) {
+    fn observe_response(&self, head: &ResponseHead, logged: bool) {
         self.with_last_sent(|req| {
             for p in self.opts.policies(Position::PerTry) {
                 p.on_response(req, head);
@@ -542,7 +541,7 @@ impl<B: RequestBody> Exchange<B> {
         if let Some(hook) = self.opts.response_hook() {
             hook(head);
         }
-        if log::enabled(self.opts.logger(), Level::Info) {
+        if logged {
             let record = log::response_record(head, &self.opts.redactor());
             log::emit(self.opts.logger(), Level::Info, &record);
         }
@@ -730,11 +729,10 @@ impl<B: RequestBody> Exchange<B> {
         let mut request = Request { parts, body };
         let full = self.opts.logging_enable();
         let level = if full { Level::Debug } else { Level::Info };
-        if !self.opts.policies.is_empty()
-            || self.opts.request_hook().is_some()
-            || log::enabled(self.opts.logger(), level)
-        {
-            if let Err(e) = self.observe_attempt(&mut request, full, level) {
+        let logged = log::enabled(self.opts.logger(), level);
+        if logged || !self.opts.policies.is_empty() || self.opts.request_hook().is_some() {
+            let log_at = logged.then_some(level);
+            if let Err(e) = self.observe_attempt(&mut request, full, log_at) {
                 return self.finish(e, now);
             }
         }
@@ -787,15 +785,15 @@ impl<B: RequestBody> Exchange<B> {
         }
     }
 
-    /// Runs the per-try policies, the request hook and the request log on an attempt, and
-    /// keeps a copy of it for the policies' later hooks.
+    /// Runs the per-try policies, the request hook and the request log (at `log_at`, when it
+    /// is recorded) on an attempt, and keeps a copy of it for the policies' later hooks.
     #[cold]
     #[inline(never)]
     fn observe_attempt(
         &mut self,
         request: &mut Request<B>,
         full: bool,
-        level: Level,
+        log_at: Option<Level>,
     ) -> Result<(), Error> {
         self.opts
             .policies(Position::PerTry)
@@ -813,7 +811,7 @@ impl<B: RequestBody> Exchange<B> {
             if let Some(hook) = self.opts.request_hook() {
                 hook(&hook_req);
             }
-            if log::enabled(self.opts.logger(), level) {
+            if let Some(level) = log_at {
                 let record = log::request_record(&hook_req, &self.opts.redactor(), full);
                 log::emit(self.opts.logger(), level, &record);
             }

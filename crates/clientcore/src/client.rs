@@ -169,10 +169,11 @@ mod async_client {
     use super::{Arc, Error, Options, Parts, RealSleep, TokenCredential};
     use crate::response::{Core, Response};
     use crate::sleep::AsyncSleep;
-    use crate::transport::{response_timeout, AsyncBody, ReqwestRead, ReqwestTransport, Transport};
+    use crate::transport::{response_timeout, AsyncBody, ReqwestTransport, Transport};
     use crate::Body;
     use clientcore_proto::pipeline::{Attempt, Exchange, Request, ResponseHead, Step};
     use clientcore_proto::ErrorKind;
+    use futures_util::future::{Either, FutureExt as _};
     use std::fmt;
     use std::future::Future;
     use std::time::Duration;
@@ -310,18 +311,32 @@ mod async_client {
                 let mut body = None;
                 let clock = &*self.inner.shared.clock;
                 loop {
-                    // The step is taken apart here and the attempt handed to the transport;
-                    // what is awaited below keeps only what it needs (not the step, the
-                    // attempt or the request).
-                    let next = match ex.step(clock) {
+                    // What the step asks for becomes one future, awaited whole: the step is a
+                    // temporary gone before the await, and nothing is moved out of the future
+                    // while it is kept, so the call's future keeps room for neither twice. The
+                    // attempt's future is inline; the rare waits (a token, an error body, the
+                    // pause before a retry) are boxed so that they take no room in it.
+                    let wait = match ex.step(clock) {
                         Step::Send(attempt) => {
                             body = None;
-                            let (span, sending) = self.start(attempt, &call, ex.options());
-                            Next::Send(span, sending)
+                            Either::Left(self.start(attempt, &call, ex.options()))
                         }
-                        Step::GetToken(scopes) => Next::Token(scopes),
-                        Step::ReadBody { limit } => Next::Read(limit),
-                        Step::Sleep(d) => Next::Sleep(d),
+                        Step::GetToken(scopes) => Either::Right(self.token(scopes)),
+                        Step::ReadBody { limit } => {
+                            let read: crate::transport::BoxFuture<'_, Waited> =
+                                Box::pin(read_limited(body.take(), limit));
+                            Either::Right(read)
+                        }
+                        Step::Sleep(d) => {
+                            body = None;
+                            let sleep = self.inner.sleep.sleep(d);
+                            let slept: crate::transport::BoxFuture<'_, Waited> =
+                                Box::pin(async move {
+                                    sleep.await;
+                                    Waited::Slept
+                                });
+                            Either::Right(slept)
+                        }
                         Step::Done(Ok(done)) => {
                             let method = ex.request().method.clone();
                             call.record_done(&done.head);
@@ -335,67 +350,43 @@ mod async_client {
                             return Err(e);
                         }
                     };
-                    match next {
-                        Next::Send(span, sending) => {
-                            let sent = match sending {
-                                Sending::Reqwest(exchange) => exchange
-                                    .instrument(span.span().clone())
-                                    .await
-                                    .map(|(head, r)| (head, AsyncBody::Reqwest(r))),
-                                Sending::Dyn(exchange) => {
-                                    exchange.instrument(span.span().clone()).await
-                                }
-                            };
-                            match sent {
-                                Ok((head, reader)) => {
-                                    span.record_response(&head);
-                                    body = Some(reader);
-                                    ex.on_response(head);
-                                }
-                                Err(e) => {
-                                    span.record_error(&e);
-                                    ex.on_transport_error(e);
-                                }
-                            }
+                    match wait.await {
+                        Waited::Sent(span, Ok((head, reader))) => {
+                            span.record_response(&head);
+                            body = Some(reader);
+                            ex.on_response(head);
                         }
-                        Next::Token(scopes) => {
-                            let token = match &self.inner.credential {
-                                Some(c) => c.get_token(&scopes).await,
-                                None => Err(no_credential()),
-                            };
-                            ex.on_token(token);
+                        Waited::Sent(span, Err(e)) => {
+                            span.record_error(&e);
+                            ex.on_transport_error(e);
                         }
-                        Next::Read(limit) => {
-                            let read = match body.take() {
-                                Some(mut b) => read_limited(&mut b, limit).await,
-                                None => Ok(bytes::Bytes::new()),
-                            };
-                            ex.on_body(read);
-                        }
-                        Next::Sleep(d) => {
-                            body = None;
-                            self.inner.sleep.sleep(d).await;
-                        }
+                        Waited::Token(token) => ex.on_token(token),
+                        Waited::Read(read) => ex.on_body(read),
+                        Waited::Slept => {}
                     }
                 }
             }
         }
 
+        /// The wait for a bearer token.
+        fn token(&self, scopes: Vec<String>) -> crate::transport::BoxFuture<'_, Waited> {
+            Box::pin(async move {
+                Waited::Token(match &self.inner.credential {
+                    Some(c) => c.get_token(&scopes).await,
+                    None => Err(no_credential()),
+                })
+            })
+        }
+
         /// Opens the attempt's span and hands its request to the transport: the attempt is
-        /// consumed here, and the future returned owns what it needs.
-        #[allow(clippy::type_complexity, reason = "two unnameable futures")]
+        /// consumed here, and the future returned owns what it needs. One future for either
+        /// transport, so that the driver awaits it whole.
         fn start<'a>(
             &'a self,
             mut attempt: Attempt<Body>,
             call: &crate::trace::CallTrace,
             opts: &Options,
-        ) -> (
-            crate::trace::AttemptTrace,
-            Sending<
-                impl Future<Output = Result<(ResponseHead, ReqwestRead), Error>> + Send + 'a,
-                crate::transport::BoxFuture<'a, Result<(ResponseHead, AsyncBody), Error>>,
-            >,
-        ) {
+        ) -> impl Future<Output = Waited> + Send + 'a {
             let span = call.attempt(&attempt, opts);
             crate::trace::inject_traceparent(&span, &mut attempt.request.parts.headers);
             let Attempt {
@@ -409,7 +400,10 @@ mod async_client {
                 // The default transport keeps the attempt's time budget itself. Creating its
                 // future hands the request to reqwest, so that happens in the span too.
                 let _entered = span.span().enter();
-                Sending::Reqwest(t.exchange_raw(request, &config, Some(limit)))
+                Either::Left(
+                    t.exchange_raw(request, &config, Some(limit))
+                        .map(|sent| sent.map(|(head, r)| (head, AsyncBody::Reqwest(r)))),
+                )
             } else {
                 // In the future: a transport may do work (and log) in `send` itself, which
                 // belongs in the attempt's span too. Boxed (any transport's `send` allocates
@@ -421,28 +415,36 @@ mod async_client {
                         .unwrap_or_else(|_| Err(response_timeout()))
                         .map(|r| (r.head, AsyncBody::Dyn(r.body)))
                 });
-                Sending::Dyn(dyn_exchange)
+                Either::Right(dyn_exchange)
             };
-            (span, sending)
+            let sending = sending.instrument(span.span().clone());
+            sending.map(|sent| Waited::Sent(span, sent))
         }
     }
 
-    /// What a step asks the async driver to wait for.
-    enum Next<S> {
-        Send(crate::trace::AttemptTrace, S),
-        Token(Vec<String>),
-        Read(usize),
-        Sleep(Duration),
+    /// What the driver waited for.
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "the attempt's outcome is the common case; boxing it would allocate per attempt"
+    )]
+    enum Waited {
+        Sent(
+            crate::trace::AttemptTrace,
+            Result<(ResponseHead, AsyncBody), Error>,
+        ),
+        Token(Result<clientcore_proto::policy::auth::AccessToken, Error>),
+        Read(Result<bytes::Bytes, Error>),
+        Slept,
     }
 
-    /// The transport's future of an attempt: the default transport's, awaited directly, or
-    /// any transport's.
-    enum Sending<R, D> {
-        Reqwest(R),
-        Dyn(D),
+    async fn read_limited(body: Option<AsyncBody>, limit: usize) -> Waited {
+        let Some(mut body) = body else {
+            return Waited::Read(Ok(bytes::Bytes::new()));
+        };
+        Waited::Read(read_up_to(&mut body, limit).await)
     }
 
-    async fn read_limited(body: &mut AsyncBody, limit: usize) -> Result<bytes::Bytes, Error> {
+    async fn read_up_to(body: &mut AsyncBody, limit: usize) -> Result<bytes::Bytes, Error> {
         let mut out = bytes::BytesMut::new();
         while out.len() < limit {
             match body.chunk().await? {

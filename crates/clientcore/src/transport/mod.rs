@@ -21,8 +21,6 @@ mod reqwest_impl;
 pub(crate) use reqwest_impl::reqwest_block_on;
 #[cfg(feature = "async")]
 pub(crate) use reqwest_impl::response_timeout;
-#[cfg(feature = "async")]
-pub(crate) use reqwest_impl::ReqwestRead;
 #[cfg(feature = "_transport")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
 pub use reqwest_impl::ReqwestTransport;

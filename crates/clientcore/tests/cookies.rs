@@ -149,3 +149,38 @@ both_drivers!(
         assert_eq!(cookies(&other), [Vec::<String>::new()]);
     }
 );
+
+both_drivers!(
+    the_jar_keeps_paths_and_forgets_what_the_server_expires,
+    |driver| {
+        let server = Server::start([
+            Reply::status(200)
+                .header("set-cookie", "session=xyz; Path=/")
+                .header("set-cookie", "scoped=1; Path=/admin")
+                .header("set-cookie", "broken"),
+            Reply::status(200),
+            Reply::status(200),
+            Reply::status(200).header("set-cookie", "session=gone; Max-Age=0; Path=/"),
+            Reply::status(200),
+        ]);
+        let client = TestClient::new(driver, Options::new());
+        for path in ["/login", "/public", "/admin/users", "/logout", "/after"] {
+            client.get(&server.url(path), &Options::new()).unwrap();
+        }
+        let seen = cookies(&server);
+        assert_eq!(
+            seen[1],
+            ["session=xyz"],
+            "a cookie of another path stays home"
+        );
+        assert_eq!(seen[2].len(), 1, "one Cookie header: {seen:?}");
+        let mut pairs: Vec<&str> = seen[2][0].split("; ").collect();
+        pairs.sort_unstable();
+        assert_eq!(pairs, ["scoped=1", "session=xyz"]);
+        assert_eq!(
+            seen[4],
+            Vec::<String>::new(),
+            "Max-Age=0 removes the cookie"
+        );
+    }
+);

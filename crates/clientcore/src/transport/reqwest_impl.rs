@@ -35,7 +35,7 @@ struct Inner {
     /// The first configuration used and its client: most calls use the client's settings,
     /// and comparing is cheaper than hashing the configuration and taking the lock.
     first: std::sync::OnceLock<(TransportConfig, reqwest::Client)>,
-    jar: Arc<reqwest::cookie::Jar>,
+    jar: Jar,
     /// Set once a response stored a cookie: until then no request looks at the jar.
     has_cookies: std::sync::atomic::AtomicBool,
 }
@@ -165,9 +165,7 @@ impl ReqwestTransport {
     #[cold]
     #[inline(never)]
     fn store_cookies(&self, resp: &reqwest::Response) {
-        use reqwest::cookie::CookieStore as _;
-        let mut set = resp.headers().get_all(http::header::SET_COOKIE).iter();
-        self.inner.jar.set_cookies(&mut set, resp.url());
+        self.inner.jar.store(resp.headers(), resp.url());
         self.inner
             .has_cookies
             .store(true, std::sync::atomic::Ordering::Relaxed);
@@ -223,17 +221,54 @@ pub(crate) fn response_timeout() -> Error {
     Error::new(ErrorKind::ServiceResponseTimeout, "Response timeout")
 }
 
+/// A client's cookie jar: `cookie_store`'s RFC 6265 store (domain and path matching, expiry,
+/// the public-suffix rule), used directly rather than through reqwest's `cookies` feature,
+/// whose layer re-parses every request's URL even for clients without a store.
+#[derive(Debug, Default)]
+struct Jar(std::sync::RwLock<cookie_store::CookieStore>);
+
+impl Jar {
+    /// Keeps the cookies of a response's `Set-Cookie` headers; one that does not parse (or
+    /// that the store refuses for `url`) is dropped, as browsers do.
+    fn store(&self, headers: &http::HeaderMap, url: &url::Url) {
+        let cookies = headers
+            .get_all(http::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| std::str::from_utf8(v.as_bytes()).ok())
+            .filter_map(|v| cookie::Cookie::parse(v).ok())
+            .map(cookie::Cookie::into_owned);
+        self.0
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .store_response_cookies(cookies, url);
+    }
+
+    /// The `Cookie` header the stored cookies make for a request to `url`, if any match.
+    fn header(&self, url: &url::Url) -> Option<http::HeaderValue> {
+        let store = self.0.read().unwrap_or_else(PoisonError::into_inner);
+        let mut value = String::new();
+        for (name, v) in store.get_request_values(url) {
+            if !value.is_empty() {
+                value.push_str("; ");
+            }
+            value.push_str(name);
+            value.push('=');
+            value.push_str(v);
+        }
+        drop(store);
+        if value.is_empty() {
+            return None;
+        }
+        http::HeaderValue::from_str(&value).ok()
+    }
+}
+
 /// Adds the jar's cookies for `url` to a request; when it already has a `Cookie` header (the
 /// call's own cookies), those win on a name clash.
-///
-/// The jar is applied here rather than through reqwest's cookie provider: that one re-parses
-/// the URL from the `http::Uri` twice per request (a third of clientcore's overhead over raw
-/// reqwest), while the pipeline already holds it parsed.
 #[cold]
 #[inline(never)]
-fn merge_jar_cookies(jar: &reqwest::cookie::Jar, url: &url::Url, headers: &mut http::HeaderMap) {
-    use reqwest::cookie::CookieStore as _;
-    let Some(stored) = jar.cookies(url) else {
+fn merge_jar_cookies(jar: &Jar, url: &url::Url, headers: &mut http::HeaderMap) {
+    let Some(stored) = jar.header(url) else {
         return;
     };
     if !headers.contains_key(http::header::COOKIE) {

@@ -146,7 +146,9 @@ enum AsyncPeer {
     /// fresh UUID v4 request id (from the same per-thread generator), so the same bytes on
     /// the wire and the same work for the server. Not a target, a measure: the difference
     /// to the plain raw client is what those two headers cost, the rest is the pipeline's.
-    ReqwestSameHeaders(reqwest::Client, reqwest::header::HeaderValue),
+    /// The second such row also sets the seed's read and connection timeouts of 300 s with
+    /// reqwest's own options (clientcore must honour them; plain raw reqwest keeps no timer).
+    ReqwestSameHeaders(reqwest::Client, reqwest::header::HeaderValue, &'static str),
     Azure(Arc<azure_core::http::Pipeline>),
 }
 
@@ -155,7 +157,7 @@ impl AsyncPeer {
         match self {
             AsyncPeer::Clientcore(..) => "clientcore Client",
             AsyncPeer::Reqwest(_) => "reqwest::Client (raw)",
-            AsyncPeer::ReqwestSameHeaders(..) => "reqwest::Client (raw) + clientcore's 2 headers",
+            AsyncPeer::ReqwestSameHeaders(_, _, name) => name,
             AsyncPeer::Azure(_) => "azure_core Pipeline",
         }
     }
@@ -172,7 +174,7 @@ impl AsyncPeer {
                 assert!(response.status().is_success());
                 response.bytes().await.expect("reqwest body").len()
             }
-            AsyncPeer::ReqwestSameHeaders(client, user_agent) => {
+            AsyncPeer::ReqwestSameHeaders(client, user_agent, _) => {
                 let mut id = [0_u8; 36];
                 uuid::Builder::from_random_bytes(clientcore::policy::random_u128().to_be_bytes())
                     .into_uuid()
@@ -219,15 +221,26 @@ fn async_peers() -> Vec<AsyncPeer> {
         Vec::new(),
         None,
     );
+    let user_agent =
+        reqwest::header::HeaderValue::from_str(&clientcore::policy::user_agent(None, None, None))
+            .expect("user agent");
+    let seed_timeouts = reqwest::Client::builder()
+        .read_timeout(std::time::Duration::from_secs(300))
+        .connect_timeout(std::time::Duration::from_secs(300))
+        .build()
+        .expect("reqwest client");
     let all = vec![
         AsyncPeer::Clientcore(clientcore, Arc::new(clientcore::Options::new())),
         AsyncPeer::Reqwest(reqwest::Client::new()),
         AsyncPeer::ReqwestSameHeaders(
             reqwest::Client::new(),
-            reqwest::header::HeaderValue::from_str(&clientcore::policy::user_agent(
-                None, None, None,
-            ))
-            .expect("user agent"),
+            user_agent.clone(),
+            "reqwest::Client (raw) + clientcore's 2 headers",
+        ),
+        AsyncPeer::ReqwestSameHeaders(
+            seed_timeouts,
+            user_agent,
+            "reqwest::Client (raw) + 2 headers + 300 s timeouts",
         ),
         AsyncPeer::Azure(Arc::new(pipeline)),
     ];

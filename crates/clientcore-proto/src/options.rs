@@ -151,6 +151,7 @@ pub struct Options {
     )]
     pub(crate) user_agent_env: Option<Option<String>>,
     pub(crate) logging_enable: Option<bool>,
+    pub(crate) logging_multirecord: Option<bool>,
     pub(crate) logger: Option<SharedLogSink>,
     pub(crate) redactor: Option<Redactor>,
     pub(crate) response_encoding: Option<String>,
@@ -197,6 +198,7 @@ macro_rules! set_wins_knobs {
             request_id,
             request_id_header,
             logging_enable,
+            logging_multirecord,
             response_encoding,
             span_name,
             permit_redirects,
@@ -329,6 +331,27 @@ impl Options {
     #[must_use]
     pub fn with_logging(mut self, enable: bool) -> Self {
         self.logging_enable = Some(enable);
+        self
+    }
+
+    /// Logs each line of the request and response records as a record of its own (the
+    /// reference's `AZURE_SDK_LOGGING_MULTIRECORD`), for log pipelines that take one line per
+    /// record; a body in a full trace (`logging_enable`) stays one record. Default: what the
+    /// client found in `AZURE_SDK_LOGGING_MULTIRECORD` when it was built (on when set to
+    /// anything but the empty string), else off.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore_proto::options::Options;
+    ///
+    /// let opts = Options::new().with_logging_multirecord(true);
+    /// assert_eq!(opts.logging_multirecord(), Some(true));
+    /// assert_eq!(Options::new().logging_multirecord(), None);
+    /// ```
+    #[must_use]
+    pub fn with_logging_multirecord(mut self, enable: bool) -> Self {
+        self.logging_multirecord = Some(enable);
         self
     }
 
@@ -643,6 +666,13 @@ impl Options {
         /// Whether full request/response logging is on.
         logging_enable: bool = false
     );
+
+    /// Whether each line of the request and response records is a record of its own; `None`
+    /// when not set (a client then follows `AZURE_SDK_LOGGING_MULTIRECORD`, read when it is
+    /// built; a bare exchange logs single records).
+    pub fn logging_multirecord(&self) -> Option<bool> {
+        self.logging_multirecord
+    }
 
     /// The log sink of this call, if one was set.
     pub fn logger(&self) -> Option<&SharedLogSink> {

@@ -41,6 +41,12 @@ impl Shared {
                 opts = opts.with_user_agent_suffix(value);
             }
         }
+        // As the reference: any value but the empty string turns it on.
+        if opts.logging_multirecord().is_none()
+            && std::env::var_os("AZURE_SDK_LOGGING_MULTIRECORD").is_some_and(|v| !v.is_empty())
+        {
+            opts = opts.with_logging_multirecord(true);
+        }
         // One retry budget per client, shared by its clones and both of its calls' drivers.
         if opts.retry().budget().is_none() {
             let budget = clientcore_proto::pipeline::retry::RetryBudget::new();

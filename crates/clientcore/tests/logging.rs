@@ -242,6 +242,76 @@ both_drivers!(logging_enable_adds_the_bodies, |driver| {
     assert_eq!(seen[1].body, "testbody");
 });
 
+both_drivers!(multirecord_logs_one_record_per_line, |driver| {
+    let server = Server::start([
+        Reply::status(201).header("x-ms-request-id", "rid"),
+        Reply::status(201),
+    ]);
+    let (records, s) = sink();
+    let opts = Options::new()
+        .with_user_agent_env(None)
+        .with_logger(s)
+        .with_logging_multirecord(true);
+    let client = TestClient::new(driver, opts);
+    let url = server.url("/m?api-version=1&sig=sigsecret");
+    let request = |body: &'static str| {
+        Request::new(Method::POST, url.parse().unwrap()).with_body(body.into())
+    };
+    client
+        .send(request("a=1"), &Options::new().with_request_id("id1"))
+        .unwrap();
+    let port = server.addr().port();
+    let lines: Vec<(Level, String)> = [
+        format!("Request URL: 'http://127.0.0.1:{port}/m?api-version=1&sig=REDACTED'"),
+        "Request method: 'POST'".to_owned(),
+        "Request headers:".to_owned(),
+        "    'x-ms-client-request-id': 'id1'".to_owned(),
+        format!("    'user-agent': '{}'", ua()),
+        "A body is sent with the request".to_owned(),
+        "Response status: 201".to_owned(),
+        "Response headers:".to_owned(),
+        "    'x-ms-request-id': 'rid'".to_owned(),
+        "    'content-length': '0'".to_owned(),
+    ]
+    .into_iter()
+    .map(|l| (Level::Info, l))
+    .collect();
+    assert_eq!(taken(&records), lines);
+
+    // A full trace: the body, line breaks and all, stays one record; a call can turn the
+    // client's setting off again.
+    records.lock().unwrap().clear();
+    client
+        .send(
+            request("line one\nline two"),
+            &Options::new().with_logging(true).with_request_id("id2"),
+        )
+        .unwrap();
+    let logged = taken(&records);
+    assert_eq!(
+        logged[5..7],
+        [
+            (
+                Level::Debug,
+                "A body is sent with the request (17 bytes)".to_owned()
+            ),
+            (Level::Debug, "Body: line one\nline two".to_owned()),
+        ]
+    );
+    assert!(logged.iter().all(|(_, l)| !l.contains("sigsecret")));
+    records.lock().unwrap().clear();
+    let server2 = Server::start([Reply::status(200)]);
+    client
+        .get(
+            &server2.url("/single"),
+            &Options::new().with_logging_multirecord(false),
+        )
+        .unwrap();
+    let logged = taken(&records);
+    assert_eq!(logged.len(), 2, "one request record, one response record");
+    assert!(logged[0].1.starts_with("Request URL: "), "{}", logged[0].1);
+});
+
 both_drivers!(debug_output_never_shows_secrets, |driver| {
     let server = Server::start([
         ok_reply(),

@@ -543,7 +543,8 @@ impl<B: RequestBody> Exchange<B> {
         }
         if logged {
             let record = log::response_record(head, &self.opts.redactor());
-            log::emit(self.opts.logger(), Level::Info, &record);
+            let multi = self.opts.logging_multirecord().unwrap_or(false);
+            log::emit_http(self.opts.logger(), Level::Info, &record, multi);
         }
     }
 
@@ -813,7 +814,8 @@ impl<B: RequestBody> Exchange<B> {
             }
             if let Some(level) = log_at {
                 let record = log::request_record(&hook_req, &self.opts.redactor(), full);
-                log::emit(self.opts.logger(), level, &record);
+                let multi = self.opts.logging_multirecord().unwrap_or(false);
+                log::emit_http(self.opts.logger(), level, &record, multi);
             }
         }
         // Only custom policies look at the request again (on_response, on_error): without

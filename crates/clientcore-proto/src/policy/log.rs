@@ -149,6 +149,44 @@ pub fn emit(sink: Option<&SharedLogSink>, level: Level, record: &str) {
     }
 }
 
+/// Emits a request or response record: whole, or with `multirecord` (the reference's
+/// `AZURE_SDK_LOGGING_MULTIRECORD`) one record per line. A full trace's body (from the line
+/// `Body: …` on) stays one record: its text may hold line breaks of its own.
+///
+/// # Examples
+///
+/// ```
+/// use clientcore_proto::policy::log::{emit_http, log_fn, Level};
+/// use std::sync::{Arc, Mutex};
+///
+/// let lines = Arc::new(Mutex::new(Vec::new()));
+/// let sink = {
+///     let lines = lines.clone();
+///     log_fn(move |_: Level, record: &str| lines.lock().unwrap().push(record.to_owned()))
+/// };
+/// let record = "Response status: 200\nResponse headers:\n    'etag': '\"1\"'";
+/// emit_http(Some(&sink), Level::Info, record, true);
+/// assert_eq!(
+///     *lines.lock().unwrap(),
+///     ["Response status: 200", "Response headers:", "    'etag': '\"1\"'"]
+/// );
+/// ```
+pub fn emit_http(sink: Option<&SharedLogSink>, level: Level, record: &str, multirecord: bool) {
+    if !multirecord {
+        return emit(sink, level, record);
+    }
+    let (lines, body) = match record.find("\nBody: ") {
+        Some(at) => (&record[..at], Some(&record[at + 1..])),
+        None => (record, None),
+    };
+    for line in lines.split('\n') {
+        emit(sink, level, line);
+    }
+    if let Some(body) = body {
+        emit(sink, level, body);
+    }
+}
+
 impl fmt::Display for Level {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -177,7 +177,9 @@ mod async_client {
     use crate::sleep::AsyncSleep;
     use crate::transport::{response_timeout, AsyncBody, ReqwestTransport, Transport};
     use crate::Body;
-    use clientcore_proto::pipeline::{Attempt, Exchange, Request, ResponseHead, Step};
+    use clientcore_proto::pipeline::{
+        Attempt, Exchange, Request, ResponseHead, Step, TokenRequest,
+    };
     use clientcore_proto::ErrorKind;
     use futures_util::future::{Either, FutureExt as _};
     use std::fmt;
@@ -327,7 +329,7 @@ mod async_client {
                             body = None;
                             Either::Left(self.start(attempt, &call, ex.options()))
                         }
-                        Step::GetToken(scopes) => Either::Right(self.token(scopes)),
+                        Step::GetToken(request) => Either::Right(self.token(request)),
                         Step::ReadBody { limit } => {
                             let read: crate::transport::BoxFuture<'_, Waited> =
                                 Box::pin(read_limited(body.take(), limit));
@@ -375,11 +377,14 @@ mod async_client {
         }
 
         /// The wait for a bearer token.
-        fn token(&self, scopes: Vec<String>) -> crate::transport::BoxFuture<'_, Waited> {
+        fn token(&self, request: TokenRequest) -> crate::transport::BoxFuture<'_, Waited> {
             Box::pin(async move {
-                Waited::Token(match &self.inner.credential {
-                    Some(c) => c.get_token(&scopes).await,
-                    None => Err(no_credential()),
+                Waited::Token(match (&self.inner.credential, &request.claims) {
+                    (Some(c), None) => c.get_token(&request.scopes).await,
+                    (Some(c), Some(claims)) => {
+                        c.get_token_with_claims(&request.scopes, claims).await
+                    }
+                    (None, _) => Err(no_credential()),
                 })
             })
         }
@@ -603,9 +608,12 @@ mod blocking_client {
             let clock = &*self.inner.shared.clock;
             loop {
                 match ex.step(clock) {
-                    Step::GetToken(scopes) => {
+                    Step::GetToken(request) => {
                         let token = match &self.inner.credential {
-                            Some(c) => c.get_token(&scopes),
+                            Some(c) => match &request.claims {
+                                None => c.get_token(&request.scopes),
+                                Some(claims) => c.get_token_with_claims(&request.scopes, claims),
+                            },
                             None => Err(Error::new(
                                 ErrorKind::ClientAuthentication,
                                 "a bearer credential is configured but the client has no token credential",

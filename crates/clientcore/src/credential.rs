@@ -37,6 +37,21 @@ use crate::transport::BoxFuture;
 pub trait TokenCredential: Send + Sync + fmt::Debug {
     /// A token for `scopes`.
     fn get_token<'a>(&'a self, scopes: &'a [String]) -> BoxFuture<'a, Result<AccessToken, Error>>;
+
+    /// A token for `scopes` that satisfies `claims`: the decoded claims (JSON) of a continuous
+    /// access evaluation challenge, which a service sends with a 401 when the token it got no
+    /// longer satisfies it. The pipeline asks once per call and sends the request again with
+    /// the new token. The default ignores the claims and calls
+    /// [`get_token`](Self::get_token); credentials of identity providers that support CAE pass
+    /// them on (e.g. the `claims` parameter of a Microsoft Entra token request).
+    fn get_token_with_claims<'a>(
+        &'a self,
+        scopes: &'a [String],
+        claims: &'a str,
+    ) -> BoxFuture<'a, Result<AccessToken, Error>> {
+        let _ = claims;
+        self.get_token(scopes)
+    }
 }
 
 /// Gets tokens, blocking.
@@ -47,4 +62,15 @@ pub trait BlockingTokenCredential: Send + Sync + fmt::Debug {
     ///
     /// Whatever the identity provider failed with, typically `ClientAuthentication`.
     fn get_token(&self, scopes: &[String]) -> Result<AccessToken, Error>;
+
+    /// A token for `scopes` that satisfies `claims`, as
+    /// [`TokenCredential::get_token_with_claims`]. The default ignores the claims.
+    ///
+    /// # Errors
+    ///
+    /// As [`get_token`](Self::get_token).
+    fn get_token_with_claims(&self, scopes: &[String], claims: &str) -> Result<AccessToken, Error> {
+        let _ = claims;
+        self.get_token(scopes)
+    }
 }

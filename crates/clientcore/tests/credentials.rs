@@ -26,6 +26,8 @@ struct Scripted {
     start: SystemTime,
     calls: AtomicUsize,
     scopes: Mutex<Vec<Vec<String>>>,
+    /// The claims of each call (`None` for `get_token`).
+    claims: Mutex<Vec<Option<String>>>,
 }
 
 impl Scripted {
@@ -36,10 +38,16 @@ impl Scripted {
             start: SystemTime::now(),
             calls: AtomicUsize::new(0),
             scopes: Mutex::default(),
+            claims: Mutex::default(),
         })
     }
 
     fn next(&self, scopes: &[String]) -> Result<AccessToken, Error> {
+        self.next_with(scopes, None)
+    }
+
+    fn next_with(&self, scopes: &[String], claims: Option<&str>) -> Result<AccessToken, Error> {
+        self.claims.lock().unwrap().push(claims.map(str::to_owned));
         self.calls.fetch_add(1, Ordering::SeqCst);
         self.scopes.lock().unwrap().push(scopes.to_vec());
         match self.script.lock().unwrap().pop_front() {
@@ -64,11 +72,23 @@ impl TokenCredential for Scripted {
     fn get_token<'a>(&'a self, scopes: &'a [String]) -> BoxFuture<'a, Result<AccessToken, Error>> {
         Box::pin(async move { self.next(scopes) })
     }
+
+    fn get_token_with_claims<'a>(
+        &'a self,
+        scopes: &'a [String],
+        claims: &'a str,
+    ) -> BoxFuture<'a, Result<AccessToken, Error>> {
+        Box::pin(async move { self.next_with(scopes, Some(claims)) })
+    }
 }
 
 impl BlockingTokenCredential for Scripted {
     fn get_token(&self, scopes: &[String]) -> Result<AccessToken, Error> {
         self.next(scopes)
+    }
+
+    fn get_token_with_claims(&self, scopes: &[String], claims: &str) -> Result<AccessToken, Error> {
+        self.next_with(scopes, Some(claims))
     }
 }
 
@@ -305,4 +325,129 @@ both_drivers!(no_key_after_cross_origin_redirect, |driver| {
     let second = &other.requests()[0];
     assert_eq!(second.header("authorization"), None);
     assert_eq!(second.header("x-ms-authorization-auxiliary"), None);
+});
+
+/// The claims of the CAE tests, and the challenge that carries them (base64url, no padding).
+const CLAIMS: &str = r#"{"access_token":{"nbf":{"essential":true,"value":"1726077595"}}}"#;
+const CLAIMS_B64URL: &str =
+    "eyJhY2Nlc3NfdG9rZW4iOnsibmJmIjp7ImVzc2VudGlhbCI6dHJ1ZSwidmFsdWUiOiIxNzI2MDc3NTk1In19fQ";
+
+fn claims_challenge() -> Reply {
+    let claims = CLAIMS_B64URL;
+    Reply::status(401).header(
+        "www-authenticate",
+        format!(
+            r#"Bearer realm="", authorization_uri="https://login.example/authorize", error="insufficient_claims", claims="{claims}""#
+        ),
+    )
+}
+
+both_drivers!(
+    a_claims_challenge_gets_a_new_token_and_one_resend,
+    |driver| {
+        // Reference §3.12 (CAE): the 401's claims go to the credential, the request goes again
+        // with the new token, and the new token is the one cached for the next call.
+        let pki = TestPki::new();
+        let files = pki.write_files();
+        let server = Server::builder()
+            .tls(&pki)
+            .replies([
+                claims_challenge(),
+                Reply::status(200).body("ok"),
+                Reply::status(200),
+            ])
+            .build();
+        let cred = Scripted::new([Some(("t1", HOUR)), Some(("t2", HOUR))]);
+        let client = bearer_client(driver, files.ca(), &cred);
+        let got = client.get(&server.url("/1"), &Options::new()).unwrap();
+        assert_eq!(got.status, 200);
+        assert_eq!(got.body, "ok");
+        client.get(&server.url("/2"), &Options::new()).unwrap();
+        assert_eq!(auths(&server), [bearer("t1"), bearer("t2"), bearer("t2")]);
+        assert_eq!(
+            *cred.claims.lock().unwrap(),
+            [None, Some(CLAIMS.to_owned())],
+            "the second token was asked for with the challenge's claims"
+        );
+        let seen = server.requests();
+        assert_eq!(
+            seen[0].header("x-ms-client-request-id"),
+            seen[1].header("x-ms-client-request-id"),
+            "the resend is the same call"
+        );
+    }
+);
+
+both_drivers!(a_second_claims_challenge_ends_the_call, |driver| {
+    let pki = TestPki::new();
+    let files = pki.write_files();
+    let server = Server::builder()
+        .tls(&pki)
+        .replies([claims_challenge(), claims_challenge()])
+        .build();
+    let cred = Scripted::new([Some(("t1", HOUR)), Some(("t2", HOUR))]);
+    let client = bearer_client(driver, files.ca(), &cred);
+    let err = client.get(&server.url("/1"), &Options::new()).unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401), "{err}");
+    assert_eq!(server.requests().len(), 2, "one resend per call");
+    assert_eq!(cred.calls(), 2);
+});
+
+both_drivers!(a_failed_claims_token_is_the_error, |driver| {
+    // The cached token is the one the service refused: a failed fetch does not fall back to it.
+    let pki = TestPki::new();
+    let files = pki.write_files();
+    let server = Server::builder()
+        .tls(&pki)
+        .replies([claims_challenge()])
+        .build();
+    let cred = Scripted::new([Some(("t1", HOUR)), None]);
+    let client = bearer_client(driver, files.ca(), &cred);
+    let err = client.get(&server.url("/1"), &Options::new()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ClientAuthentication, "{err}");
+    assert!(
+        err.to_string().contains("identity provider unavailable"),
+        "{err}"
+    );
+    assert_eq!(server.requests().len(), 1);
+});
+
+both_drivers!(
+    a_claims_challenge_after_a_cross_origin_redirect_is_not_answered,
+    |driver| {
+        // F5: 307 to another origin, then a 401 challenge there: the request after the
+        // redirect has no Authorization, and no token is fetched for the other origin.
+        let pki = TestPki::new();
+        let files = pki.write_files();
+        let other = Server::builder()
+            .tls(&pki)
+            .replies([claims_challenge()])
+            .build();
+        let origin = Server::builder()
+            .tls(&pki)
+            .replies([Reply::status(307).header("location", other.url("/z"))])
+            .build();
+        let cred = Scripted::new([Some(("t1", HOUR))]);
+        let client = bearer_client(driver, files.ca(), &cred);
+        let err = client.get(&origin.url("/a"), &Options::new()).unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(401), "{err}");
+        assert_eq!(auths(&origin), [bearer("t1")]);
+        assert_eq!(auths(&other), [None]);
+        assert_eq!(cred.calls(), 1);
+    }
+);
+
+both_drivers!(a_401_without_a_claims_challenge_is_not_resent, |driver| {
+    let pki = TestPki::new();
+    let files = pki.write_files();
+    let server = Server::builder()
+        .tls(&pki)
+        .replies([Reply::status(401).header("www-authenticate", r#"Bearer error="invalid_token""#)])
+        .build();
+    let cred = Scripted::new([Some(("t1", HOUR))]);
+    let client = bearer_client(driver, files.ca(), &cred);
+    let err = client.get(&server.url("/1"), &Options::new()).unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401), "{err}");
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(cred.calls(), 1);
 });

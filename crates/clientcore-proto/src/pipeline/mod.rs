@@ -5,7 +5,7 @@
 //! ```text
 //!             ┌──────────── step(now) ────────────┐
 //!             ▼                                   │
-//!   GetToken(scopes) ── on_token ────────────────▶│
+//!   GetToken(request) ─ on_token ────────────────▶│
 //!   Send(attempt) ───── on_response / on_transport_error ─▶│
 //!   ReadBody{limit} ─── on_body ─────────────────▶│
 //!   Sleep(d) ────────── (wait d) ────────────────▶│
@@ -213,12 +213,24 @@ pub struct Completion {
     pub body: Option<Bytes>,
 }
 
+/// What [`Step::GetToken`] asks the credential for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenRequest {
+    /// The scopes of the call's bearer credential.
+    pub scopes: Vec<String>,
+    /// Claims the new token must satisfy: the decoded claims of a continuous access
+    /// evaluation challenge ([`claims_challenge`](crate::policy::auth::claims_challenge)) the
+    /// service answered the last attempt with. `None` for an ordinary request (no token
+    /// cached, or one about to expire).
+    pub claims: Option<String>,
+}
+
 /// What the driver must do next. Exhaustive on purpose: a new step must break every driver.
 #[derive(Debug)]
 pub enum Step<B> {
-    /// Get a token for these scopes from the credential, then call
-    /// [`Exchange::on_token`].
-    GetToken(Vec<String>),
+    /// Get a token from the credential, then call [`Exchange::on_token`].
+    GetToken(TokenRequest),
     /// Send this attempt once, then call [`Exchange::on_response`] or
     /// [`Exchange::on_transport_error`].
     Send(Attempt<B>),
@@ -332,6 +344,8 @@ pub struct Exchange<B> {
     deadline: Option<Instant>,
     cross_origin: bool,
     token: Option<String>,
+    /// Where the call is with continuous access evaluation (a claims challenge).
+    cae: Cae,
     /// Boxed: only calls with custom policies keep it, and the exchange (moved into every
     /// driver's future) stays smaller without its inline room.
     last_sent: Option<Box<(RequestParts, Option<Bytes>, bool)>>,
@@ -369,6 +383,7 @@ impl<B: RequestBody> Exchange<B> {
             deadline: None,
             cross_origin: false,
             token: None,
+            cae: Cae::Unchallenged,
             last_sent: None,
             last_was_connect_error: false,
             wall: SystemTime::UNIX_EPOCH,
@@ -502,7 +517,13 @@ impl<B: RequestBody> Exchange<B> {
         let Some(Credential::Bearer { cache, .. }) = self.opts.credential() else {
             return;
         };
+        let for_claims = matches!(self.cae, Cae::Pending(_));
+        if for_claims {
+            self.cae = Cae::Answered;
+        }
         match token {
+            // The cached token is the one the service refused: no falling back to it.
+            Err(e) if for_claims => self.state = State::Finished(e),
             Ok(t) => {
                 self.token = Some(t.token.clone());
                 cache.store(t);
@@ -778,9 +799,9 @@ impl<B: RequestBody> Exchange<B> {
         let cred = self.opts.credential().cloned()?;
         match self.authorize(&cred, parts) {
             Ok(()) => None,
-            Err(NeedToken(Some(scopes))) => {
+            Err(NeedToken(Some(request))) => {
                 self.state = State::AwaitToken;
-                Some(Step::GetToken(scopes))
+                Some(Step::GetToken(request))
             }
             Err(NeedToken(None)) => Some(self.step_at(now)),
         }
@@ -874,11 +895,22 @@ impl<B: RequestBody> Exchange<B> {
                     ));
                     return Err(NeedToken(None));
                 }
+                if let Cae::Pending(claims) = &self.cae {
+                    return Err(NeedToken(Some(TokenRequest {
+                        scopes: scopes.clone(),
+                        claims: Some(claims.clone()),
+                    })));
+                }
                 let token = match self.token.take() {
                     Some(t) => t,
                     None => match cache.fresh(self.wall) {
                         Some(t) => t,
-                        None => return Err(NeedToken(Some(scopes.clone()))),
+                        None => {
+                            return Err(NeedToken(Some(TokenRequest {
+                                scopes: scopes.clone(),
+                                claims: None,
+                            })))
+                        }
                     },
                 };
                 if let Ok(mut v) = header_value(&format!("Bearer {token}")) {
@@ -922,10 +954,35 @@ impl<B: RequestBody> Exchange<B> {
             self.retry.on_success(self.opts.retry());
             return Some(self.completion(head));
         }
+        if status == 401 && self.answer_claims_challenge(&head) {
+            return None;
+        }
         // Read the (bounded) error body before deciding: classifiers see the service's error
         // code, and the connection is drained for reuse.
         self.state = State::NeedBody(head);
         None
+    }
+
+    /// Continuous access evaluation, as the reference's bearer policy: a 401 whose
+    /// `WWW-Authenticate` is a claims challenge gets one new token, asked for with those
+    /// claims, and the request is sent once more. Not a retry (no retry budget, no wait); the
+    /// resend counts in `resend_count`. `true` when the call goes on that way.
+    #[cold]
+    #[inline(never)]
+    fn answer_claims_challenge(&mut self, head: &ResponseHead) -> bool {
+        let bearer = matches!(self.opts.credential(), Some(Credential::Bearer { .. }));
+        let unchallenged = matches!(self.cae, Cae::Unchallenged);
+        if !bearer || self.cross_origin || !unchallenged || !self.template.body.is_replayable() {
+            return false;
+        }
+        let Some(claims) = crate::policy::auth::claims_challenge(&head.headers) else {
+            return false;
+        };
+        self.cae = Cae::Pending(claims);
+        self.token = None;
+        self.resend_count += 1;
+        self.state = State::Ready;
+        true
     }
 
     /// A failed response, its body read (`Ok`: the HTTP error it becomes) or not (`Err`: the
@@ -1095,7 +1152,17 @@ impl<B> fmt::Debug for Exchange<B> {
     }
 }
 
-struct NeedToken(Option<Vec<String>>);
+struct NeedToken(Option<TokenRequest>);
+
+/// Continuous access evaluation in a call: the reference answers one claims challenge per
+/// call.
+enum Cae {
+    Unchallenged,
+    /// Challenged: the next token must satisfy these claims.
+    Pending(String),
+    /// Answered: a further challenge ends the call with its 401.
+    Answered,
+}
 
 fn misuse(what: &str) -> Error {
     Error::new(ErrorKind::Other, format!("driver bug: {what}"))

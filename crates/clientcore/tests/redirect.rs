@@ -149,3 +149,32 @@ both_drivers!(a_garbage_location_is_an_error_not_a_panic, |driver| {
         assert_eq!(server.requests().len(), 1);
     }
 });
+
+both_drivers!(with_redirects_off_a_redirect_is_the_answer, |driver| {
+    // F7's point in this design: without redirects nothing is sent anywhere else, so there
+    // is nothing to strip; the 307 is the call's answer, not followed.
+    let other = Server::start([Reply::status(200).body("there")]);
+    let here = Server::start([Reply::status(307).header("location", other.url("/other"))]);
+    let client = TestClient::new(driver, Options::new().with_redirects(false));
+    let request = Request::new(Method::GET, here.url("/start").parse().unwrap()).with_header(
+        http::header::AUTHORIZATION,
+        "Bearer secret".parse().unwrap(),
+    );
+    let got = client.send(request, &Options::new()).unwrap();
+    assert_eq!(
+        got.status, 307,
+        "the redirect comes back as the response, as the reference's"
+    );
+    assert_eq!(
+        got.headers.get("location").map(|v| v.to_str().unwrap()),
+        Some(other.url("/other").as_str())
+    );
+    assert_eq!(here.requests().len(), 1);
+    assert!(other.requests().is_empty(), "nothing follows the redirect");
+    // A call can turn them back on.
+    let here = Server::start([Reply::status(307).header("location", other.url("/other"))]);
+    let got = client
+        .get(&here.url("/again"), &Options::new().with_redirects(true))
+        .unwrap();
+    assert_eq!(&got.body[..], b"there");
+});

@@ -184,3 +184,40 @@ both_drivers!(
         );
     }
 );
+
+both_drivers!(a_server_cannot_grow_the_jar_without_bound, |driver| {
+    // RFC 6265 §6.1's minimums are the jar's bounds: 50 cookies per domain, 4096 bytes per
+    // cookie. Past them new cookies are dropped; replacing a kept one still works.
+    let mut flood = Reply::status(200).header("set-cookie", format!("big={}", "x".repeat(5000)));
+    for i in 0..60 {
+        flood = flood.header("set-cookie", format!("c{i}=v; Path=/"));
+    }
+    let server = Server::start([
+        flood,
+        Reply::status(200).header("set-cookie", "c0=new; Path=/"),
+        Reply::status(200),
+    ]);
+    let client = TestClient::new(driver, Options::new());
+    for path in ["/flood", "/replace", "/after"] {
+        client.get(&server.url(path), &Options::new()).unwrap();
+    }
+    let seen = cookies(&server);
+    let sent: Vec<&str> = seen[1][0].split("; ").collect();
+    assert_eq!(sent.len(), 50, "50 of the 60 kept");
+    assert!(
+        sent.iter().all(|c| !c.starts_with("big=")),
+        "the 5000-byte cookie was dropped"
+    );
+    for i in 0..50 {
+        assert!(
+            sent.contains(&format!("c{i}=v").as_str()),
+            "c{i} kept first"
+        );
+    }
+    let after: Vec<&str> = seen[2][0].split("; ").collect();
+    assert_eq!(after.len(), 50);
+    assert!(
+        after.contains(&"c0=new"),
+        "a kept cookie can still be replaced: {after:?}"
+    );
+});

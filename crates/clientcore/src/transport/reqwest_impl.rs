@@ -227,20 +227,46 @@ pub(crate) fn response_timeout() -> Error {
 #[derive(Debug, Default)]
 struct Jar(std::sync::RwLock<cookie_store::CookieStore>);
 
+/// The jar's bounds, RFC 6265 §6.1's minimums for what a user agent keeps: a server cannot
+/// grow a long-lived client's jar without limit. A cookie longer than this is dropped.
+const MAX_COOKIE_BYTES: usize = 4096;
+/// Cookies kept in all; a new one beyond this is dropped (those already kept stay).
+const MAX_COOKIES: usize = 3000;
+/// Cookies kept per domain; a new one beyond this is dropped.
+const MAX_COOKIES_PER_DOMAIN: usize = 50;
+
 impl Jar {
-    /// Keeps the cookies of a response's `Set-Cookie` headers; one that does not parse (or
-    /// that the store refuses for `url`) is dropped, as browsers do.
+    /// Keeps the cookies of a response's `Set-Cookie` headers; one that does not parse, that
+    /// the store refuses for `url`, or that does not fit the jar's bounds is dropped, as
+    /// browsers do. A cookie that replaces (or removes) a kept one always fits.
     fn store(&self, headers: &http::HeaderMap, url: &url::Url) {
-        let cookies = headers
-            .get_all(http::header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| std::str::from_utf8(v.as_bytes()).ok())
-            .filter_map(|v| cookie::Cookie::parse(v).ok())
-            .map(cookie::Cookie::into_owned);
-        self.0
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .store_response_cookies(cookies, url);
+        let mut store = self.0.write().unwrap_or_else(PoisonError::into_inner);
+        for value in headers.get_all(http::header::SET_COOKIE) {
+            if value.len() > MAX_COOKIE_BYTES {
+                continue;
+            }
+            let Some(raw) = std::str::from_utf8(value.as_bytes())
+                .ok()
+                .and_then(|v| cookie::Cookie::parse(v).ok())
+            else {
+                continue;
+            };
+            let Ok(cookie) = cookie_store::Cookie::try_from_raw_cookie(&raw, url) else {
+                continue;
+            };
+            let domain = cookie.domain.as_cow().unwrap_or_default();
+            if !store.contains_any(&domain, &cookie.path, cookie.name()) {
+                let (mut all, mut same_domain) = (0, 0);
+                for kept in store.iter_unexpired() {
+                    all += 1;
+                    same_domain += usize::from(kept.domain == cookie.domain);
+                }
+                if all >= MAX_COOKIES || same_domain >= MAX_COOKIES_PER_DOMAIN {
+                    continue;
+                }
+            }
+            let _ = store.insert(cookie.into_owned(), url);
+        }
     }
 
     /// The `Cookie` header the stored cookies make for a request to `url`, if any match.

@@ -2,6 +2,8 @@
 
 mod support;
 
+use std::time::Duration;
+
 use clientcore::{ErrorKind, Options};
 use support::{Driver, Reply, Server, TestClient};
 
@@ -54,6 +56,23 @@ both_drivers!(sequential_calls_reuse_connections, |driver| {
     assert!(
         server.connections() <= 3,
         "{} connections",
+        server.connections()
+    );
+});
+
+both_drivers!(calls_with_other_read_timeouts_share_connections, |driver| {
+    // The read timeout is kept by the transport, per wait, not by reqwest: a call that sets
+    // its own does not get a connection pool (and new connections) of its own.
+    let server = Server::start((0..6).map(|_| Reply::status(200)));
+    let client = TestClient::new(driver, Options::new());
+    for s in 0..6 {
+        let opts = Options::new().with_read_timeout(Duration::from_secs(30 + s));
+        client.get(&server.url("/r"), &opts).unwrap();
+    }
+    assert_eq!(server.requests().len(), 6);
+    assert!(
+        server.connections() <= 2,
+        "{} connections for 6 calls",
         server.connections()
     );
 });

@@ -18,9 +18,10 @@ use crate::Body;
 
 /// The default transport: reqwest with rustls, one exchange per call.
 ///
-/// reqwest fixes timeouts, TLS and proxies per `reqwest::Client`, so this keeps one client (one
-/// connection pool) per distinct [`TransportConfig`], created on first use; calls with the same
-/// settings share connections. All of them share one cookie jar. reqwest's own redirects and
+/// reqwest fixes the connect timeout, TLS and proxies per `reqwest::Client`, so this keeps one
+/// client (one connection pool) per distinct set of those in [`TransportConfig`] (the read
+/// timeout it keeps itself, per call), created on first use and up to 16 of them; calls with
+/// the same settings share connections. All of them share one cookie jar. reqwest's own redirects and
 /// retries are off: the pipeline decides.
 ///
 /// `Clone` is cheap and shares the pools.
@@ -31,7 +32,7 @@ pub struct ReqwestTransport {
 
 #[derive(Debug, Default)]
 struct Inner {
-    clients: Mutex<HashMap<TransportConfig, reqwest::Client>>,
+    clients: Mutex<HashMap<PoolKey, reqwest::Client>>,
     /// The first configuration used and its client: most calls use the client's settings,
     /// and comparing is cheaper than hashing the configuration and taking the lock.
     first: std::sync::OnceLock<(TransportConfig, reqwest::Client)>,
@@ -53,7 +54,7 @@ impl ReqwestTransport {
     /// [`ErrorKind::ServiceRequest`] when a CA bundle, client certificate or proxy is invalid.
     pub fn client(&self, config: &TransportConfig) -> Result<reqwest::Client, Error> {
         if let Some((first, client)) = self.inner.first.get() {
-            if first == config {
+            if same_pool(first, config) {
                 return Ok(client.clone());
             }
         }
@@ -70,11 +71,21 @@ impl ReqwestTransport {
             .clients
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some(c) = clients.get(config) {
+        let key = PoolKey(config.clone());
+        if let Some(c) = clients.get(&key) {
             return Ok(c.clone());
         }
         let client = build(config)?;
-        clients.insert(config.clone(), client.clone());
+        // Bounded: a caller varying its per-call settings (a connect timeout computed per
+        // call, say) would otherwise keep a client and its pool per value for the life of the
+        // transport. One is let go (its connections close when its last call ends); the first
+        // configuration's client stays in `first` regardless.
+        if clients.len() >= MAX_POOLS {
+            if let Some(evicted) = clients.keys().next().cloned() {
+                clients.remove(&evicted);
+            }
+        }
+        clients.insert(key, client.clone());
         let _ = self.inner.first.set((config.clone(), client.clone()));
         Ok(client)
     }
@@ -219,6 +230,55 @@ impl Transport for ReqwestTransport {
 /// The error of an attempt whose head did not arrive within its time budget.
 pub(crate) fn response_timeout() -> Error {
     Error::new(ErrorKind::ServiceResponseTimeout, "Response timeout")
+}
+
+/// How many reqwest clients (connection pools) a transport keeps for distinct settings.
+const MAX_POOLS: usize = 16;
+
+/// What a reqwest client, one connection pool, is built from: the transport settings but the
+/// read timeout, which the transport keeps itself, per wait. Calls that differ only in their
+/// read timeout share connections.
+#[derive(Clone, Debug)]
+struct PoolKey(TransportConfig);
+
+impl PartialEq for PoolKey {
+    fn eq(&self, other: &Self) -> bool {
+        same_pool(&self.0, &other.0)
+    }
+}
+
+impl Eq for PoolKey {}
+
+impl std::hash::Hash for PoolKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // Every field but the read timeout (a new field must be placed here or there).
+        let TransportConfig {
+            connection_timeout,
+            read_timeout: _,
+            verify,
+            cert,
+            proxies,
+        } = &self.0;
+        connection_timeout.hash(state);
+        verify.hash(state);
+        cert.hash(state);
+        proxies.hash(state);
+    }
+}
+
+/// Whether two configurations build the same reqwest client: all but the read timeout equal.
+fn same_pool(a: &TransportConfig, b: &TransportConfig) -> bool {
+    let TransportConfig {
+        connection_timeout,
+        read_timeout: _,
+        verify,
+        cert,
+        proxies,
+    } = a;
+    *connection_timeout == b.connection_timeout
+        && *verify == b.verify
+        && *cert == b.cert
+        && *proxies == b.proxies
 }
 
 /// A client's cookie jar: `cookie_store`'s RFC 6265 store (domain and path matching, expiry,
@@ -698,4 +758,53 @@ fn is_incomplete(e: &reqwest::Error) -> bool {
     }
     // hyper reports a short Content-Length body as a plain body error whose text says so.
     e.to_string().contains("incomplete") || format!("{e:?}").contains("IncompleteBody")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ReqwestTransport, MAX_POOLS};
+    use clientcore_proto::options::TransportConfig;
+    use std::time::Duration;
+
+    #[test]
+    fn calls_that_differ_in_their_read_timeout_share_a_client() {
+        let t = ReqwestTransport::new();
+        let a = TransportConfig::default();
+        let b = TransportConfig {
+            read_timeout: Duration::from_secs(7),
+            ..TransportConfig::default()
+        };
+        let c = TransportConfig {
+            connection_timeout: Duration::from_secs(7),
+            ..TransportConfig::default()
+        };
+        t.client(&a).unwrap();
+        t.client(&b).unwrap();
+        assert_eq!(t.inner.clients.lock().unwrap().len(), 1);
+        t.client(&c).unwrap();
+        assert_eq!(
+            t.inner.clients.lock().unwrap().len(),
+            2,
+            "a connect timeout is reqwest's"
+        );
+    }
+
+    #[test]
+    fn the_clients_kept_are_bounded() {
+        let t = ReqwestTransport::new();
+        for s in 1..=40 {
+            let config = TransportConfig {
+                connection_timeout: Duration::from_secs(s),
+                ..TransportConfig::default()
+            };
+            t.client(&config).unwrap();
+        }
+        assert_eq!(t.inner.clients.lock().unwrap().len(), MAX_POOLS);
+        // The first configuration's client is still found without a build.
+        let first = TransportConfig {
+            connection_timeout: Duration::from_secs(1),
+            ..TransportConfig::default()
+        };
+        assert!(super::same_pool(&t.inner.first.get().unwrap().0, &first));
+    }
 }

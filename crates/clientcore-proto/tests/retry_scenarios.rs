@@ -86,6 +86,8 @@ fn with_header(code: u16, name: &'static str, value: impl Into<String>) -> Answe
 #[derive(Debug)]
 struct Run {
     sent: Vec<RequestParts>,
+    /// The claims of each token asked for (`None` for an ordinary request).
+    token_claims: Vec<Option<String>>,
     timeouts: Vec<Duration>,
     sleeps: Vec<Duration>,
     result: Result<Completion, Error>,
@@ -113,6 +115,7 @@ fn drive<B: RequestBody>(
     let mut ex = Exchange::new(request, options);
     let mut run = Run {
         sent: Vec::new(),
+        token_claims: Vec::new(),
         timeouts: Vec::new(),
         sleeps: Vec::new(),
         result: Err(Error::from(ErrorKind::Other)),
@@ -120,10 +123,19 @@ fn drive<B: RequestBody>(
     let mut body = "";
     for _ in 0..10_000 {
         match ex.step(&clock) {
-            Step::GetToken(_) => ex.on_token(Ok(AccessToken {
-                token: "token".into(),
-                expires_on: clock.wall() + Duration::from_secs(3600),
-            })),
+            Step::GetToken(asked) => {
+                // Each token says which it is: "token", then "token2"...
+                let n = run.token_claims.len();
+                run.token_claims.push(asked.claims);
+                ex.on_token(Ok(AccessToken {
+                    token: if n == 0 {
+                        "token".into()
+                    } else {
+                        format!("token{}", n + 1)
+                    },
+                    expires_on: clock.wall() + Duration::from_secs(3600),
+                }));
+            }
             Step::Send(Attempt {
                 request, timeout, ..
             }) => {
@@ -1139,6 +1151,56 @@ fn f2_f5_cross_origin_redirect_drops_the_token() {
         ]),
     );
     assert!(!run.sent[1].headers.contains_key("authorization"));
+    assert_eq!(run.err().status(), Some(StatusCode::UNAUTHORIZED));
+}
+
+/// A CAE challenge: `{"access_token":{}}` as base64url without padding.
+const CAE_CHALLENGE: &str =
+    r#"Bearer realm="", error="insufficient_claims", claims="eyJhY2Nlc3NfdG9rZW4iOnt9fQ""#;
+
+#[test]
+fn a_claims_challenge_is_answered_once_with_a_token_for_its_claims() {
+    let run = drive(
+        Request::<Bytes>::new(Method::GET, url("https://localhost/")),
+        bearer(),
+        script(vec![
+            with_header(401, "www-authenticate", CAE_CHALLENGE),
+            status(200),
+        ]),
+    );
+    assert_eq!(
+        run.token_claims,
+        [None, Some(r#"{"access_token":{}}"#.to_owned())]
+    );
+    assert_eq!(run.sent.len(), 2);
+    assert_eq!(run.sent[0].headers["authorization"], "Bearer token");
+    assert_eq!(run.sent[1].headers["authorization"], "Bearer token2");
+    let done = run.result.as_ref().unwrap();
+    assert!(done.retries.is_empty(), "the resend is not a retry");
+    // A second challenge is the answer; and a streamed body that cannot be rewound is never
+    // resent.
+    let run = drive(
+        Request::<Bytes>::new(Method::GET, url("https://localhost/")),
+        bearer(),
+        script(vec![
+            with_header(401, "www-authenticate", CAE_CHALLENGE),
+            with_header(401, "www-authenticate", CAE_CHALLENGE),
+        ]),
+    );
+    assert_eq!(run.sent.len(), 2);
+    assert_eq!(run.err().status(), Some(StatusCode::UNAUTHORIZED));
+    let stream = Stream {
+        rewinds: Arc::default(),
+        rewindable: false,
+        sent: false,
+    };
+    let run = drive(
+        Request::new(Method::PUT, url("https://localhost/")).with_body(stream),
+        bearer(),
+        always(with_header(401, "www-authenticate", CAE_CHALLENGE)),
+    );
+    assert_eq!(run.sent.len(), 1);
+    assert_eq!(run.token_claims, [None]);
     assert_eq!(run.err().status(), Some(StatusCode::UNAUTHORIZED));
 }
 

@@ -19,21 +19,23 @@ use std::io::IsTerminal as _;
 use std::ops::Deref;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
 
 use clientcore::conditions::{Conditional, ETag, MatchConditions};
+use clientcore::credential::TokenCredential;
 use clientcore::http::{header, Method};
 use clientcore::lro::{BlockingPoller, LroOptions, Poller};
 use clientcore::paging::{BlockingPager, PageStrategy, Pager};
 use clientcore::pipeline::retry::{AttemptOutcome, AttemptRecord};
-use clientcore::policy::auth::Credential;
+use clientcore::policy::auth::{AccessToken, Credential};
 use clientcore::policy::log::log_fn;
+use clientcore::transport::BoxFuture;
 use clientcore::{
     AzionStatus, BlockingClient, Body, BoxError, Client, Error, ErrorFormat, ErrorKind, Options,
-    Request, RetryOptions,
+    Request, RetryOptions, Verify,
 };
-use clientcore_testkit::{Bytes, Recorded, Reply, Server};
+use clientcore_testkit::{Bytes, Recorded, Reply, Server, TestPki};
 use serde_json::{json, Value};
 
 fn main() -> ExitCode {
@@ -88,6 +90,7 @@ async fn async_steps(tour: &mut Tour, client: &Client) {
     tour.step(HTML, html_error(client, out)).await;
     tour.step(LOGGING, logging(client, out)).await;
     tour.step(REDIRECTS, redirects(client, out)).await;
+    tour.step(CREDENTIALS, credentials(out)).await;
     tour.step(CONDITIONAL, conditional(client, out)).await;
     tour.step(PAGING, paging(client, out)).await;
     tour.step(POLLER, poller(client, out)).await;
@@ -440,6 +443,116 @@ async fn redirects(client: &Client, out: Out) -> StepResult {
     Ok(Outcome::new(
         ok,
         format!("{hops} hops, relative Location resolved"),
+    ))
+}
+
+const CREDENTIALS: Step = Step::new(
+    "Credentials",
+    "A bearer token over TLS; a claims challenge answered with a new token",
+);
+
+/// The claims a service asks for in a continuous access evaluation challenge, and the same as
+/// base64url (no padding), as it sends them.
+const CAE_CLAIMS: &str = r#"{"access_token":{"nbf":{"essential":true,"value":"1726077595"}}}"#;
+const CAE_CLAIMS_B64URL: &str =
+    "eyJhY2Nlc3NfdG9rZW4iOnsibmJmIjp7ImVzc2VudGlhbCI6dHJ1ZSwidmFsdWUiOiIxNzI2MDc3NTk1In19fQ";
+
+/// A token credential that hands out `token-1`, `token-2`… and notes the claims of each ask.
+#[derive(Debug, Default)]
+struct Tokens {
+    asked: Mutex<Vec<Option<String>>>,
+}
+
+impl Tokens {
+    fn next(&self, claims: Option<&str>) -> AccessToken {
+        let mut asked = self.asked.lock().unwrap_or_else(PoisonError::into_inner);
+        asked.push(claims.map(str::to_owned));
+        AccessToken {
+            token: format!("token-{}", asked.len()),
+            expires_on: SystemTime::now() + Duration::from_secs(3600),
+        }
+    }
+}
+
+impl TokenCredential for Tokens {
+    fn get_token<'a>(&'a self, _: &'a [String]) -> BoxFuture<'a, Result<AccessToken, Error>> {
+        Box::pin(async move { Ok(self.next(None)) })
+    }
+
+    fn get_token_with_claims<'a>(
+        &'a self,
+        _: &'a [String],
+        claims: &'a str,
+    ) -> BoxFuture<'a, Result<AccessToken, Error>> {
+        Box::pin(async move { Ok(self.next(Some(claims))) })
+    }
+}
+
+/// Over TLS (a test CA the client trusts): the first attempt carries `token-1`; the service
+/// answers 401 with a claims challenge (the token was revoked, say); the client asks the
+/// credential for a token with those claims and sends the request once more.
+async fn credentials(out: Out) -> StepResult {
+    let pki = TestPki::new();
+    let files = pki.write_files();
+    let challenge = format!(r#"Bearer error="insufficient_claims", claims="{CAE_CLAIMS_B64URL}""#);
+    let server = Service(
+        Server::builder()
+            .tls(&pki)
+            .replies([
+                Reply::status(401).header("www-authenticate", challenge.as_str()),
+                json_reply(200, &json!({"name": "sub-1"})),
+            ])
+            .build(),
+    );
+    let tokens = Arc::new(Tokens::default());
+    let client = Client::builder()
+        .options(
+            tour_options()
+                .with_connection_verify(Verify::CaBundle(files.ca().to_path_buf()))
+                .with_credential(Credential::bearer(["https://management.example/.default"])),
+        )
+        .token_credential(tokens.clone())
+        .build()?;
+    let mut response = client
+        .send(get(&server.url("/subscriptions/1"))?, &Options::new())
+        .await?;
+    let seen = server.requests();
+    let auths: Vec<&str> = seen
+        .iter()
+        .map(|r| r.header("authorization").unwrap_or("none"))
+        .collect();
+    let answers = [
+        "401, www-authenticate: Bearer error=\"insufficient_claims\", claims=…",
+        "200",
+    ];
+    for ((request, auth), answer) in seen.iter().zip(&auths).zip(answers) {
+        out.server(format!(
+            "{} (authorization: {auth}) → {answer}",
+            request.line()
+        ));
+    }
+    let asked = tokens
+        .asked
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    for claims in &asked {
+        out.caller(format!(
+            "credential asked for a token{}",
+            claims
+                .as_deref()
+                .map_or(String::new(), |c| format!(" with claims {c}"))
+        ));
+    }
+    let status = response.status();
+    out.caller(format!("{status}, {}", response.text().await?));
+    let ok = status == 200
+        && auths == ["Bearer token-1", "Bearer token-2"]
+        && asked == [None, Some(CAE_CLAIMS.to_owned())]
+        && server.served_as_scripted();
+    Ok(Outcome::new(
+        ok,
+        "one resend with a token for the challenge's claims",
     ))
 }
 

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
-use clientcore_proto::options::{ClientCert, TransportConfig, Verify};
+use clientcore_proto::options::{ClientCert, Proxies, TransportConfig, Verify};
 use clientcore_proto::pipeline::{Request, ResponseHead};
 use clientcore_proto::{Error, ErrorKind};
 
@@ -251,34 +251,28 @@ impl Eq for PoolKey {}
 
 impl std::hash::Hash for PoolKey {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        // Every field but the read timeout (a new field must be placed here or there).
-        let TransportConfig {
-            connection_timeout,
-            read_timeout: _,
-            verify,
-            cert,
-            proxies,
-        } = &self.0;
-        connection_timeout.hash(state);
-        verify.hash(state);
-        cert.hash(state);
-        proxies.hash(state);
+        pool_fields(&self.0).hash(state);
     }
 }
 
-/// Whether two configurations build the same reqwest client: all but the read timeout equal.
+/// Whether two configurations build the same reqwest client.
 fn same_pool(a: &TransportConfig, b: &TransportConfig) -> bool {
+    pool_fields(a) == pool_fields(b)
+}
+
+/// What a reqwest client is built from: every field of the configuration but the read timeout
+/// (a new field must be added here, or named as left out).
+fn pool_fields(
+    config: &TransportConfig,
+) -> (&std::time::Duration, &Verify, &Option<ClientCert>, &Proxies) {
     let TransportConfig {
         connection_timeout,
         read_timeout: _,
         verify,
         cert,
         proxies,
-    } = a;
-    *connection_timeout == b.connection_timeout
-        && *verify == b.verify
-        && *cert == b.cert
-        && *proxies == b.proxies
+    } = config;
+    (connection_timeout, verify, cert, proxies)
 }
 
 /// A client's cookie jar: `cookie_store`'s RFC 6265 store (domain and path matching, expiry,

@@ -332,6 +332,15 @@ mod challenge_tests {
         );
     }
 
+    #[test]
+    fn quoted_pairs_in_a_parameter_are_resolved_before_matching() {
+        // RFC 9110 §5.6.4: a backslash in a quoted-string escapes the next character, so
+        // `insuffici\ent_claims` is `insufficient_claims` (found by the fuzz target).
+        let c = b64(CLAIMS, false);
+        let v = format!(r#"Bearer error="insuffici\ent_claims", claims="{c}""#);
+        assert_eq!(claims_challenge(&headers(&[&v])).as_deref(), Some(CLAIMS));
+    }
+
     proptest! {
         #[test]
         fn any_header_value_parses_without_panicking(v in "[ -~\\t]{0,200}") {

@@ -247,10 +247,15 @@ fn async_peers() -> Vec<AsyncPeer> {
     all.into_iter().filter(|p| keep_client(p.name())).collect()
 }
 
-/// For profiling one client alone: `PEERS_CLIENTS=clientcore` (a comma list of name parts).
+/// For profiling one client alone: `PEERS_CLIENTS=clientcore` (a comma list of name parts, or
+/// of whole names after `=`).
 fn keep_client(name: &str) -> bool {
     match std::env::var("PEERS_CLIENTS") {
-        Ok(keep) if !keep.is_empty() => keep.split(',').any(|k| name.contains(k)),
+        // `=name` keeps that client only (plain raw reqwest's name is part of the others').
+        Ok(keep) if !keep.is_empty() => keep.split(',').any(|k| match k.strip_prefix('=') {
+            Some(exact) => name == exact,
+            None => name.contains(k),
+        }),
         _ => true,
     }
 }

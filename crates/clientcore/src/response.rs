@@ -350,6 +350,12 @@ mod async_response {
 
         /// Reads the whole body and keeps it; [`content`](Self::content) then returns it.
         ///
+        /// The whole body, however long the server makes it. To bound what a service can make
+        /// the client hold, send the call with
+        /// [`Options::with_buffered_body`](crate::Options::with_buffered_body) (the pipeline
+        /// then reads the body before `send` returns, and a longer one fails the call), or
+        /// stream it with [`next_block`](Self::next_block).
+        ///
         /// # Errors
         ///
         /// `StreamConsumed` after streaming, `StreamClosed` after [`close`](Self::close),
@@ -455,6 +461,9 @@ mod blocking_response {
         }
 
         /// Reads the whole body and keeps it.
+        ///
+        /// The whole body, however long the server makes it: bound it as for the async
+        /// [`Response::read`](crate::Response::read).
         ///
         /// # Errors
         ///

@@ -94,6 +94,14 @@ impl BlockingTokenCredential for Scripted {
 
 const HOUR: Duration = Duration::from_secs(3600);
 
+/// A TLS server with `replies`, and the files of its test PKI (the CA a client trusts); the
+/// files are deleted when dropped, so a test keeps them for as long as it sends.
+fn tls_server(replies: impl IntoIterator<Item = Reply>) -> (Server, clientcore_testkit::PkiFiles) {
+    let pki = TestPki::new();
+    let files = pki.write_files();
+    (Server::builder().tls(&pki).replies(replies).build(), files)
+}
+
 /// A client on the fake clock that trusts `pki` and authenticates with `cred`.
 fn bearer_client(driver: Driver, pki_ca: &std::path::Path, cred: &Arc<Scripted>) -> TestClient {
     TestClient::with(
@@ -177,12 +185,7 @@ both_drivers!(sas_is_appended_to_the_query_once, |driver| {
 });
 
 both_drivers!(bearer_token_is_fetched_once_and_cached, |driver| {
-    let pki = TestPki::new();
-    let files = pki.write_files();
-    let server = Server::builder()
-        .tls(&pki)
-        .replies([Reply::status(503), Reply::status(200), Reply::status(200)])
-        .build();
+    let (server, files) = tls_server([Reply::status(503), Reply::status(200), Reply::status(200)]);
     let cred = Scripted::new([Some(("t1", HOUR))]);
     let client = bearer_client(driver, files.ca(), &cred);
     client.get(&server.url("/1"), &Options::new()).unwrap();
@@ -193,12 +196,7 @@ both_drivers!(bearer_token_is_fetched_once_and_cached, |driver| {
 });
 
 both_drivers!(bearer_token_is_refreshed_within_300s_of_expiry, |driver| {
-    let pki = TestPki::new();
-    let files = pki.write_files();
-    let server = Server::builder()
-        .tls(&pki)
-        .replies([Reply::status(200), Reply::status(200), Reply::status(200)])
-        .build();
+    let (server, files) = tls_server([Reply::status(200), Reply::status(200), Reply::status(200)]);
     let cred = Scripted::new([Some(("t1", HOUR)), Some(("t2", 3 * HOUR))]);
     let client = bearer_client(driver, files.ca(), &cred);
     client.get(&server.url("/1"), &Options::new()).unwrap();
@@ -214,12 +212,7 @@ both_drivers!(bearer_token_is_refreshed_within_300s_of_expiry, |driver| {
 });
 
 both_drivers!(failed_refresh_uses_the_unexpired_token, |driver| {
-    let pki = TestPki::new();
-    let files = pki.write_files();
-    let server = Server::builder()
-        .tls(&pki)
-        .replies([Reply::status(200), Reply::status(200)])
-        .build();
+    let (server, files) = tls_server([Reply::status(200), Reply::status(200)]);
     let cred = Scripted::new([Some(("t1", HOUR)), None, None]);
     let client = bearer_client(driver, files.ca(), &cred);
     client.get(&server.url("/1"), &Options::new()).unwrap();
@@ -266,15 +259,10 @@ both_drivers!(bearer_over_plain_http_is_refused_unsent, |driver| {
 
 both_drivers!(bearer_kept_on_same_origin_redirect, |driver| {
     // F1: the auth policy re-adds the token after a same-origin redirect.
-    let pki = TestPki::new();
-    let files = pki.write_files();
-    let server = Server::builder()
-        .tls(&pki)
-        .replies([
-            Reply::status(301).header("location", "/moved"),
-            Reply::status(200),
-        ])
-        .build();
+    let (server, files) = tls_server([
+        Reply::status(301).header("location", "/moved"),
+        Reply::status(200),
+    ]);
     let cred = Scripted::new([Some(("t1", HOUR))]);
     let client = bearer_client(driver, files.ca(), &cred);
     client.get(&server.url("/start"), &Options::new()).unwrap();
@@ -347,16 +335,11 @@ both_drivers!(
     |driver| {
         // Reference §3.12 (CAE): the 401's claims go to the credential, the request goes again
         // with the new token, and the new token is the one cached for the next call.
-        let pki = TestPki::new();
-        let files = pki.write_files();
-        let server = Server::builder()
-            .tls(&pki)
-            .replies([
-                claims_challenge(),
-                Reply::status(200).body("ok"),
-                Reply::status(200),
-            ])
-            .build();
+        let (server, files) = tls_server([
+            claims_challenge(),
+            Reply::status(200).body("ok"),
+            Reply::status(200),
+        ]);
         let cred = Scripted::new([Some(("t1", HOUR)), Some(("t2", HOUR))]);
         let client = bearer_client(driver, files.ca(), &cred);
         let got = client.get(&server.url("/1"), &Options::new()).unwrap();
@@ -379,12 +362,7 @@ both_drivers!(
 );
 
 both_drivers!(a_second_claims_challenge_ends_the_call, |driver| {
-    let pki = TestPki::new();
-    let files = pki.write_files();
-    let server = Server::builder()
-        .tls(&pki)
-        .replies([claims_challenge(), claims_challenge()])
-        .build();
+    let (server, files) = tls_server([claims_challenge(), claims_challenge()]);
     let cred = Scripted::new([Some(("t1", HOUR)), Some(("t2", HOUR))]);
     let client = bearer_client(driver, files.ca(), &cred);
     let err = client.get(&server.url("/1"), &Options::new()).unwrap_err();
@@ -395,12 +373,7 @@ both_drivers!(a_second_claims_challenge_ends_the_call, |driver| {
 
 both_drivers!(a_failed_claims_token_is_the_error, |driver| {
     // The cached token is the one the service refused: a failed fetch does not fall back to it.
-    let pki = TestPki::new();
-    let files = pki.write_files();
-    let server = Server::builder()
-        .tls(&pki)
-        .replies([claims_challenge()])
-        .build();
+    let (server, files) = tls_server([claims_challenge()]);
     let cred = Scripted::new([Some(("t1", HOUR)), None]);
     let client = bearer_client(driver, files.ca(), &cred);
     let err = client.get(&server.url("/1"), &Options::new()).unwrap_err();
@@ -438,12 +411,9 @@ both_drivers!(
 );
 
 both_drivers!(a_401_without_a_claims_challenge_is_not_resent, |driver| {
-    let pki = TestPki::new();
-    let files = pki.write_files();
-    let server = Server::builder()
-        .tls(&pki)
-        .replies([Reply::status(401).header("www-authenticate", r#"Bearer error="invalid_token""#)])
-        .build();
+    let (server, files) = tls_server([
+        Reply::status(401).header("www-authenticate", r#"Bearer error="invalid_token""#)
+    ]);
     let cred = Scripted::new([Some(("t1", HOUR))]);
     let client = bearer_client(driver, files.ca(), &cred);
     let err = client.get(&server.url("/1"), &Options::new()).unwrap_err();

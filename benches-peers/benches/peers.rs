@@ -150,6 +150,7 @@ enum AsyncPeer {
     /// reqwest's own options (clientcore must honour them; plain raw reqwest keeps no timer).
     ReqwestSameHeaders(reqwest::Client, reqwest::header::HeaderValue, &'static str),
     Azure(Arc<azure_core::http::Pipeline>),
+    Hyper(hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, http_body_util::Empty<bytes::Bytes>>),
 }
 
 impl AsyncPeer {
@@ -159,6 +160,7 @@ impl AsyncPeer {
             AsyncPeer::Reqwest(_) => "reqwest::Client (raw)",
             AsyncPeer::ReqwestSameHeaders(_, _, name) => name,
             AsyncPeer::Azure(_) => "azure_core Pipeline",
+            AsyncPeer::Hyper(_) => "hyper-util legacy Client",
         }
     }
 
@@ -193,6 +195,13 @@ impl AsyncPeer {
                     .expect("reqwest");
                 assert!(response.status().is_success());
                 response.bytes().await.expect("reqwest body").len()
+            }
+            AsyncPeer::Hyper(client) => {
+                use http_body_util::BodyExt as _;
+                let uri: hyper::Uri = url.as_str().parse().expect("uri");
+                let response = client.get(uri).await.expect("hyper");
+                assert!(response.status().is_success());
+                response.into_body().collect().await.expect("body").to_bytes().len()
             }
             AsyncPeer::Azure(pipeline) => {
                 let ctx = azure_core::http::Context::new();
@@ -243,6 +252,7 @@ fn async_peers() -> Vec<AsyncPeer> {
             "reqwest::Client (raw) + 2 headers + 300 s timeouts",
         ),
         AsyncPeer::Azure(Arc::new(pipeline)),
+        AsyncPeer::Hyper(hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http()),
     ];
     all.into_iter().filter(|p| keep_client(p.name())).collect()
 }

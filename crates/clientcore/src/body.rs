@@ -120,7 +120,7 @@ impl Body {
         })
     }
 
-    /// The length declared for a streamed body; `None` for bytes (reqwest measures those).
+    /// The length declared for a streamed body; `None` for bytes (the transport measures those).
     #[cfg(feature = "_transport")]
     pub(crate) fn declared_len(&self) -> Option<u64> {
         match &self.0 {
@@ -131,21 +131,30 @@ impl Body {
         }
     }
 
+    /// What goes on the wire: the bytes, or the stream as it is now (a stream already sent
+    /// and not rewound is empty).
     #[cfg(feature = "_transport")]
-    pub(crate) fn into_reqwest(self) -> reqwest::Body {
+    pub(crate) fn into_outgoing(self) -> Outgoing {
         match self.0 {
-            Inner::Bytes(b) => reqwest::Body::from(b),
+            Inner::Bytes(b) => Outgoing::Bytes(b),
             Inner::Stream { current, .. } => match current {
-                Some(s) => reqwest::Body::wrap_stream(s),
-                None => reqwest::Body::from(Bytes::new()),
+                Some(s) => Outgoing::Stream(s),
+                None => Outgoing::Bytes(Bytes::new()),
             },
             #[cfg(feature = "blocking")]
             Inner::Reader { current, .. } => match current {
-                Some(r) => reqwest::Body::wrap_stream(reader_stream(r)),
-                None => reqwest::Body::from(Bytes::new()),
+                Some(r) => Outgoing::Stream(reader_stream(r)),
+                None => Outgoing::Bytes(Bytes::new()),
             },
         }
     }
+}
+
+/// A request body as the transport sends it.
+#[cfg(feature = "_transport")]
+pub(crate) enum Outgoing {
+    Bytes(Bytes),
+    Stream(ByteStream),
 }
 
 /// Turns a blocking reader into a stream: a thread reads 64 KiB blocks into a bounded

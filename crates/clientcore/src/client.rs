@@ -146,7 +146,7 @@ macro_rules! builder_methods {
             self
         }
 
-        /// The transport. Default is the reqwest transport.
+        /// The transport. Default is [`HyperTransport`](crate::transport::HyperTransport).
         pub fn transport(mut self, transport: std::sync::Arc<$transport>) -> Self {
             self.parts.transport = Some(transport);
             self
@@ -175,7 +175,7 @@ mod async_client {
     use super::{Arc, Error, Options, Parts, RealSleep, TokenCredential};
     use crate::response::{Core, Response};
     use crate::sleep::AsyncSleep;
-    use crate::transport::{response_timeout, AsyncBody, ReqwestTransport, Transport};
+    use crate::transport::{response_timeout, AsyncBody, HyperTransport, Transport};
     use crate::Body;
     use clientcore_proto::pipeline::{
         Attempt, Exchange, Request, ResponseHead, Step, TokenRequest,
@@ -207,7 +207,7 @@ mod async_client {
         inner: Arc<Parts<dyn Transport, dyn AsyncSleep, dyn TokenCredential>>,
         /// The default transport, called directly rather than through `dyn Transport`: its
         /// future then needs no box of its own.
-        reqwest: Option<ReqwestTransport>,
+        default_transport: Option<HyperTransport>,
     }
 
     /// Builds a [`Client`].
@@ -246,18 +246,18 @@ mod async_client {
         /// proxy variable) that is not a URL. Found here rather than at the first call, which
         /// would report it only after waiting out the retries of a connection error.
         pub fn build(self) -> Result<Client, Error> {
-            let reqwest = self.parts.transport.is_none().then(ReqwestTransport::new);
-            let default = reqwest.clone();
+            let default_transport = self.parts.transport.is_none().then(HyperTransport::new);
+            let default = default_transport.clone();
             let parts = self.parts.build(|| {
                 let t = default.unwrap_or_default();
                 Ok(Arc::new(t) as Arc<dyn Transport>)
             })?;
-            if let Some(t) = &reqwest {
-                t.client(parts.prepared.transport())?;
+            if let Some(t) = &default_transport {
+                t.prepare(parts.prepared.transport())?;
             }
             Ok(Client {
                 inner: Arc::new(parts),
-                reqwest,
+                default_transport,
             })
         }
     }
@@ -407,13 +407,13 @@ mod async_client {
                 ..
             } = attempt;
             let limit = timeout.min(Duration::from_secs(u64::from(u32::MAX)));
-            let sending = if let Some(t) = &self.reqwest {
+            let sending = if let Some(t) = &self.default_transport {
                 // The default transport keeps the attempt's time budget itself. Creating its
-                // future hands the request to reqwest, so that happens in the span too.
+                // future hands the request to hyper, so that happens in the span too.
                 let _entered = span.span().enter();
                 Either::Left(
                     t.exchange_raw(request, &config, Some(limit))
-                        .map(|sent| sent.map(|(head, r)| (head, AsyncBody::Reqwest(r)))),
+                        .map(|sent| sent.map(|(head, r)| (head, AsyncBody::Default(r)))),
                 )
             } else {
                 // In the future: a transport may do work (and log) in `send` itself, which
@@ -494,7 +494,7 @@ mod blocking_client {
     use super::{Arc, BlockingTokenCredential, Error, Options, Parts, RealSleep};
     use crate::response::{BlockingResponse, Core};
     use crate::sleep::BlockingSleep;
-    use crate::transport::{BlockingTransport, ReqwestTransport};
+    use crate::transport::{BlockingTransport, HyperTransport};
     use crate::Body;
     use clientcore_proto::pipeline::{Exchange, Request, Step};
     use clientcore_proto::ErrorKind;
@@ -555,15 +555,15 @@ mod blocking_client {
         /// default transport cannot be set up with the client's settings, as
         /// [`ClientBuilder::build`](crate::ClientBuilder::build).
         pub fn build(self) -> Result<BlockingClient, Error> {
-            let reqwest = self.parts.transport.is_none().then(ReqwestTransport::new);
-            let default = reqwest.clone();
+            let default_transport = self.parts.transport.is_none().then(HyperTransport::new);
+            let default = default_transport.clone();
             let parts = self.parts.build(|| {
-                let t = crate::transport::reqwest_block_on(default.unwrap_or_default())?;
+                let t = crate::transport::transport_block_on(default.unwrap_or_default())?;
                 Ok(Arc::new(t) as Arc<dyn BlockingTransport>)
             })?;
             // As the async builder: the default transport's settings are checked now.
-            if let Some(t) = &reqwest {
-                t.client(parts.prepared.transport())?;
+            if let Some(t) = &default_transport {
+                t.prepare(parts.prepared.transport())?;
             }
             Ok(BlockingClient {
                 inner: Arc::new(parts),

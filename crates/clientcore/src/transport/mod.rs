@@ -1,7 +1,7 @@
 //! Transports: what sends one request and returns one response. The pipeline decides
 //! everything else; a transport performs exactly one exchange (no redirects, no retries).
 //!
-//! The default is [`ReqwestTransport`], on reqwest with rustls. Plug in your own by
+//! The default is [`HyperTransport`], on hyper with rustls. Plug in your own by
 //! implementing [`Transport`] (async) or [`BlockingTransport`].
 
 use std::fmt;
@@ -16,14 +16,14 @@ use clientcore_proto::Error;
 use crate::Body;
 
 #[cfg(feature = "_transport")]
-mod reqwest_impl;
-#[cfg(feature = "blocking")]
-pub(crate) use reqwest_impl::reqwest_block_on;
+mod hyper_impl;
 #[cfg(feature = "async")]
-pub(crate) use reqwest_impl::response_timeout;
+pub(crate) use hyper_impl::response_timeout;
+#[cfg(feature = "blocking")]
+pub(crate) use hyper_impl::transport_block_on;
 #[cfg(feature = "_transport")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
-pub use reqwest_impl::ReqwestTransport;
+pub use hyper_impl::HyperTransport;
 
 /// A boxed future, as the transport traits return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -67,11 +67,10 @@ pub trait AsyncBodyRead: Send {
     fn chunk(&mut self) -> BoxFuture<'_, Result<Option<Bytes>, Error>>;
 }
 
-/// A response body as the async client holds it: the default transport's reqwest response
-/// read directly (no boxed future per chunk), or any transport's reader.
+/// A response body as the async client holds it: the default transport's body read directly (no boxed future per chunk), or any transport's reader.
 #[cfg(feature = "async")]
 pub(crate) enum AsyncBody {
-    Reqwest(reqwest_impl::ReqwestRead),
+    Default(hyper_impl::HyperRead),
     Dyn(Box<dyn AsyncBodyRead>),
 }
 
@@ -81,7 +80,7 @@ impl AsyncBody {
     /// transport can tell.
     pub(crate) fn is_end(&self) -> bool {
         match self {
-            AsyncBody::Reqwest(r) => r.is_end(),
+            AsyncBody::Default(r) => r.is_end(),
             AsyncBody::Dyn(_) => false,
         }
     }
@@ -89,7 +88,7 @@ impl AsyncBody {
     /// The next chunk, or `None` at the end.
     pub(crate) async fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
         match self {
-            AsyncBody::Reqwest(r) => r.chunk().await,
+            AsyncBody::Default(r) => r.chunk().await,
             AsyncBody::Dyn(b) => b.chunk().await,
         }
     }

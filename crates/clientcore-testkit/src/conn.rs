@@ -110,6 +110,12 @@ pub(crate) async fn serve<S: Socket>(
         let recorded = shared.record(record(head, body, connection, client_cert.clone()));
 
         if is_connect && shared.proxy {
+            if shared.tunnel {
+                if let Some(port) = loopback_port(recorded.connect_authority.as_deref()) {
+                    tunnel(io, &buf, port).await;
+                    return;
+                }
+            }
             let _ = io
                 .write_all(
                     b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
@@ -458,4 +464,33 @@ async fn write_response<S: Socket>(
     }
     io.flush().await?;
     Ok(if close { After::Close } else { After::KeepOpen })
+}
+
+/// The port of a `CONNECT` authority naming the loopback address, the only tunnels opened.
+fn loopback_port(authority: Option<&str>) -> Option<u16> {
+    let (host, port) = authority?.rsplit_once(':')?;
+    (host == "127.0.0.1").then(|| port.parse().ok())?
+}
+
+/// Answers a `CONNECT` and relays bytes between the client and `127.0.0.1:port` until either
+/// side closes. `early` is what the client sent after the `CONNECT` head (nothing, for a TLS
+/// client, which waits for the answer).
+async fn tunnel<S: Socket>(mut io: S, early: &[u8], port: u16) {
+    let Ok(mut upstream) = TcpStream::connect(("127.0.0.1", port)).await else {
+        let _ = io
+            .write_all(
+                b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            )
+            .await;
+        return;
+    };
+    if io
+        .write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+        .await
+        .is_err()
+        || upstream.write_all(early).await.is_err()
+    {
+        return;
+    }
+    let _ = tokio::io::copy_bidirectional(&mut io, &mut upstream).await;
 }

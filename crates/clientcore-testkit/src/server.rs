@@ -32,6 +32,8 @@ pub(crate) struct Shared {
     failures: Mutex<Vec<String>>,
     panic: Mutex<Option<PanicPayload>>,
     pub(crate) proxy: bool,
+    /// In proxy mode: open the tunnels `CONNECT` asks for (to 127.0.0.1 only).
+    pub(crate) tunnel: bool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -136,6 +138,7 @@ impl Server {
             tls: None,
             require_client_cert: false,
             proxy: false,
+            tunnel: false,
         }
     }
 
@@ -253,6 +256,7 @@ pub struct ServerBuilder {
     tls: Option<TestPki>,
     require_client_cert: bool,
     proxy: bool,
+    tunnel: bool,
 }
 
 impl ServerBuilder {
@@ -292,10 +296,21 @@ impl ServerBuilder {
 
     /// Act as an HTTP forward proxy: requests arrive in absolute-form and are answered by the
     /// script (nothing is forwarded); `CONNECT` is recorded and answered `403 Forbidden`, with
-    /// the connection closed, without using a scripted reply.
+    /// the connection closed, without using a scripted reply (see [`tunnel`](Self::tunnel)).
     #[must_use]
     pub fn proxy(mut self) -> Self {
         self.proxy = true;
+        self
+    }
+
+    /// A proxy that opens tunnels: a `CONNECT` to `127.0.0.1:PORT` is recorded, answered
+    /// `200 Connection Established`, and the connection then relays bytes both ways to that
+    /// port (another test server, TLS or not). A `CONNECT` to any other host is refused with
+    /// `403`: tests never reach beyond the loopback address.
+    #[must_use]
+    pub fn tunnel(mut self) -> Self {
+        self.proxy = true;
+        self.tunnel = true;
         self
     }
 
@@ -329,6 +344,7 @@ impl ServerBuilder {
             failures: Mutex::new(Vec::new()),
             panic: Mutex::new(None),
             proxy: self.proxy,
+            tunnel: self.tunnel,
         });
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task_shared = Arc::clone(&shared);
@@ -371,6 +387,7 @@ impl fmt::Debug for ServerBuilder {
             .field("tls", &self.tls.is_some())
             .field("require_client_cert", &self.require_client_cert)
             .field("proxy", &self.proxy)
+            .field("tunnel", &self.tunnel)
             .finish()
     }
 }

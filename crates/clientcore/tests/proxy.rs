@@ -1,11 +1,12 @@
-//! Proxies through the real reqwest transport, against the testkit server in proxy mode: which
+//! Proxies through the real default transport, against the testkit server in proxy mode: which
 //! requests go through the proxy (absolute-form targets), which go direct, and proxy
 //! credentials. The environment variables are tested in `proxy_env.rs`, a binary of its own.
 
 mod support;
 
+use clientcore::Verify;
 use clientcore::{ErrorKind, Options, Proxies, RetryOptions};
-use support::{Reply, Server, TestClient};
+use support::{Reply, Server, TestClient, TestPki};
 
 fn proxy_server(replies: impl IntoIterator<Item = Reply>) -> Server {
     Server::builder().proxy().replies(replies).build()
@@ -141,3 +142,140 @@ both_drivers!(invalid_proxy_url_is_service_request, |driver| {
     assert!(target.requests().is_empty());
     assert_eq!(target.connections(), 0);
 });
+
+/// A TLS server on the PKI and a client trusting the PKI's CA, through `proxies`.
+fn tls_target_and_client(
+    driver: support::Driver,
+    pki: &TestPki,
+    files: &clientcore_testkit::PkiFiles,
+    replies: impl IntoIterator<Item = Reply>,
+    proxies: Proxies,
+) -> (Server, TestClient) {
+    let target = Server::builder().tls(pki).replies(replies).build();
+    let client = TestClient::new(
+        driver,
+        Options::new()
+            .with_connection_verify(Verify::CaBundle(files.ca().to_path_buf()))
+            .with_proxies(proxies)
+            .with_retry(RetryOptions::none()),
+    );
+    (target, client)
+}
+
+both_drivers!(https_goes_through_a_connect_tunnel, |driver| {
+    let pki = TestPki::new();
+    let files = pki.write_files();
+    let proxy = Server::builder().tunnel().build();
+    let proxy_url = format!("http://user:pa%3Ass@{}", proxy.addr());
+    let (target, client) = tls_target_and_client(
+        driver,
+        &pki,
+        &files,
+        [Reply::status(200).body("through the tunnel")],
+        Proxies::new().with("https", proxy_url).without_env(),
+    );
+    let port = target.addr().port();
+    let got = client
+        .get(
+            &format!("https://127.0.0.1:{port}/secure?q=1"),
+            &Options::new(),
+        )
+        .unwrap();
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body, "through the tunnel");
+    // The proxy saw only the CONNECT, with the credentials; the server the request, in
+    // origin form, without them: the tunnel carried TLS end to end.
+    let seen = proxy.requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].method, http::Method::CONNECT);
+    assert_eq!(
+        seen[0].connect_authority.as_deref(),
+        Some(format!("127.0.0.1:{port}").as_str())
+    );
+    assert_eq!(
+        seen[0].header("proxy-authorization"),
+        Some("Basic dXNlcjpwYTpzcw==")
+    );
+    let arrived = target.requests();
+    assert_eq!(arrived.len(), 1);
+    assert_eq!(arrived[0].target, "/secure?q=1");
+    assert!(arrived[0].header("proxy-authorization").is_none());
+});
+
+both_drivers!(a_tunnel_is_kept_for_the_next_call, |driver| {
+    let pki = TestPki::new();
+    let files = pki.write_files();
+    let proxy = Server::builder().tunnel().build();
+    let (target, client) = tls_target_and_client(
+        driver,
+        &pki,
+        &files,
+        [Reply::status(200).body("1"), Reply::status(200).body("2")],
+        Proxies::new().with("all", proxy.origin()).without_env(),
+    );
+    for (path, body) in [("/1", "1"), ("/2", "2")] {
+        let got = client.get(&target.url(path), &Options::new()).unwrap();
+        assert_eq!(got.body, body);
+    }
+    assert_eq!(proxy.requests().len(), 1, "one CONNECT for both calls");
+    assert_eq!(target.connections(), 1);
+    assert_eq!(target.requests().len(), 2);
+});
+
+both_drivers!(tls_to_an_https_proxy_and_through_it, |driver| {
+    // The proxy itself speaks TLS: plain-http targets go to it in absolute form inside TLS,
+    // https targets through a tunnel inside TLS (TLS within TLS).
+    let pki = TestPki::new();
+    let files = pki.write_files();
+    let proxy = Server::builder()
+        .tls(&pki)
+        .tunnel()
+        .replies([Reply::status(200).body("proxied")])
+        .build();
+    assert!(proxy.origin().starts_with("https://"));
+    let (target, client) = tls_target_and_client(
+        driver,
+        &pki,
+        &files,
+        [Reply::status(200).body("secure")],
+        Proxies::new().with("all", proxy.origin()).without_env(),
+    );
+    let got = client.get(&target.url("/s"), &Options::new()).unwrap();
+    assert_eq!(got.body, "secure");
+    let got = client
+        .get("http://127.0.0.1:9/plain", &Options::new())
+        .unwrap();
+    assert_eq!(got.body, "proxied");
+    let seen = proxy.requests();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].method, http::Method::CONNECT);
+    assert_eq!(seen[1].target, "http://127.0.0.1:9/plain");
+    assert_eq!(target.requests()[0].target, "/s");
+});
+
+both_drivers!(
+    a_refused_tunnel_is_service_request_and_not_retried_as_sent,
+    |driver| {
+        // The testkit refuses a CONNECT to anything but 127.0.0.1; with a 403 the call fails
+        // as not sent.
+        let proxy = Server::builder().tunnel().build();
+        let client = TestClient::new(
+            driver,
+            Options::new()
+                .with_proxies(Proxies::new().with("https", proxy.origin()).without_env())
+                .with_retry(RetryOptions::none()),
+        );
+        let err = client
+            .get("https://localhost:1/x", &Options::new())
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ServiceRequest, "{err:?}");
+        assert!(
+            format!("{err:?}").contains("refused to open a tunnel: status 403"),
+            "{err:?}"
+        );
+        assert_eq!(
+            proxy.requests()[0].connect_authority.as_deref(),
+            Some("localhost:1")
+        );
+    }
+);

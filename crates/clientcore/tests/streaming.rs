@@ -326,6 +326,39 @@ both_drivers!(gzip_bodies_decode_only_with_the_header, |driver| {
     );
 });
 
+/// `zlib.compress(b"deflated test")`: HTTP's `deflate` is the zlib format (RFC 9110 §8.4.1.2).
+const DEFLATE_TEST: &[u8] = &[
+    120, 156, 75, 73, 77, 203, 73, 44, 73, 77, 81, 40, 73, 45, 46, 1, 0, 35, 148, 5, 26,
+];
+
+both_drivers!(deflate_and_multi_member_gzip_decode, |driver| {
+    let two_members = [GZIP_TEST, GZIP_TEST].concat();
+    let server = Server::start([
+        Reply::status(200)
+            .header("content-encoding", "deflate")
+            .body(DEFLATE_TEST),
+        Reply::status(200)
+            .header("content-encoding", "GZIP")
+            .body(two_members),
+    ]);
+    let client = TestClient::new(driver, Options::new());
+    let got = client
+        .get(&server.url("/deflate"), &Options::new())
+        .unwrap();
+    assert_eq!(got.body, "deflated test");
+    // The headers describe the body the caller gets: decoded, of no declared length.
+    assert!(got.headers.get("content-encoding").is_none());
+    assert!(got.headers.get("content-length").is_none());
+    let got = client.get(&server.url("/gzip"), &Options::new()).unwrap();
+    assert_eq!(
+        got.body, "testtest",
+        "every member of a gzip body is decoded"
+    );
+    let seen = server.requests();
+    assert_eq!(seen[0].header("accept-encoding"), Some("gzip, deflate"));
+    assert_eq!(seen[0].header("accept"), Some("*/*"));
+});
+
 // ===== streamed request bodies =====
 
 /// A streamed body of `parts`, one chunk each: async streams for the async driver, readers for

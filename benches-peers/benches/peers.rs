@@ -150,7 +150,15 @@ enum AsyncPeer {
     /// reqwest's own options (clientcore must honour them; plain raw reqwest keeps no timer).
     ReqwestSameHeaders(reqwest::Client, reqwest::header::HeaderValue, &'static str),
     Azure(Arc<azure_core::http::Pipeline>),
-    Hyper(hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, http_body_util::Empty<bytes::Bytes>>),
+    /// hyper-util's pooled client with its plain TCP connector and nothing else: no headers,
+    /// no timers, no TLS stack. What reqwest and clientcore's transport are built on; the
+    /// floor under both, for reference.
+    Hyper(
+        hyper_util::client::legacy::Client<
+            hyper_util::client::legacy::connect::HttpConnector,
+            http_body_util::Empty<bytes::Bytes>,
+        >,
+    ),
 }
 
 impl AsyncPeer {
@@ -160,7 +168,7 @@ impl AsyncPeer {
             AsyncPeer::Reqwest(_) => "reqwest::Client (raw)",
             AsyncPeer::ReqwestSameHeaders(_, _, name) => name,
             AsyncPeer::Azure(_) => "azure_core Pipeline",
-            AsyncPeer::Hyper(_) => "hyper-util legacy Client",
+            AsyncPeer::Hyper(_) => "hyper-util Client (raw, floor)",
         }
     }
 
@@ -201,7 +209,13 @@ impl AsyncPeer {
                 let uri: hyper::Uri = url.as_str().parse().expect("uri");
                 let response = client.get(uri).await.expect("hyper");
                 assert!(response.status().is_success());
-                response.into_body().collect().await.expect("body").to_bytes().len()
+                response
+                    .into_body()
+                    .collect()
+                    .await
+                    .expect("body")
+                    .to_bytes()
+                    .len()
             }
             AsyncPeer::Azure(pipeline) => {
                 let ctx = azure_core::http::Context::new();
@@ -252,7 +266,10 @@ fn async_peers() -> Vec<AsyncPeer> {
             "reqwest::Client (raw) + 2 headers + 300 s timeouts",
         ),
         AsyncPeer::Azure(Arc::new(pipeline)),
-        AsyncPeer::Hyper(hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http()),
+        AsyncPeer::Hyper(
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http(),
+        ),
     ];
     all.into_iter().filter(|p| keep_client(p.name())).collect()
 }

@@ -135,7 +135,7 @@ impl TestPki {
     }
 
     /// The client certificate followed by its private key in one PEM, the form
-    /// `reqwest::Identity::from_pem` takes.
+    /// `ClientCert::Pem` takes.
     pub fn client_identity_pem(&self) -> String {
         format!("{}{}", self.client_cert_pem, self.client_key_pem)
     }

@@ -1,6 +1,6 @@
-//! The failure model through the real reqwest transport: which `ErrorKind` each transport
+//! The failure model through the real default transport: which `ErrorKind` each transport
 //! failure becomes (python-reference.md §1.6), what an error status looks like, and per-call
-//! transport settings on one client (one cached reqwest client per distinct `TransportConfig`).
+//! transport settings on one client (one connection pool per distinct `TransportConfig`).
 
 mod support;
 
@@ -162,7 +162,7 @@ both_drivers!(one_connection_pool_per_transport_config, |driver| {
     let server = Server::start((0..4).map(|i| Reply::status(200).body(format!("r{i}"))));
     let client = TestClient::new(driver, Options::new());
     let default = Options::new();
-    // The connect timeout is built into a reqwest client (the read timeout is not: the
+    // The connect timeout belongs to a pool's connections (the read timeout does not: the
     // transport keeps it, and calls differing only in it share a pool; see smoke.rs).
     let other = Options::new().with_connection_timeout(Duration::from_secs(7));
 
@@ -177,8 +177,8 @@ both_drivers!(one_connection_pool_per_transport_config, |driver| {
 
     let seen = server.requests();
     let conns: Vec<_> = seen.iter().map(|r| r.connection).collect();
-    // Same settings share one pooled connection; different settings get their own reqwest
-    // client (and pool), so a new connection; going back reuses the first pool.
+    // Same settings share one pooled connection; different settings get a pool of their
+    // own, so a new connection; going back reuses the first pool.
     assert_eq!(conns[0], conns[1], "{conns:?}");
     assert_ne!(conns[2], conns[0], "{conns:?}");
     assert_eq!(conns[3], conns[0], "{conns:?}");

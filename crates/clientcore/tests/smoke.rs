@@ -42,7 +42,7 @@ both_drivers!(
 both_drivers!(sequential_calls_reuse_connections, |driver| {
     // Keep-alive: twenty calls one after the other share a connection or two. hyper's pool
     // takes a connection back in a task of its own once the answer is read, so a call can
-    // now and then find none idle and open another (raw reqwest alike); what must not
+    // now and then find none idle and open another (raw hyper and reqwest alike); what must not
     // happen is a connection per call.
     let server = Server::start((0..20).map(|i| Reply::status(200).body(format!("body {i}"))));
     let client = TestClient::new(driver, Options::new());
@@ -61,7 +61,7 @@ both_drivers!(sequential_calls_reuse_connections, |driver| {
 });
 
 both_drivers!(calls_with_other_read_timeouts_share_connections, |driver| {
-    // The read timeout is kept by the transport, per wait, not by reqwest: a call that sets
+    // The read timeout is kept by the transport, per wait, not by the connection: a call that sets
     // its own does not get a connection pool (and new connections) of its own.
     let server = Server::start((0..6).map(|_| Reply::status(200)));
     let client = TestClient::new(driver, Options::new());

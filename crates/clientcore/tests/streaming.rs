@@ -1,4 +1,4 @@
-//! Streaming through the real reqwest transport (test-scenarios.md section O): download
+//! Streaming through the real default transport (test-scenarios.md section O): download
 //! blocks of `connection_data_block_size`, the response's stream states with the reference's
 //! exact messages, truncated and badly encoded bodies, and streamed request bodies with and
 //! without a way to rewind them.

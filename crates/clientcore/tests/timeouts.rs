@@ -1,4 +1,4 @@
-//! Timeouts through the real reqwest transport: `read_timeout` on the head and on the body,
+//! Timeouts through the real default transport: `read_timeout` on the head and on the body,
 //! the total `timeout` across retries, `connection_timeout`, and connect failures retried even
 //! for POST (the request provably never left). Waits between retries run on the fake clock;
 //! only the transport's own timeouts are real, and short.

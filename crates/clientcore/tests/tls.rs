@@ -1,4 +1,4 @@
-//! TLS through the real reqwest transport (`connection_verify`, `connection_cert`) against a
+//! TLS through the real default transport (`connection_verify`, `connection_cert`) against a
 //! testkit HTTPS server on 127.0.0.1 whose certificates come from a private CA.
 
 mod support;

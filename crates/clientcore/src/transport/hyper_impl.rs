@@ -65,7 +65,7 @@ pub struct HyperTransport {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Inner {
     pools: Mutex<HashMap<PoolKey, Pool>>,
     /// The first configuration used and its pool: most calls use the client's settings, and
@@ -74,6 +74,22 @@ struct Inner {
     jar: Jar,
     /// Set once a response stored a cookie: until then no request looks at the jar.
     has_cookies: AtomicBool,
+}
+
+/// Counts only: the pools' keys hold proxy URLs (with their credentials) and the jar holds
+/// cookies, neither of which belongs in a `Debug` string.
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pools = self
+            .pools
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len();
+        f.debug_struct("HyperTransport")
+            .field("pools", &pools)
+            .field("has_cookies", &self.has_cookies.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
 }
 
 /// One connection pool, and the connector that fills it.
@@ -1009,7 +1025,7 @@ impl RespBody {
                             }
                         }
                     }
-                    Some(Err(e)) => return Poll::Ready(Err(read_error(&e))),
+                    Some(Err(e)) => return Poll::Ready(Err(read_error(e))),
                 }
             },
             RespBody::Decoded(d) => {
@@ -1025,7 +1041,7 @@ impl RespBody {
                 )) {
                     Ok(0) => Poll::Ready(Ok(None)),
                     Ok(_) => Poll::Ready(Ok(Some(buf.split().freeze()))),
-                    Err(e) => Poll::Ready(Err(read_error(&e))),
+                    Err(e) => Poll::Ready(Err(read_error(e))),
                 }
             }
         }
@@ -1043,10 +1059,10 @@ impl RespBody {
 
 /// Classifies an error while reading a body: cut short (`IncompleteRead`), data the decoder
 /// refuses (`Decode`), or another failure of the connection (`ServiceResponse`).
-fn read_error(e: &(dyn std::error::Error + 'static)) -> Error {
+fn read_error(e: impl std::error::Error + Send + Sync + 'static) -> Error {
     let mut transport = false;
     let mut incomplete = false;
-    for_each_cause(e, &mut |cause| {
+    for_each_cause(&e, &mut |cause| {
         if let Some(h) = cause.downcast_ref::<hyper::Error>() {
             transport = true;
             incomplete |= h.is_incomplete_message();
@@ -1065,7 +1081,7 @@ fn read_error(e: &(dyn std::error::Error + 'static)) -> Error {
     } else {
         ErrorKind::Decode
     };
-    Error::new(kind, e.to_string())
+    Error::with_source(kind, e)
 }
 
 /// Calls `f` on `e` and each of its causes, including the error inside an `io::Error` (whose
@@ -1181,7 +1197,7 @@ fn read_timed_out() -> Error {
 
 /// A client's cookie jar: `cookie_store`'s RFC 6265 store (domain and path matching, expiry,
 /// the public-suffix rule).
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Jar(std::sync::RwLock<cookie_store::CookieStore>);
 
 /// The jar's bounds, RFC 6265 §6.1's minimums for what a user agent keeps: a server cannot
@@ -1471,5 +1487,34 @@ mod tests {
             ..TransportConfig::default()
         };
         assert!(super::same_pool(&t.inner.first.get().unwrap().0, &first));
+    }
+
+    #[test]
+    fn debug_shows_no_proxy_credentials() {
+        let t = HyperTransport::new();
+        let config = TransportConfig {
+            proxies: clientcore_proto::options::Proxies::new()
+                .with("http", "http://user:hunter2@127.0.0.1:1")
+                .without_env(),
+            ..TransportConfig::default()
+        };
+        t.prepare(&config).unwrap();
+        let shown = format!("{t:?}");
+        assert!(shown.contains("pools: 1"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+
+    #[test]
+    fn proxy_urls_are_checked_without_echoing_them() {
+        for (url, ok) in [
+            ("http://127.0.0.1:3128", true),
+            ("https://proxy.example:443", true),
+            ("127.0.0.1:3128", true),
+            ("socks5://127.0.0.1:1080", false),
+            ("not a url", false),
+            ("", false),
+        ] {
+            assert_eq!(super::check_proxy(url).is_ok(), ok, "{url}");
+        }
     }
 }

@@ -1049,6 +1049,7 @@ impl RespBody {
 
     /// Whether the body is known to be over: hyper counts down what is left of a body of
     /// known length.
+    #[cfg(feature = "async")]
     fn is_end(&self) -> bool {
         match self {
             RespBody::Plain(body) => body.is_end_stream(),

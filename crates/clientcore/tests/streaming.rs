@@ -359,6 +359,28 @@ both_drivers!(deflate_and_multi_member_gzip_decode, |driver| {
     assert_eq!(seen[0].header("accept"), Some("*/*"));
 });
 
+both_drivers!(
+    an_encoded_response_without_a_body_is_not_decoded,
+    |driver| {
+        // HEAD and 204 answers may name the representation's coding; there is nothing to decode.
+        let server = Server::start([
+            Reply::status(200)
+                .header("content-encoding", "gzip")
+                .body(GZIP_TEST),
+            Reply::status(204).header("content-encoding", "gzip"),
+        ]);
+        let client = TestClient::new(driver, Options::new());
+        let head = Request::new(Method::HEAD, server.url("/h").parse().unwrap());
+        let got = client.send(head, &Options::new()).unwrap();
+        assert_eq!(got.status, 200);
+        assert!(got.body.is_empty());
+        assert_eq!(got.headers.get("content-encoding").unwrap(), "gzip");
+        let got = client.get(&server.url("/none"), &Options::new()).unwrap();
+        assert_eq!(got.status, 204);
+        assert!(got.body.is_empty());
+    }
+);
+
 // ===== streamed request bodies =====
 
 /// A streamed body of `parts`, one chunk each: async streams for the async driver, readers for

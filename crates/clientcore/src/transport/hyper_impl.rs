@@ -216,9 +216,13 @@ impl HyperTransport {
             if parts.headers.contains_key(http::header::SET_COOKIE) {
                 self.store_cookies(&parts.headers, &url);
             }
+            // A body that is already over (a HEAD's, a 204's, `Content-Length: 0`) has
+            // nothing to decode, and a decoder would call its emptiness a truncated stream.
             let body = match content_coding(&parts.headers) {
-                None => RespBody::Plain(body),
-                Some(coding) => RespBody::decoded(body, coding, &mut parts.headers),
+                Some(coding) if !body.is_end_stream() => {
+                    RespBody::decoded(body, coding, &mut parts.headers)
+                }
+                _ => RespBody::Plain(body),
             };
             let head = ResponseHead {
                 status: parts.status,

@@ -279,3 +279,41 @@ both_drivers!(
         );
     }
 );
+
+both_drivers!(a_proxy_that_answers_connect_badly_fails_unsent, |driver| {
+    // Not a proxy at all: an ordinary testkit server whose scripted answers to the CONNECT
+    // are an endless head, nothing (the connection closes), and a head that is not HTTP.
+    let long_head = format!(
+        "HTTP/1.1 200 OK\r\n{}",
+        format!("X-Filler: {}\r\n", "x".repeat(1000)).repeat(40)
+    );
+    let not_a_proxy = Server::start([
+        Reply::raw(long_head),
+        Reply::raw(""),
+        Reply::raw("SSH-2.0-OpenSSH_9.6\r\n\r\n"),
+    ]);
+    let client = TestClient::new(
+        driver,
+        Options::new()
+            .with_proxies(
+                Proxies::new()
+                    .with("https", not_a_proxy.origin())
+                    .without_env(),
+            )
+            .with_retry(RetryOptions::none()),
+    );
+    for expected in [
+        "too long",
+        "closed the connection",
+        "not an HTTP response head",
+    ] {
+        let err = client
+            .get("https://127.0.0.1:1/x", &Options::new())
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ServiceRequest, "{err:?}");
+        assert!(format!("{err:?}").contains(expected), "{expected}: {err:?}");
+    }
+    let seen = not_a_proxy.requests();
+    assert_eq!(seen.len(), 3);
+    assert!(seen.iter().all(|r| r.method == http::Method::CONNECT));
+});

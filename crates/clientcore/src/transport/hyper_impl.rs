@@ -746,7 +746,10 @@ async fn tunnel(
         answer.extend_from_slice(&chunk[..n]);
         let mut headers = [httparse::EMPTY_HEADER; 64];
         let mut response = httparse::Response::new(&mut headers);
-        if response.parse(&answer)?.is_complete() {
+        let parsed = response.parse(&answer).map_err(|e| {
+            format!("the proxy's answer to CONNECT is not an HTTP response head ({e})")
+        })?;
+        if parsed.is_complete() {
             return match response.code {
                 Some(200..=299) => Ok(io),
                 Some(407) => Err("the proxy asks for credentials (407) to open a tunnel".into()),

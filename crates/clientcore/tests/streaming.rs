@@ -359,6 +359,21 @@ both_drivers!(deflate_and_multi_member_gzip_decode, |driver| {
     assert_eq!(seen[0].header("accept"), Some("*/*"));
 });
 
+both_drivers!(a_range_request_asks_for_no_compression, |driver| {
+    let server = Server::start([Reply::status(206).body("ab")]);
+    let client = TestClient::new(driver, Options::new());
+    let mut ranged = get(&server.url("/r"));
+    ranged
+        .parts
+        .headers
+        .insert("range", http::HeaderValue::from_static("bytes=0-1"));
+    let got = client.send(ranged, &Options::new()).unwrap();
+    assert_eq!(got.body, "ab");
+    let seen = server.requests();
+    assert_eq!(seen[0].header("range"), Some("bytes=0-1"));
+    assert!(seen[0].header("accept-encoding").is_none());
+});
+
 both_drivers!(
     an_encoded_response_without_a_body_is_not_decoded,
     |driver| {

@@ -277,11 +277,14 @@ impl HyperTransport {
                 .or_insert_with(|| http::HeaderValue::from(len));
         }
         // What browsers, curl and reqwest send when the caller says nothing: some services
-        // refuse a request without `Accept`, and compressed bodies are decoded here.
+        // refuse a request without `Accept`, and compressed bodies are decoded here. Not for a
+        // range: a range of a compressed body cannot be decoded on its own.
         if !headers.contains_key(http::header::ACCEPT) {
             headers.insert(http::header::ACCEPT, http::HeaderValue::from_static("*/*"));
         }
-        if !headers.contains_key(http::header::ACCEPT_ENCODING) {
+        if !headers.contains_key(http::header::ACCEPT_ENCODING)
+            && !headers.contains_key(http::header::RANGE)
+        {
             headers.insert(
                 http::header::ACCEPT_ENCODING,
                 http::HeaderValue::from_static("gzip, deflate"),

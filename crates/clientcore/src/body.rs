@@ -59,12 +59,16 @@ impl Body {
     }
 
     /// The bytes, when the body is in memory.
+    #[allow(
+        clippy::match_wildcard_for_single_variants,
+        reason = "with one of the async and blocking features, the wildcard is one variant"
+    )]
     pub fn as_bytes(&self) -> Option<&[u8]> {
         match &self.0 {
             Inner::Bytes(b) => Some(b),
             #[allow(
                 unreachable_patterns,
-                reason = "only with the async or blocking feature"
+                reason = "the stream and reader variants exist with the async or blocking feature"
             )]
             _ => None,
         }

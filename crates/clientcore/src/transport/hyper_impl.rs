@@ -977,6 +977,9 @@ enum RespBody {
 struct Decoder {
     reader: Pin<Box<dyn AsyncRead + Send>>,
     buf: BytesMut,
+    /// Whether any byte of the coded body arrived: a body that is empty (chunked, so not
+    /// known to be empty until its end) is an empty body, not a truncated stream.
+    any_input: Arc<AtomicBool>,
 }
 
 /// The most decoded bytes one read returns.
@@ -994,11 +997,16 @@ impl RespBody {
         headers.remove(http::header::CONTENT_ENCODING);
         headers.remove(http::header::CONTENT_LENGTH);
         let mut body = body;
+        let any_input = Arc::new(AtomicBool::new(false));
+        let seen = any_input.clone();
         let frames = futures_util::stream::poll_fn(move |cx| loop {
             match ready!(Pin::new(&mut body).poll_frame(cx)) {
                 None => return Poll::Ready(None),
                 Some(Ok(frame)) => {
                     if let Ok(data) = frame.into_data() {
+                        if !data.is_empty() {
+                            seen.store(true, Ordering::Relaxed);
+                        }
                         return Poll::Ready(Some(Ok(data)));
                     }
                 }
@@ -1018,6 +1026,7 @@ impl RespBody {
         RespBody::Decoded(Box::new(Decoder {
             reader,
             buf: BytesMut::new(),
+            any_input,
         }))
     }
 
@@ -1039,7 +1048,11 @@ impl RespBody {
                 }
             },
             RespBody::Decoded(d) => {
-                let Decoder { reader, buf } = &mut **d;
+                let Decoder {
+                    reader,
+                    buf,
+                    any_input,
+                } = &mut **d;
                 if buf.capacity() < DECODED_BLOCK {
                     buf.reserve(DECODED_BLOCK);
                 }
@@ -1051,6 +1064,12 @@ impl RespBody {
                 )) {
                     Ok(0) => Poll::Ready(Ok(None)),
                     Ok(_) => Poll::Ready(Ok(Some(buf.split().freeze()))),
+                    Err(e)
+                        if e.kind() == std::io::ErrorKind::UnexpectedEof
+                            && !any_input.load(Ordering::Relaxed) =>
+                    {
+                        Poll::Ready(Ok(None))
+                    }
                     Err(e) => Poll::Ready(Err(read_error(e))),
                 }
             }

@@ -331,3 +331,47 @@ both_drivers!(
         assert_eq!(end, None);
     }
 );
+
+both_drivers!(
+    a_tls_handshake_or_tunnel_that_never_ends_is_a_connect_timeout,
+    |driver| {
+        // The kernel completes the TCP handshake for a listener that never accepts; nothing
+        // answers the TLS ClientHello, nor the CONNECT sent to such a "proxy". The connect
+        // timeout covers the whole of opening a connection, not only TCP.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = silent.local_addr().unwrap().port();
+        let client = TestClient::new(
+            driver,
+            Options::new()
+                .with_connection_timeout(Duration::from_millis(200))
+                .with_retry(RetryOptions::none()),
+        );
+        let started = Instant::now();
+        let err = client
+            .get(&format!("https://127.0.0.1:{port}/x"), &Options::new())
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ServiceRequestTimeout, "{err:?}");
+        assert!(
+            started.elapsed() < FIRED_WELL_BEFORE,
+            "{:?}",
+            started.elapsed()
+        );
+
+        let through_silent_proxy = Options::new().with_proxies(
+            clientcore::Proxies::new()
+                .with("https", format!("http://127.0.0.1:{port}"))
+                .without_env(),
+        );
+        let started = Instant::now();
+        let err = client
+            .get("https://127.0.0.1:1/x", &through_silent_proxy)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ServiceRequestTimeout, "{err:?}");
+        assert!(
+            started.elapsed() < FIRED_WELL_BEFORE,
+            "{:?}",
+            started.elapsed()
+        );
+        drop(silent);
+    }
+);

@@ -12,6 +12,17 @@ fn proxy_server(replies: impl IntoIterator<Item = Reply>) -> Server {
     Server::builder().proxy().replies(replies).build()
 }
 
+/// A client whose `https://` calls go through `proxy`, without retries: each call is one
+/// attempt, so the proxy sees one `CONNECT` per call.
+fn https_via(driver: support::Driver, proxy: &Server) -> TestClient {
+    TestClient::new(
+        driver,
+        Options::new()
+            .with_proxies(Proxies::new().with("https", proxy.origin()).without_env())
+            .with_retry(RetryOptions::none()),
+    )
+}
+
 both_drivers!(http_entry_sends_absolute_form_to_the_proxy, |driver| {
     let proxy = proxy_server([Reply::status(200).body("from the proxy")]);
     let target = Server::start([]);
@@ -86,12 +97,7 @@ both_drivers!(http_entry_does_not_proxy_https, |driver| {
     let proxy = proxy_server([]);
     let target = Server::start([]);
     let port = target.addr().port();
-    let client = TestClient::new(
-        driver,
-        Options::new()
-            .with_proxies(Proxies::new().with("https", proxy.origin()).without_env())
-            .with_retry(RetryOptions::none()),
-    );
+    let client = https_via(driver, &proxy);
     let err = client
         .get(&format!("https://127.0.0.1:{port}/secure"), &Options::new())
         .unwrap_err();
@@ -265,12 +271,7 @@ both_drivers!(
         // The testkit refuses a CONNECT to anything but 127.0.0.1; with a 403 the call fails
         // as not sent.
         let proxy = Server::builder().tunnel().build();
-        let client = TestClient::new(
-            driver,
-            Options::new()
-                .with_proxies(Proxies::new().with("https", proxy.origin()).without_env())
-                .with_retry(RetryOptions::none()),
-        );
+        let client = https_via(driver, &proxy);
         let err = client
             .get("https://localhost:1/x", &Options::new())
             .unwrap_err();
@@ -298,16 +299,7 @@ both_drivers!(a_proxy_that_answers_connect_badly_fails_unsent, |driver| {
         Reply::raw(""),
         Reply::raw("SSH-2.0-OpenSSH_9.6\r\n\r\n"),
     ]);
-    let client = TestClient::new(
-        driver,
-        Options::new()
-            .with_proxies(
-                Proxies::new()
-                    .with("https", not_a_proxy.origin())
-                    .without_env(),
-            )
-            .with_retry(RetryOptions::none()),
-    );
+    let client = https_via(driver, &not_a_proxy);
     for expected in [
         "too long",
         "closed the connection",

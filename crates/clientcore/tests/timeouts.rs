@@ -198,14 +198,19 @@ impl Unreachable {
     }
 }
 
-both_drivers!(connection_timeout_is_service_request_timeout, |driver| {
-    let target = Unreachable::new();
-    let client = TestClient::new(
+/// A client with a 200 ms connect timeout and no retries: one attempt per call.
+fn connect_timeout_200ms(driver: support::Driver) -> TestClient {
+    TestClient::new(
         driver,
         Options::new()
             .with_connection_timeout(Duration::from_millis(200))
             .with_retry(RetryOptions::none()),
-    );
+    )
+}
+
+both_drivers!(connection_timeout_is_service_request_timeout, |driver| {
+    let target = Unreachable::new();
+    let client = connect_timeout_200ms(driver);
     let started = Instant::now();
     let err = client.get(&target.url, &Options::new()).unwrap_err();
     let took = started.elapsed();
@@ -340,12 +345,7 @@ both_drivers!(
         // timeout covers the whole of opening a connection, not only TCP.
         let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = silent.local_addr().unwrap().port();
-        let client = TestClient::new(
-            driver,
-            Options::new()
-                .with_connection_timeout(Duration::from_millis(200))
-                .with_retry(RetryOptions::none()),
-        );
+        let client = connect_timeout_200ms(driver);
         let started = Instant::now();
         let err = client
             .get(&format!("https://127.0.0.1:{port}/x"), &Options::new())

@@ -66,8 +66,9 @@ use url::Url;
 use crate::error::{CapturedResponse, Error, ErrorKind, ErrorMap};
 use crate::format::ErrorFormat;
 use crate::options::Options;
+use crate::pipeline::follow::Chosen;
 use crate::pipeline::retry::retry_after;
-use crate::pipeline::RequestParts;
+use crate::pipeline::{Request, RequestBody, RequestParts};
 
 const AZURE_ASYNC_OPERATION: &str = "azure-asyncoperation";
 const OPERATION_LOCATION: &str = "operation-location";
@@ -137,6 +138,8 @@ pub struct LroOptions {
     polling_interval: Duration,
     final_state_via: Option<FinalStateVia>,
     base_url: Option<Url>,
+    retry_after_max: Duration,
+    max_polls: u32,
 }
 
 impl Default for LroOptions {
@@ -145,6 +148,8 @@ impl Default for LroOptions {
             polling_interval: Duration::from_secs(30),
             final_state_via: None,
             base_url: None,
+            retry_after_max: Duration::from_secs(300),
+            max_polls: 100_000,
         }
     }
 }
@@ -188,6 +193,35 @@ impl LroOptions {
     pub fn with_base_url(mut self, base: Url) -> Self {
         self.base_url = Some(base);
         self
+    }
+
+    /// The longest wait between polls a `Retry-After` can ask for; a longer one (up to a
+    /// value too large to represent) waits this long. Default is 300 s, as
+    /// [`RetryOptions::retry_after_max`](crate::pipeline::retry::RetryOptions::retry_after_max).
+    #[must_use]
+    pub fn with_retry_after_max(mut self, max: Duration) -> Self {
+        self.retry_after_max = max;
+        self
+    }
+
+    /// How many polls an operation may take before the poller gives up with a
+    /// [`ServiceResponse`](ErrorKind::ServiceResponse) error, so that a service that never
+    /// reaches a terminal status cannot keep a caller polling for ever. Default is 100,000
+    /// (more than a day at one poll a second; the reference has no bound).
+    #[must_use]
+    pub fn with_max_polls(mut self, max: u32) -> Self {
+        self.max_polls = max;
+        self
+    }
+
+    /// The cap on a `Retry-After` wait between polls.
+    pub fn retry_after_max(&self) -> Duration {
+        self.retry_after_max
+    }
+
+    /// The most polls an operation may take.
+    pub fn max_polls(&self) -> u32 {
+        self.max_polls
     }
 
     /// The base URL of relative polling URLs, if set.
@@ -325,6 +359,8 @@ pub struct Operation {
     last: Snapshot,
     phase: Phase,
     pending_error: Option<Error>,
+    /// Polls sent so far, bounded by [`LroOptions::max_polls`].
+    polls: u32,
 }
 
 // ===== impl Operation =====
@@ -364,6 +400,7 @@ impl Operation {
             status: String::new(),
             phase: Phase::Ready { waited: false },
             pending_error: None,
+            polls: 0,
         };
         op.start().map_err(|e| op.fail(e))?;
         Ok(op)
@@ -469,17 +506,42 @@ impl Operation {
                     self.phase = Phase::Ready { waited: true };
                     let delay = retry_after(&self.last.headers, wall)
                         .filter(|d| !d.is_zero())
-                        .unwrap_or(self.options.polling_interval);
+                        .map_or(self.options.polling_interval, |d| {
+                            d.min(self.options.retry_after_max)
+                        });
                     return LroStep::Sleep(delay);
                 }
                 let Some(url) = self.poll_url.clone() else {
                     self.phase = Phase::Done;
                     return LroStep::Done(Ok(self.result()));
                 };
+                if self.polls >= self.options.max_polls {
+                    self.phase = Phase::Done;
+                    return LroStep::Done(Err(self.fail(Error::new(
+                        ErrorKind::ServiceResponse,
+                        format!(
+                            "the operation is still '{}' after {} polls: polling stopped (see \
+                             LroOptions::with_max_polls)",
+                            self.status, self.polls
+                        ),
+                    ))));
+                }
+                self.polls += 1;
                 self.phase = Phase::AwaitPoll;
                 LroStep::Get(get(url))
             }
         }
+    }
+
+    /// The request a driver sends for a [`LroStep::Get`]'s `parts`: poll and final-resource
+    /// URLs are chosen by the service, so the request is marked as
+    /// [chosen by the service](Request::chosen_by_service), and the pipeline applies
+    /// [`follow`](crate::pipeline::follow)'s rule to it against the URL of the request that
+    /// started the operation.
+    pub fn request<B: RequestBody>(&self, parts: RequestParts) -> Request<B> {
+        let mut request = Request::new(parts.method.clone(), parts.url.clone());
+        request.parts = parts;
+        request.chosen_by_service(Chosen::PollUrl, self.url.clone())
     }
 
     /// Takes in the response to the last [`LroStep::Get`].

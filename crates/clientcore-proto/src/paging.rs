@@ -25,6 +25,17 @@
 //! A page that fails leaves the decider where it was, so the same page can be asked for
 //! again; the drivers put the failing page's token on the error
 //! ([`Error::continuation_token`](crate::Error::continuation_token)), as the reference does.
+//!
+//! Paging always ends, whatever the service sends. A next link that is not a URL, and a
+//! continuation (a next link, resolved, or a token) that repeats one already followed in the
+//! same listing, make [`next_request`](Paging::next_request) an error instead of a page fetched
+//! again: the reference falls back to the current page and loops for ever. A next link is a
+//! URL the service chose: [`Paging::next_call`] marks it so, and the pipeline sends it under
+//! [`follow`](crate::pipeline::follow)'s rule (refused from https to http, and without
+//! credentials on another origin).
+
+use std::collections::HashSet;
+use std::hash::{BuildHasher, RandomState};
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde::de::DeserializeOwned;
@@ -32,7 +43,8 @@ use serde_json::Value;
 use url::Url;
 
 use crate::error::{Error, ErrorKind};
-use crate::pipeline::RequestParts;
+use crate::pipeline::follow::Chosen;
+use crate::pipeline::{Request, RequestBody, RequestParts};
 
 /// Where a page's continuation comes from and how the next request carries it.
 ///
@@ -194,6 +206,36 @@ pub struct Paging {
     current: Url,
     token: Option<String>,
     called: bool,
+    /// A hash of every continuation this listing has followed (resolved next links, or
+    /// tokens), so that one the service sends again ends paging instead of looping: eight
+    /// bytes a page, not the links themselves.
+    seen: HashSet<u64>,
+    hasher: RandomState,
+    /// Why the listing cannot go on, once the last page named a continuation it cannot follow.
+    stuck: Option<Stuck>,
+}
+
+/// Why a listing cannot go on.
+#[derive(Clone, Debug)]
+enum Stuck {
+    /// The next link is not a URL.
+    Unreadable(url::ParseError),
+    /// The continuation was followed before in this listing.
+    Repeated,
+}
+
+impl Stuck {
+    fn error(&self) -> Error {
+        match self {
+            Stuck::Unreadable(e) => Error::with_source(ErrorKind::ServiceResponse, *e)
+                .with_message("the page's next link is not a valid URL: paging stopped"),
+            Stuck::Repeated => Error::new(
+                ErrorKind::ServiceResponse,
+                "the page's continuation repeats one this listing already followed: paging \
+                 stopped instead of fetching the same pages for ever",
+            ),
+        }
+    }
 }
 
 // ===== impl Paging =====
@@ -201,13 +243,23 @@ pub struct Paging {
 impl Paging {
     /// A listing that starts with `first`.
     pub fn new(first: RequestParts, strategy: PageStrategy) -> Self {
-        Paging {
+        let mut paging = Paging {
             current: first.url.clone(),
             first,
             strategy,
             token: None,
             called: false,
+            seen: HashSet::new(),
+            hasher: RandomState::new(),
+            stuck: None,
+        };
+        if paging.strategy.target == Target::Url {
+            // A next link back to the first page is a loop like any other.
+            paging
+                .seen
+                .insert(paging.hasher.hash_one(paging.first.url.as_str()));
         }
+        paging
     }
 
     /// Starts from `token` (a page's continuation token) instead of the first page; `None`
@@ -215,7 +267,11 @@ impl Paging {
     #[must_use]
     pub fn resume(mut self, token: Option<String>) -> Self {
         self.called = token.is_some();
+        self.stuck = None;
         self.token = token;
+        if let Some(t) = &self.token {
+            self.remember(t.clone().as_str());
+        }
         self
     }
 
@@ -241,6 +297,9 @@ impl Paging {
         if self.is_done() {
             return None;
         }
+        if let Some(stuck) = &self.stuck {
+            return Some(Err(stuck.error()));
+        }
         let Some(token) = &self.token else {
             return Some(Ok(self.first.clone()));
         };
@@ -248,10 +307,10 @@ impl Paging {
         match &self.strategy.target {
             Target::Url => {
                 // RFC 3986 §5: a relative next link is resolved against the page it came in.
-                let url = self
-                    .current
-                    .join(token)
-                    .unwrap_or_else(|_| self.current.clone());
+                let url = match self.current.join(token) {
+                    Ok(url) => url,
+                    Err(e) => return Some(Err(Stuck::Unreadable(e).error())),
+                };
                 parts.method = Method::GET;
                 parts.url = url;
             }
@@ -282,6 +341,49 @@ impl Paging {
             },
         }
         Some(Ok(parts))
+    }
+
+    /// The request of the next page as [`next_request`](Self::next_request) gives it, with a
+    /// next link marked as [chosen by the service](Request::chosen_by_service), so that the
+    /// pipeline applies [`follow`](crate::pipeline::follow)'s rule to it. This is what the
+    /// drivers' pagers send.
+    ///
+    /// # Errors
+    ///
+    /// As [`next_request`](Self::next_request).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use clientcore_proto::paging::{PageStrategy, Paging};
+    /// use clientcore_proto::pipeline::{Request, RequestParts};
+    ///
+    /// let first = RequestParts {
+    ///     method: http::Method::GET,
+    ///     url: "https://example.com/items".parse().unwrap(),
+    ///     headers: Default::default(),
+    /// };
+    /// let mut paging = Paging::new(first, PageStrategy::next_link());
+    /// let first: Request<Bytes> = paging.next_call().unwrap().unwrap();
+    /// assert!(first.chosen.is_none());
+    /// paging
+    ///     .on_page::<u8>(&Default::default(), br#"{"value": [], "nextLink": "https://cdn.example.net/p2"}"#)
+    ///     .unwrap();
+    /// let next: Request<Bytes> = paging.next_call().unwrap().unwrap();
+    /// assert_eq!(next.chosen.unwrap().home.as_str(), "https://example.com/items");
+    /// ```
+    pub fn next_call<B: RequestBody>(&self) -> Option<Result<Request<B>, Error>> {
+        let parts = match self.next_request()? {
+            Ok(parts) => parts,
+            Err(e) => return Some(Err(e)),
+        };
+        let mut request = Request::new(parts.method.clone(), parts.url.clone());
+        request.parts = parts;
+        if self.strategy.target == Target::Url && self.token.is_some() {
+            request = request.chosen_by_service(Chosen::NextLink, self.first.url.clone());
+        }
+        Some(Ok(request))
     }
 
     /// Takes in the response to [`next_request`](Self::next_request): the page's items,
@@ -381,13 +483,35 @@ impl Paging {
     /// Moves on past the page just taken in, whose continuation token is `next`.
     fn advance(&mut self, next: Option<&str>) {
         if let (Target::Url, Some(t)) = (&self.strategy.target, &self.token) {
-            self.current = self
-                .current
-                .join(t)
-                .unwrap_or_else(|_| self.current.clone());
+            // The page was fetched from this URL, so it resolved.
+            if let Ok(url) = self.current.join(t) {
+                self.current = url;
+            }
         }
         self.called = true;
         self.token = next.map(str::to_owned);
+        if let Some(t) = next {
+            self.remember(t);
+        }
+    }
+
+    /// Records the continuation `token` as followed, and marks the listing stuck if it cannot
+    /// be followed or was followed before.
+    fn remember(&mut self, token: &str) {
+        let hash = if self.strategy.target == Target::Url {
+            match self.current.join(token) {
+                Ok(url) => self.hasher.hash_one(url.as_str()),
+                Err(e) => {
+                    self.stuck = Some(Stuck::Unreadable(e));
+                    return;
+                }
+            }
+        } else {
+            self.hasher.hash_one(token)
+        };
+        if !self.seen.insert(hash) {
+            self.stuck = Some(Stuck::Repeated);
+        }
     }
 
     /// Puts the token of the page being fetched on `error`, unless it has one already (the

@@ -196,10 +196,7 @@ mod async_poller {
                     LroStep::Sleep(d) => self.sleep.sleep(d).await,
                     LroStep::Get(parts) => {
                         let got = async {
-                            let request = Request {
-                                parts,
-                                body: Body::empty(),
-                            };
+                            let request = self.op.request::<Body>(parts);
                             let mut response = self.client.send(request, &self.options).await?;
                             let body = response.read().await?;
                             Ok::<_, Error>((response.status(), response.headers().clone(), body))
@@ -295,10 +292,7 @@ mod blocking_poller {
                     LroStep::Sleep(d) => self.sleep.sleep(d),
                     LroStep::Get(parts) => {
                         let got = (|| {
-                            let request = Request {
-                                parts,
-                                body: Body::empty(),
-                            };
+                            let request = self.op.request::<Body>(parts);
                             let mut response = self.client.send(request, &self.options)?;
                             let body = response.read_all()?;
                             Ok::<_, Error>((response.status(), response.headers().clone(), body))

@@ -145,21 +145,12 @@ mod async_pager {
         /// The client's errors, and a `Deserialization` error for a page that is not JSON or
         /// whose items are not `T`s, each carrying the page's continuation token.
         pub async fn next_page(&mut self) -> Option<Result<Page<T>, Error>> {
-            let parts = match self.paging.next_request()? {
-                Ok(parts) => parts,
+            let request = match self.paging.next_call::<Body>()? {
+                Ok(request) => request,
                 Err(e) => return Some(Err(self.paging.attach_token(e))),
             };
             let result = async {
-                let mut response = self
-                    .client
-                    .send(
-                        Request {
-                            parts,
-                            body: Body::empty(),
-                        },
-                        &self.options,
-                    )
-                    .await?;
+                let mut response = self.client.send(request, &self.options).await?;
                 let body = response.read().await?;
                 self.take_page(response.headers(), &body)
             }
@@ -263,18 +254,12 @@ mod blocking_pager {
         /// The client's errors, and a `Deserialization` error for a page that is not JSON or
         /// whose items are not `T`s, each carrying the page's continuation token.
         pub fn next_page(&mut self) -> Option<Result<Page<T>, Error>> {
-            let parts = match self.paging.next_request()? {
-                Ok(parts) => parts,
+            let request = match self.paging.next_call::<Body>()? {
+                Ok(request) => request,
                 Err(e) => return Some(Err(self.paging.attach_token(e))),
             };
             let result = (|| {
-                let mut response = self.client.send(
-                    Request {
-                        parts,
-                        body: Body::empty(),
-                    },
-                    &self.options,
-                )?;
+                let mut response = self.client.send(request, &self.options)?;
                 let body = response.read_all()?;
                 self.take_page(response.headers(), &body)
             })();

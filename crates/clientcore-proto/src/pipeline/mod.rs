@@ -29,10 +29,12 @@ use crate::policy::auth::{AccessToken, Credential};
 use crate::policy::log::{self, Level};
 use crate::time::Clock;
 
+pub mod follow;
 pub mod policy;
 pub mod redirect;
 pub mod retry;
 
+use follow::{Chosen, Credentials};
 use retry::{AttemptRecord, Decision, Failure, RetryState, EXHAUSTED, NOT_REWINDABLE};
 
 /// The method, URL and headers of a request.
@@ -98,6 +100,22 @@ pub struct Request<B> {
     pub parts: RequestParts,
     /// The body.
     pub body: B,
+    /// Set when the service chose the URL (a next link, a poll URL): which kind of URL it is
+    /// and the URL the call's credentials were given for. The call then follows
+    /// [`follow::check`]: refused from https to http, and sent without credentials to another
+    /// origin. `None` (the default): the caller chose the URL. Boxed, so that the requests
+    /// callers build stay small.
+    pub chosen: Option<Box<ChosenUrl>>,
+}
+
+/// Where a service-chosen URL came from; see [`Request::chosen_by_service`].
+#[derive(Clone, Debug)]
+pub struct ChosenUrl {
+    /// What kind of URL the service chose.
+    pub by: Chosen,
+    /// The URL the call's credentials were given for: the caller's own request (the first
+    /// page of a listing, the request that started an operation).
+    pub home: Url,
 }
 
 impl<B: RequestBody> Request<B> {
@@ -110,7 +128,36 @@ impl<B: RequestBody> Request<B> {
                 headers: HeaderMap::new(),
             },
             body: B::empty(),
+            chosen: None,
         }
+    }
+
+    /// Marks the request's URL as chosen by the service (`by`), for a call whose credentials
+    /// were given for `home`: see [`follow`] for what that changes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use clientcore_proto::options::Options;
+    /// use clientcore_proto::pipeline::follow::Chosen;
+    /// use clientcore_proto::pipeline::{Exchange, Request, Step};
+    /// use clientcore_proto::policy::auth::Credential;
+    /// use clientcore_proto::time::SystemClock;
+    ///
+    /// let home = "https://account.example.com/list".parse().unwrap();
+    /// let next = "https://elsewhere.example.net/list?page=2".parse().unwrap();
+    /// let request = Request::<Bytes>::new(http::Method::GET, next)
+    ///     .chosen_by_service(Chosen::NextLink, home);
+    /// let options = Options::new().with_credential(Credential::key("x-api-key", "secret"));
+    /// let mut ex = Exchange::new(request, options);
+    /// let Step::Send(attempt) = ex.step(&SystemClock) else { panic!() };
+    /// assert!(!attempt.request.parts.headers.contains_key("x-api-key"));
+    /// ```
+    #[must_use]
+    pub fn chosen_by_service(mut self, by: Chosen, home: Url) -> Self {
+        self.chosen = Some(Box::new(ChosenUrl { by, home }));
+        self
     }
 
     /// Sets the body.
@@ -342,7 +389,13 @@ pub struct Exchange<B> {
     redirects: Vec<RedirectHop>,
     resend_count: u32,
     deadline: Option<Instant>,
-    cross_origin: bool,
+    /// Whether credentials go with the next attempt: withheld, for the rest of the call, once
+    /// it goes to another origin than `home` ([`follow`]).
+    credentials: Credentials,
+    /// The URL the call's credentials were given for, once it differs from the request's:
+    /// set by a service-chosen request or the first redirect (not before, so that a call that
+    /// is not redirected keeps no copy of its URL).
+    home: Option<Box<Url>>,
     token: Option<String>,
     /// Where the call is with continuous access evaluation (a claims challenge).
     cae: Cae,
@@ -381,7 +434,8 @@ impl<B: RequestBody> Exchange<B> {
             redirects: Vec::new(),
             resend_count: 0,
             deadline: None,
-            cross_origin: false,
+            credentials: Credentials::Attach,
+            home: None,
             token: None,
             cae: Cae::Unchallenged,
             last_sent: None,
@@ -430,7 +484,11 @@ impl<B: RequestBody> Exchange<B> {
             match std::mem::replace(&mut self.state, State::Done) {
                 State::Start => {
                     self.deadline = now.checked_add(self.opts.timeout());
-                    match self.shape_per_call() {
+                    let shaped = match self.template.chosen.take() {
+                        None => self.shape_per_call(),
+                        Some(chosen) => self.shape_chosen(*chosen),
+                    };
+                    match shaped {
                         // Straight to the first attempt: `next_attempt` sets the state on
                         // every path, as it does from `Ready`.
                         Ok(()) => return self.next_attempt(now),
@@ -633,6 +691,26 @@ impl<B: RequestBody> Exchange<B> {
 
     // ===== decisions =====
 
+    /// Shapes a request to a URL the service chose: [`follow::check`] decides whether it may
+    /// be sent and whether the credentials go with it; the headers that carry credentials are
+    /// removed after the options and per-call policies have added theirs.
+    #[cold]
+    #[inline(never)]
+    fn shape_chosen(&mut self, chosen: ChosenUrl) -> Result<(), Error> {
+        self.credentials = follow::check(
+            &chosen.home,
+            &self.template.parts.url,
+            self.opts.allow_https_downgrade(),
+            chosen.by,
+        )?;
+        self.home = Some(Box::new(chosen.home));
+        self.shape_per_call()?;
+        if self.credentials == Credentials::Withhold {
+            follow::strip(&mut self.template.parts.headers);
+        }
+        Ok(())
+    }
+
     fn shape_per_call(&mut self) -> Result<(), Error> {
         let parts = &mut self.template.parts;
         for (name, value) in self.opts.headers() {
@@ -684,7 +762,11 @@ impl<B: RequestBody> Exchange<B> {
                 .headers
                 .append(http::header::COOKIE, header_value(&cookie)?);
         }
-        if let Some(Credential::Sas(sas)) = self.opts.credential() {
+        let sas = match self.opts.credential() {
+            Some(Credential::Sas(sas)) if self.credentials == Credentials::Attach => Some(sas),
+            _ => None,
+        };
+        if let Some(sas) = sas {
             let url = &mut parts.url;
             let query = match url.query() {
                 Some(q) if !q.is_empty() => format!("{q}&{sas}"),
@@ -748,7 +830,11 @@ impl<B: RequestBody> Exchange<B> {
                 now,
             );
         };
-        let mut request = Request { parts, body };
+        let mut request = Request {
+            parts,
+            body,
+            chosen: None,
+        };
         let full = self.opts.logging_enable();
         let level = if full { Level::Debug } else { Level::Info };
         let logged = log::enabled(self.opts.logger(), level);
@@ -820,6 +906,10 @@ impl<B: RequestBody> Exchange<B> {
         self.opts
             .policies(Position::PerTry)
             .try_for_each(|p| p.on_request(&mut request.parts))?;
+        // A signing policy signs whatever it is given: away from home, what it added goes.
+        if self.credentials == Credentials::Withhold {
+            follow::strip(&mut request.parts.headers);
+        }
         // The hook and the log borrow the body; only the copy kept for custom policies owns
         // one (a body of any size used to be copied on every attempt, policies or not).
         let streaming = request.body.as_bytes().is_none();
@@ -878,15 +968,19 @@ impl<B: RequestBody> Exchange<B> {
 
     fn authorize(&mut self, cred: &Credential, parts: &mut RequestParts) -> Result<(), NeedToken> {
         match cred {
-            Credential::Key { header, value } if !self.cross_origin => {
-                if let Ok(v) = header_value(value) {
-                    let mut v = v;
-                    v.set_sensitive(true);
-                    parts.headers.insert(header.clone(), v);
+            Credential::Key { header, value } if self.credentials == Credentials::Attach => {
+                match credential_value(value, "key") {
+                    Ok(v) => {
+                        parts.headers.insert(header.clone(), v);
+                        Ok(())
+                    }
+                    Err(e) => {
+                        self.state = State::Finished(e);
+                        Err(NeedToken(None))
+                    }
                 }
-                Ok(())
             }
-            Credential::Bearer { scopes, cache } if !self.cross_origin => {
+            Credential::Bearer { scopes, cache } if self.credentials == Credentials::Attach => {
                 if parts.url.scheme() != "https" {
                     self.state = State::Finished(Error::new(
                         ErrorKind::ClientAuthentication,
@@ -913,11 +1007,16 @@ impl<B: RequestBody> Exchange<B> {
                         }
                     },
                 };
-                if let Ok(mut v) = header_value(&format!("Bearer {token}")) {
-                    v.set_sensitive(true);
-                    parts.headers.insert(http::header::AUTHORIZATION, v);
+                match credential_value(&format!("Bearer {token}"), "token") {
+                    Ok(v) => {
+                        parts.headers.insert(http::header::AUTHORIZATION, v);
+                        Ok(())
+                    }
+                    Err(e) => {
+                        self.state = State::Finished(e);
+                        Err(NeedToken(None))
+                    }
                 }
-                Ok(())
             }
             _ => Ok(()),
         }
@@ -928,8 +1027,10 @@ impl<B: RequestBody> Exchange<B> {
     fn decide_response(&mut self, head: ResponseHead) -> Option<Completion> {
         let status = head.status.as_u16();
         if self.opts.permit_redirects() {
+            let home = self.home.as_deref().unwrap_or(&self.template.parts.url);
             match redirect::next(
                 &self.template.parts,
+                home,
                 &head,
                 self.opts.allow_https_downgrade(),
             ) {
@@ -972,7 +1073,11 @@ impl<B: RequestBody> Exchange<B> {
     fn answer_claims_challenge(&mut self, head: &ResponseHead) -> bool {
         let bearer = matches!(self.opts.credential(), Some(Credential::Bearer { .. }));
         let unchallenged = matches!(self.cae, Cae::Unchallenged);
-        if !bearer || self.cross_origin || !unchallenged || !self.template.body.is_replayable() {
+        if !bearer
+            || self.credentials == Credentials::Withhold
+            || !unchallenged
+            || !self.template.body.is_replayable()
+        {
             return false;
         }
         let Some(claims) = crate::policy::auth::claims_challenge(&head.headers) else {
@@ -1099,11 +1204,14 @@ impl<B: RequestBody> Exchange<B> {
             self.state = State::Finished(Error::too_many_redirects(history));
             return;
         }
-        if plan.cross_origin {
-            self.cross_origin = true;
+        if plan.credentials == Credentials::Withhold {
+            self.credentials = Credentials::Withhold;
         }
         let parts = &mut self.template.parts;
-        parts.url = plan.url;
+        let from = std::mem::replace(&mut parts.url, plan.url);
+        if self.home.is_none() {
+            self.home = Some(Box::new(from));
+        }
         if plan.method != parts.method {
             parts.method = plan.method;
         }
@@ -1118,10 +1226,8 @@ impl<B: RequestBody> Exchange<B> {
             ));
             return;
         }
-        if self.cross_origin {
-            for h in redirect::SENSITIVE_HEADERS {
-                parts.headers.remove(*h);
-            }
+        if self.credentials == Credentials::Withhold {
+            follow::strip(&mut parts.headers);
         }
         self.resend_count += 1;
         self.state = State::Ready;
@@ -1181,6 +1287,27 @@ fn add_pipeline_headers(
     }
     headers.insert(http::header::USER_AGENT, prepared.user_agent()?);
     Ok(())
+}
+
+/// A credential as a header value, marked sensitive. A value a header cannot carry (CR, LF,
+/// NUL, other control characters) fails the call before anything is sent: dropping the
+/// header would send the request unauthenticated, and a caller whose key got a stray newline
+/// would find out only from an anonymous endpoint's answer. The error never holds the value.
+fn credential_value(s: &str, what: &str) -> Result<HeaderValue, Error> {
+    match HeaderValue::from_str(s) {
+        Ok(mut v) => {
+            v.set_sensitive(true);
+            Ok(v)
+        }
+        Err(_) => Err(Error::new(
+            ErrorKind::ClientAuthentication,
+            format!(
+                "the credential's {what} cannot be sent in a header: it holds a control \
+                 character (CR, LF, NUL...) or a byte outside visible ASCII and tab; the request \
+                 was not sent"
+            ),
+        )),
+    }
 }
 
 fn header_value(s: &str) -> Result<HeaderValue, Error> {

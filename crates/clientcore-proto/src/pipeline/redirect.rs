@@ -3,23 +3,19 @@
 //! 300, 301, 302, 303, 307 and 308 are followed; 301 and 302 only for GET and HEAD (a POST
 //! that gets them sees the response). 303 becomes a GET without a body; 307 and 308 keep the
 //! method and replay the body. A relative `Location` is resolved against the current URL
-//! (RFC 3986 §5.2, fixing the reference, which resolved from the root). When the origin
-//! changes, `Authorization`, `Cookie` and `Proxy-Authorization` are removed; `https` → `http`
-//! is refused unless allowed. A `Location` that is not a URL is an error, never a panic.
+//! (RFC 3986 §5.2, fixing the reference, which resolved from the root). Where the call's
+//! credentials may follow is decided by [`follow::check`](super::follow::check), the rule every
+//! service-chosen URL goes through. A `Location` that is not a URL is an error, never a panic.
 
 use http::Method;
 use url::Url;
 
 use crate::error::{Error, ErrorKind};
+use crate::pipeline::follow::{self, Chosen, Credentials};
 use crate::pipeline::{RequestParts, ResponseHead};
 
-/// Headers removed when a redirect changes origin.
-pub const SENSITIVE_HEADERS: &[&str] = &[
-    "authorization",
-    "cookie",
-    "proxy-authorization",
-    "x-ms-authorization-auxiliary",
-];
+/// Headers removed when a call leaves its origin; see [`follow`].
+pub use crate::pipeline::follow::SENSITIVE_HEADERS;
 
 /// Where to go next.
 #[derive(Debug)]
@@ -27,23 +23,26 @@ pub(crate) struct Plan {
     pub(crate) url: Url,
     pub(crate) method: Method,
     pub(crate) drop_body: bool,
-    pub(crate) cross_origin: bool,
+    /// Whether the credentials may go to `url`, from the call's own URL.
+    pub(crate) credentials: Credentials,
 }
 
-/// The redirect to follow for `head`, if any.
+/// The redirect to follow for `head`, if any. `home` is the URL the call's credentials were
+/// given for.
 pub(crate) fn next(
     req: &RequestParts,
+    home: &Url,
     head: &ResponseHead,
     allow_downgrade: bool,
 ) -> Result<Option<Plan>, Error> {
     let status = head.status.as_u16();
     let get_or_head = req.method == Method::GET || req.method == Method::HEAD;
-    let follow = match status {
+    let follows = match status {
         301 | 302 => get_or_head,
         300 | 303 | 307 | 308 => true,
         _ => false,
     };
-    if !follow {
+    if !follows {
         return Ok(None);
     }
     let Some(location) = head
@@ -63,19 +62,10 @@ pub(crate) fn next(
         Error::with_source(ErrorKind::ServiceResponse, e)
             .with_message("the redirect Location is not a valid URL")
     })?;
-    if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(Error::new(
-            ErrorKind::ServiceResponse,
-            format!("refused to follow a redirect to a '{}' URL", url.scheme()),
-        ));
-    }
-    if req.url.scheme() == "https" && url.scheme() == "http" && !allow_downgrade {
-        return Err(Error::new(
-            ErrorKind::ServiceResponse,
-            "refused to follow a redirect from https to http",
-        ));
-    }
-    let cross_origin = url.origin() != req.url.origin();
+    // No hop may go from https to http, so the downgrade is checked from the URL being
+    // redirected; whether the credentials go along is judged against the call's home.
+    follow::check(&req.url, &url, allow_downgrade, Chosen::Redirect)?;
+    let credentials = follow::check(home, &url, allow_downgrade, Chosen::Redirect)?;
     let (method, drop_body) = if status == 303 && req.method != Method::HEAD {
         (Method::GET, true)
     } else {
@@ -85,6 +75,6 @@ pub(crate) fn next(
         url,
         method,
         drop_body,
-        cross_origin,
+        credentials,
     }))
 }

@@ -507,7 +507,8 @@ pub fn is_idempotent_method(method: &Method) -> bool {
 
 /// The wait a response asks for: `retry-after` (seconds or HTTP-date, RFC 9110 §10.2.3), then
 /// `retry-after-ms`, then `x-ms-retry-after-ms`. A malformed or non-positive value gives
-/// `None`. `now` is the wall-clock time the response was received, for HTTP-dates.
+/// `None`; a number too large to represent gives [`Duration::MAX`] (longer than any cap).
+/// `now` is the wall-clock time the response was received, for HTTP-dates.
 ///
 /// # Examples
 ///
@@ -599,8 +600,15 @@ fn rfc5322_date(value: &str) -> Option<SystemTime> {
 
 fn seconds(v: &str, per_second: f64) -> Option<Duration> {
     let n: f64 = v.parse().ok()?;
-    // Duration::try_from_secs_f64 rejects NaN, negatives and overflow instead of panicking.
-    Duration::try_from_secs_f64(n / per_second)
+    let secs = n / per_second;
+    // A positive number too large for a `Duration` (`1e20`, twenty-three nines: valid
+    // delay-seconds per RFC 9110) asks for longer than any cap, not for nothing: the longest
+    // wait, which the caller's cap then shortens (or which fails fast past the deadline).
+    if secs.is_finite() && secs >= Duration::MAX.as_secs_f64() {
+        return Some(Duration::MAX);
+    }
+    // Duration::try_from_secs_f64 rejects NaN, infinities and negatives instead of panicking.
+    Duration::try_from_secs_f64(secs)
         .ok()
         .filter(|d| !d.is_zero())
 }
@@ -1430,5 +1438,27 @@ mod tests {
         h.insert("retry-after", "NaN".parse().unwrap());
         h.remove("retry-after-ms");
         assert_eq!(retry_after(&h, now), None);
+    }
+
+    #[test]
+    fn retry_after_too_large_to_represent_is_the_longest_wait() {
+        let now = SystemTime::UNIX_EPOCH;
+        for (name, value) in [
+            ("retry-after", "1e20"),
+            ("retry-after", "99999999999999999999999"),
+            ("retry-after-ms", "1e30"),
+            ("x-ms-retry-after-ms", "1e30"),
+            ("retry-after", "1.7976931348623157e308"),
+        ] {
+            let mut h = HeaderMap::new();
+            h.insert(name, value.parse().unwrap());
+            assert_eq!(retry_after(&h, now), Some(Duration::MAX), "{name}: {value}");
+        }
+        // Not numbers, or not positive: still ignored.
+        for value in ["inf", "-1e30", "1e", "0"] {
+            let mut h = HeaderMap::new();
+            h.insert("retry-after", value.parse().unwrap());
+            assert_eq!(retry_after(&h, now), None, "{value}");
+        }
     }
 }

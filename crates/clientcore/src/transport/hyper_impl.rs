@@ -261,7 +261,9 @@ impl HyperTransport {
         config: &TransportConfig,
     ) -> Result<(hyper_util::client::legacy::ResponseFuture, url::Url), Error> {
         let pool = self.pool(config)?;
-        let Request { mut parts, body } = request;
+        let Request {
+            mut parts, body, ..
+        } = request;
         let uri = uri_of(&parts.url)?;
         let headers = &mut parts.headers;
         if self.inner.has_cookies.load(Ordering::Relaxed) {

@@ -17,3 +17,8 @@ mod support;
 mod server;
 
 mod harness;
+
+mod credential_values;
+mod follow;
+mod loops;
+mod retry_after;

@@ -149,7 +149,8 @@ impl<B: RequestBody> Request<B> {
     /// let next = "https://elsewhere.example.net/list?page=2".parse().unwrap();
     /// let request = Request::<Bytes>::new(http::Method::GET, next)
     ///     .chosen_by_service(Chosen::NextLink, home);
-    /// let options = Options::new().with_credential(Credential::key("x-api-key", "secret"));
+    /// let key = Credential::key(http::HeaderName::from_static("x-api-key"), "secret");
+    /// let options = Options::new().with_credential(key);
     /// let mut ex = Exchange::new(request, options);
     /// let Step::Send(attempt) = ex.step(&SystemClock) else { panic!() };
     /// assert!(!attempt.request.parts.headers.contains_key("x-api-key"));

@@ -4,7 +4,7 @@
 //! that gets them sees the response). 303 becomes a GET without a body; 307 and 308 keep the
 //! method and replay the body. A relative `Location` is resolved against the current URL
 //! (RFC 3986 §5.2, fixing the reference, which resolved from the root). Where the call's
-//! credentials may follow is decided by [`follow::check`](super::follow::check), the rule every
+//! credentials may follow is decided by [`follow::check`], the rule every
 //! service-chosen URL goes through. A `Location` that is not a URL is an error, never a panic.
 
 use http::Method;

@@ -276,6 +276,22 @@ impl HyperTransport {
                 .entry(http::header::CONTENT_LENGTH)
                 .or_insert_with(|| http::HeaderValue::from(len));
         }
+        let outgoing = body.into_outgoing();
+        // A stream of unknown length goes out chunked, whatever the method: left to itself,
+        // hyper sends a GET, HEAD or CONNECT whose body has no known length with no body at
+        // all, and says nothing, so the caller's body would be silently dropped. Framing the
+        // caller set themselves is kept. A body in memory never needs this (an empty one
+        // goes with no framing header at all).
+        if matches!(outgoing, Outgoing::Stream(_))
+            && declared.is_none()
+            && !headers.contains_key(http::header::CONTENT_LENGTH)
+            && !headers.contains_key(http::header::TRANSFER_ENCODING)
+        {
+            headers.insert(
+                http::header::TRANSFER_ENCODING,
+                http::HeaderValue::from_static("chunked"),
+            );
+        }
         // What browsers, curl and reqwest send when the caller says nothing: some services
         // refuse a request without `Accept`, and compressed bodies are decoded here. Not for a
         // range: a range of a compressed body cannot be decoded on its own.
@@ -304,7 +320,7 @@ impl HyperTransport {
                     .or_insert(auth);
             }
         }
-        let mut req = http::Request::new(SendBody::new(body.into_outgoing(), declared));
+        let mut req = http::Request::new(SendBody::new(outgoing, declared));
         *req.method_mut() = parts.method;
         *req.uri_mut() = uri;
         *req.headers_mut() = parts.headers;

@@ -175,6 +175,12 @@ both_drivers!(corrupt_gzip_is_a_decode_error_and_not_retried, |driver| {
         )
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode, "{err:?}");
+    assert!(
+        err.to_string().starts_with(
+            "the response body is not valid gzip data, as its Content-Encoding says: "
+        ),
+        "{err}"
+    );
     assert!(client.clock.sleeps().is_empty());
     assert_eq!(server.requests().len(), 1);
 });

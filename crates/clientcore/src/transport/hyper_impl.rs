@@ -1000,6 +1000,8 @@ enum RespBody {
 struct Decoder {
     reader: Pin<Box<dyn AsyncRead + Send>>,
     buf: BytesMut,
+    /// Named in the error when the data is not of this coding.
+    coding: Coding,
 }
 
 /// The coded body's data as it arrives; a failure of the connection is an `io::Error` of kind
@@ -1115,6 +1117,7 @@ impl RespBody {
         RespBody::Decoded(Box::new(Decoder {
             reader,
             buf: BytesMut::new(),
+            coding,
         }))
     }
 
@@ -1136,7 +1139,11 @@ impl RespBody {
                 }
             },
             RespBody::Decoded(d) => {
-                let Decoder { reader, buf } = &mut **d;
+                let Decoder {
+                    reader,
+                    buf,
+                    coding,
+                } = &mut **d;
                 if buf.capacity() < DECODED_BLOCK {
                     buf.reserve(DECODED_BLOCK);
                 }
@@ -1155,7 +1162,26 @@ impl RespBody {
                     Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && !from_hyper(&e) => {
                         Poll::Ready(Ok(None))
                     }
-                    Err(e) => Poll::Ready(Err(read_error(e))),
+                    Err(e) => {
+                        let err = read_error(e);
+                        if err.kind() != ErrorKind::Decode {
+                            return Poll::Ready(Err(err));
+                        }
+                        // Say which coding the data failed: the decoder's own text
+                        // ("invalid gzip header", "deflate decompression error") does not
+                        // name the header that asked for it.
+                        let name = match coding {
+                            Coding::Gzip => "gzip",
+                            Coding::Deflate => "deflate",
+                        };
+                        let detail = std::error::Error::source(&err)
+                            .map(ToString::to_string)
+                            .unwrap_or_default();
+                        Poll::Ready(Err(err.with_message(format!(
+                            "the response body is not valid {name} data, as its \
+                             Content-Encoding says: {detail}"
+                        ))))
+                    }
                 }
             }
         }

@@ -176,6 +176,7 @@ pub struct Options {
     pub(crate) proxies: Option<Proxies>,
     pub(crate) cookies: Vec<(String, String)>,
     pub(crate) block_size: Option<usize>,
+    pub(crate) decompress: Option<bool>,
     pub(crate) error_format: Option<ErrorFormat>,
     pub(crate) error_map: Option<ErrorMap>,
     pub(crate) policies: Vec<(Position, SharedPolicy)>,
@@ -212,6 +213,7 @@ macro_rules! set_wins_knobs {
             connection_cert,
             proxies,
             block_size,
+            decompress,
             error_format,
             sdk,
             credential,
@@ -523,6 +525,29 @@ impl Options {
         self
     }
 
+    /// Whether response bodies sent with `Content-Encoding: gzip` or `deflate` are decoded (the
+    /// reference's `decompress`; `false` is its `iter_raw()`). Off, the caller gets the bytes as
+    /// stored, with `Content-Encoding` and `Content-Length` as the server sent them; the
+    /// request still says `Accept-Encoding: gzip, deflate`, as the reference's does. A partial
+    /// response (`206`) is never decoded, whatever this says: a range of a compressed body
+    /// cannot be decoded on its own, so it comes raw, with its `Content-Encoding`. Default is
+    /// `true`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore_proto::options::Options;
+    ///
+    /// let raw = Options::new().with_decompress(false);
+    /// assert!(!raw.decompress());
+    /// assert!(Options::new().decompress());
+    /// ```
+    #[must_use]
+    pub fn with_decompress(mut self, decompress: bool) -> Self {
+        self.decompress = Some(decompress);
+        self
+    }
+
     /// The error body format of the operation. Default is [`ErrorFormat::Auto`].
     #[must_use]
     pub fn with_error_format(mut self, format: ErrorFormat) -> Self {
@@ -770,6 +795,10 @@ impl Options {
         block_size: usize = 4096
     );
     resolved!(
+        /// Whether coded response bodies are decoded.
+        decompress: bool = true
+    );
+    resolved!(
         /// The error body format.
         error_format: ErrorFormat = ErrorFormat::Auto
     );
@@ -823,6 +852,7 @@ impl Options {
             verify: self.connection_verify(),
             cert: self.connection_cert().cloned(),
             proxies: self.proxies(),
+            decompress: self.decompress(),
         }
     }
 }
@@ -841,6 +871,8 @@ pub struct TransportConfig {
     pub cert: Option<ClientCert>,
     /// Proxies.
     pub proxies: Proxies,
+    /// Whether coded response bodies are decoded ([`Options::with_decompress`]).
+    pub decompress: bool,
 }
 
 impl Default for TransportConfig {

@@ -192,6 +192,7 @@ impl HyperTransport {
     ) -> impl Future<Output = Result<(ResponseHead, HyperRead), Error>> + Send + 'a {
         let sent = self.execute(request, config);
         let read_timeout = config.read_timeout;
+        let decompress = config.decompress;
         // One async block, not a call to an async fn awaited in it: one future fewer.
         async move {
             let (pending, url) = sent?;
@@ -218,8 +219,12 @@ impl HyperTransport {
             }
             // A body that is already over (a HEAD's, a 204's, `Content-Length: 0`) has
             // nothing to decode, and a decoder would call its emptiness a truncated stream.
+            // A range (206) of a compressed body cannot be decoded on its own (it lacks the
+            // stream's start or its end), so it comes as it is, headers and all, as it does
+            // when the caller turned decoding off.
+            let decode = decompress && parts.status != http::StatusCode::PARTIAL_CONTENT;
             let body = match content_coding(&parts.headers) {
-                Some(coding) if !body.is_end_stream() => {
+                Some(coding) if decode && !body.is_end_stream() => {
                     RespBody::decoded(body, coding, &mut parts.headers)
                 }
                 _ => RespBody::Plain(body),
@@ -278,6 +283,22 @@ impl HyperTransport {
                 .entry(http::header::CONTENT_LENGTH)
                 .or_insert_with(|| http::HeaderValue::from(len));
         }
+        let outgoing = body.into_outgoing();
+        // A stream of unknown length goes out chunked, whatever the method: left to itself,
+        // hyper sends a GET, HEAD or CONNECT whose body has no known length with no body at
+        // all, and says nothing, so the caller's body would be silently dropped. Framing the
+        // caller set themselves is kept. A body in memory never needs this (an empty one
+        // goes with no framing header at all).
+        if matches!(outgoing, Outgoing::Stream(_))
+            && declared.is_none()
+            && !headers.contains_key(http::header::CONTENT_LENGTH)
+            && !headers.contains_key(http::header::TRANSFER_ENCODING)
+        {
+            headers.insert(
+                http::header::TRANSFER_ENCODING,
+                http::HeaderValue::from_static("chunked"),
+            );
+        }
         // What browsers, curl and reqwest send when the caller says nothing: some services
         // refuse a request without `Accept`, and compressed bodies are decoded here. Not for a
         // range: a range of a compressed body cannot be decoded on its own.
@@ -306,7 +327,7 @@ impl HyperTransport {
                     .or_insert(auth);
             }
         }
-        let mut req = http::Request::new(SendBody::new(body.into_outgoing(), declared));
+        let mut req = http::Request::new(SendBody::new(outgoing, declared));
         *req.method_mut() = parts.method;
         *req.uri_mut() = uri;
         *req.headers_mut() = parts.headers;
@@ -385,6 +406,8 @@ fn pool_fields(config: &TransportConfig) -> (&Duration, &Verify, &Option<ClientC
         verify,
         cert,
         proxies,
+        // Per response, not per connection.
+        decompress: _,
     } = config;
     (connection_timeout, verify, cert, proxies)
 }
@@ -979,9 +1002,79 @@ enum RespBody {
 struct Decoder {
     reader: Pin<Box<dyn AsyncRead + Send>>,
     buf: BytesMut,
-    /// Whether any byte of the coded body arrived: a body that is empty (chunked, so not
-    /// known to be empty until its end) is an empty body, not a truncated stream.
-    any_input: Arc<AtomicBool>,
+    /// Named in the error when the data is not of this coding.
+    coding: Coding,
+}
+
+/// The coded body's data as it arrives; a failure of the connection is an `io::Error` of kind
+/// `Other` wrapping hyper's error, never `UnexpectedEof` (which only the decoder raises).
+type Frames = Pin<Box<dyn futures_util::Stream<Item = std::io::Result<Bytes>> + Send>>;
+
+/// `Content-Encoding: deflate` as servers send it: the zlib format that RFC 9110 §8.4.1.2
+/// names, or, from some servers, raw deflate with no zlib header. urllib3 (the reference's)
+/// accepts both; which one a body is shows in its first two bytes.
+enum Deflate {
+    /// Gathering the first two bytes (or the whole body, when shorter).
+    Sniffing {
+        frames: Frames,
+        head: BytesMut,
+    },
+    Decoding(Pin<Box<dyn AsyncRead + Send>>),
+}
+
+/// Whether `head` starts with a zlib header (RFC 1950 §2.2): method 8 (deflate), a window of
+/// at most 32 KiB, and a check that makes the two bytes a multiple of 31. A raw deflate
+/// stream starting with such bytes would have to begin with a stored block whose length
+/// happens to match: not seen in practice, and urllib3 reads it as zlib too.
+fn is_zlib_header(head: &[u8]) -> bool {
+    match head {
+        [cmf, flg, ..] => {
+            cmf & 0x0f == 8 && cmf >> 4 <= 7 && (u16::from(*cmf) << 8 | u16::from(*flg)) % 31 == 0
+        }
+        _ => false,
+    }
+}
+
+impl AsyncRead for Deflate {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        loop {
+            match this {
+                Deflate::Decoding(reader) => return reader.as_mut().poll_read(cx, buf),
+                Deflate::Sniffing { frames, head } => {
+                    if head.len() < 2 {
+                        match ready!(frames.as_mut().poll_next(cx)) {
+                            Some(Ok(data)) => {
+                                head.extend_from_slice(&data);
+                                continue;
+                            }
+                            Some(Err(e)) => return Poll::Ready(Err(e)),
+                            // Shorter than two bytes: the decoder says what it makes of it.
+                            None => {}
+                        }
+                    }
+                    let zlib = is_zlib_header(head);
+                    let first = head.split().freeze();
+                    let rest = std::mem::replace(frames, Box::pin(futures_util::stream::empty()));
+                    let input = tokio_util::io::StreamReader::new(futures_util::StreamExt::chain(
+                        futures_util::stream::iter([Ok(first)]),
+                        rest,
+                    ));
+                    *this = Deflate::Decoding(if zlib {
+                        Box::pin(async_compression::tokio::bufread::ZlibDecoder::new(input))
+                    } else {
+                        Box::pin(async_compression::tokio::bufread::DeflateDecoder::new(
+                            input,
+                        ))
+                    });
+                }
+            }
+        }
+    }
 }
 
 /// The most decoded bytes one read returns.
@@ -999,36 +1092,34 @@ impl RespBody {
         headers.remove(http::header::CONTENT_ENCODING);
         headers.remove(http::header::CONTENT_LENGTH);
         let mut body = body;
-        let any_input = Arc::new(AtomicBool::new(false));
-        let seen = any_input.clone();
-        let frames = futures_util::stream::poll_fn(move |cx| loop {
+        let frames: Frames = Box::pin(futures_util::stream::poll_fn(move |cx| loop {
             match ready!(Pin::new(&mut body).poll_frame(cx)) {
                 None => return Poll::Ready(None),
                 Some(Ok(frame)) => {
                     if let Ok(data) = frame.into_data() {
-                        if !data.is_empty() {
-                            seen.store(true, Ordering::Relaxed);
-                        }
                         return Poll::Ready(Some(Ok(data)));
                     }
                 }
                 Some(Err(e)) => return Poll::Ready(Some(Err(std::io::Error::other(e)))),
             }
-        });
-        let input = tokio_util::io::StreamReader::new(frames);
+        }));
         let reader: Pin<Box<dyn AsyncRead + Send>> = match coding {
             Coding::Gzip => {
+                let input = tokio_util::io::StreamReader::new(frames);
                 let mut d = async_compression::tokio::bufread::GzipDecoder::new(input);
                 // A gzip file may hold several members, one after the other.
                 d.multiple_members(true);
                 Box::pin(d)
             }
-            Coding::Deflate => Box::pin(async_compression::tokio::bufread::ZlibDecoder::new(input)),
+            Coding::Deflate => Box::pin(Deflate::Sniffing {
+                frames,
+                head: BytesMut::new(),
+            }),
         };
         RespBody::Decoded(Box::new(Decoder {
             reader,
             buf: BytesMut::new(),
-            any_input,
+            coding,
         }))
     }
 
@@ -1053,7 +1144,7 @@ impl RespBody {
                 let Decoder {
                     reader,
                     buf,
-                    any_input,
+                    coding,
                 } = &mut **d;
                 if buf.capacity() < DECODED_BLOCK {
                     buf.reserve(DECODED_BLOCK);
@@ -1066,13 +1157,33 @@ impl RespBody {
                 )) {
                     Ok(0) => Poll::Ready(Ok(None)),
                     Ok(_) => Poll::Ready(Ok(Some(buf.split().freeze()))),
-                    Err(e)
-                        if e.kind() == std::io::ErrorKind::UnexpectedEof
-                            && !any_input.load(Ordering::Relaxed) =>
-                    {
+                    // The body's framing ended (a cut connection is hyper's error, not this)
+                    // but the coded stream did not: flushed and never finished (no gzip
+                    // trailer), or empty. What arrived is decoded and that is the body, as
+                    // urllib3 has it; calling it a cut connection would have it retried.
+                    Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && !from_hyper(&e) => {
                         Poll::Ready(Ok(None))
                     }
-                    Err(e) => Poll::Ready(Err(read_error(e))),
+                    Err(e) => {
+                        let err = read_error(e);
+                        if err.kind() != ErrorKind::Decode {
+                            return Poll::Ready(Err(err));
+                        }
+                        // Say which coding the data failed: the decoder's own text
+                        // ("invalid gzip header", "deflate decompression error") does not
+                        // name the header that asked for it.
+                        let name = match coding {
+                            Coding::Gzip => "gzip",
+                            Coding::Deflate => "deflate",
+                        };
+                        let detail = std::error::Error::source(&err)
+                            .map(ToString::to_string)
+                            .unwrap_or_default();
+                        Poll::Ready(Err(err.with_message(format!(
+                            "the response body is not valid {name} data, as its \
+                             Content-Encoding says: {detail}"
+                        ))))
+                    }
                 }
             }
         }
@@ -1114,6 +1225,13 @@ fn read_error(e: impl std::error::Error + Send + Sync + 'static) -> Error {
         ErrorKind::Decode
     };
     Error::with_source(kind, e)
+}
+
+/// Whether hyper's error (the connection's) is among `e`'s causes.
+fn from_hyper(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut found = false;
+    for_each_cause(e, &mut |cause| found |= cause.is::<hyper::Error>());
+    found
 }
 
 /// Calls `f` on `e` and each of its causes, including the error inside an `io::Error` (whose

@@ -711,13 +711,10 @@ impl Operation {
                 format!("Invalid continuation token format: {what}."),
             )
         };
-        let req = match data.get("request") {
-            Some(Value::Object(req)) => req,
-            _ => {
-                return Err(bad(
-                    "it has no initial request, whose method and URL polling needs",
-                ))
-            }
+        let Some(Value::Object(req)) = data.get("request") else {
+            return Err(bad(
+                "it has no initial request, whose method and URL polling needs",
+            ));
         };
         let Some(Value::Object(resp)) = data.get("response") else {
             return Err(bad("it has no initial response"));
@@ -841,7 +838,7 @@ fn ascii_json(value: &Value) -> Vec<u8> {
     out
 }
 
-/// serde_json's compact formatter, escaping what Python's `ensure_ascii` escapes beyond it:
+/// `serde_json`'s compact formatter, escaping what Python's `ensure_ascii` escapes beyond it:
 /// DEL and everything above ASCII, as `\uXXXX` UTF-16 units in lowercase hex.
 struct AsciiFormatter;
 

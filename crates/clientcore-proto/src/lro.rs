@@ -45,13 +45,17 @@
 //!
 //! # Continuation tokens
 //!
-//! [`Operation::continuation_token`] is the reference's format: base64 of
-//! `{"request": {"method", "url", "headers": {<client request id only>}}, "response":
+//! [`Operation::continuation_token`] is what Python azure-core 1.41 writes, so either side
+//! resumes the other's operations: base64 of the compact JSON `{"version": 1, "data":
+//! {"request": {"method", "url", "headers": {"x-ms-client-request-id"}}, "response":
 //! {"status_code", "headers" (Operation-Location, Azure-AsyncOperation, Location,
-//! Content-Type, Retry-After only), "content": <base64>}, "context": {…}}`. It holds no
-//! credentials and resumes the operation in another process:
-//! [`Operation::from_continuation_token`] rebuilds the decider from the initial response and
-//! polls on. Every error the decider returns carries it.
+//! Content-Type, Retry-After only), "content": <base64>}, "context": {"deserialized_data":
+//! <the initial body as JSON, or null>}}}`. It holds no credentials and resumes the
+//! operation in another process: [`Operation::from_continuation_token`] rebuilds the decider
+//! from the initial response and polls on, re-sending the kept client request id. It also
+//! reads the unversioned tokens (the same `data` without the envelope) that clientcore wrote
+//! before, and refuses the pickled tokens of older Python SDKs with the reference's message.
+//! Every error the decider returns carries the token.
 
 use std::time::{Duration, SystemTime};
 
@@ -73,7 +77,8 @@ use crate::pipeline::{Request, RequestBody, RequestParts};
 const AZURE_ASYNC_OPERATION: &str = "azure-asyncoperation";
 const OPERATION_LOCATION: &str = "operation-location";
 const LOCATION: &str = "location";
-/// The response headers a continuation token keeps, as the reference's.
+/// The response headers a continuation token keeps, as the reference's (lowercase: the
+/// names of a `HeaderMap`).
 const TOKEN_HEADERS: [&str; 5] = [
     OPERATION_LOCATION,
     AZURE_ASYNC_OPERATION,
@@ -690,78 +695,114 @@ impl Operation {
     }
 
     /// The continuation token: resumes this operation anywhere with
-    /// [`from_continuation_token`](Self::from_continuation_token).
+    /// [`from_continuation_token`](Self::from_continuation_token), or in Python with
+    /// azure-core's `LROPoller.from_continuation_token`.
+    ///
+    /// It is what azure-core 1.41 writes, byte for byte for the same initial exchange: base64
+    /// of the compact, ASCII-only JSON `{"version": 1, "data": {"request": …, "response": …,
+    /// "context": {"deserialized_data": …}}}` (see the [module docs](self)). The client
+    /// request id is kept under `x-ms-client-request-id`, where the reference looks for it,
+    /// whatever header carries it on the wire. A `final-state-via` set in the options is kept
+    /// in `context` too, which the reference ignores.
     pub fn continuation_token(&self) -> String {
         let mut req_headers = Map::new();
-        if let Some((name, id)) = &self.request_id {
-            req_headers.insert(name.as_str().to_owned(), Value::String(id.clone()));
+        if let Some((_, id)) = &self.request_id {
+            req_headers.insert(TOKEN_REQUEST_ID.to_owned(), Value::String(id.clone()));
         }
+        // The allowed response headers in the order they came, repeated ones joined as the
+        // reference's transport joins them.
         let mut resp_headers = Map::new();
-        for name in TOKEN_HEADERS {
-            if let Some(v) = self.initial.headers.get(name).and_then(|v| v.to_str().ok()) {
-                resp_headers.insert(name.to_owned(), Value::String(v.to_owned()));
+        for name in self.initial.headers.keys() {
+            if !TOKEN_HEADERS.contains(&name.as_str()) {
+                continue;
+            }
+            let values: Option<Vec<&str>> = self
+                .initial
+                .headers
+                .get_all(name)
+                .iter()
+                .map(|v| v.to_str().ok())
+                .collect();
+            if let Some(values) = values {
+                resp_headers.insert(name.as_str().to_owned(), values.join(", ").into());
             }
         }
         let mut context = Map::new();
+        context.insert(
+            "deserialized_data".to_owned(),
+            json_body(&self.initial).unwrap_or(Value::Null),
+        );
         if let Some(via) = self.options.final_state_via {
             context.insert("final-state-via".to_owned(), via.as_str().into());
         }
         let token = json!({
-            "request": {
-                "method": self.method.as_str(),
-                "url": self.url.as_str(),
-                "headers": req_headers,
+            "version": TOKEN_VERSION,
+            "data": {
+                "request": {
+                    "method": self.method.as_str(),
+                    "url": self.url.as_str(),
+                    "headers": req_headers,
+                },
+                "response": {
+                    "status_code": self.initial.status.as_u16(),
+                    "headers": resp_headers,
+                    "content": B64.encode(&self.initial.body),
+                },
+                "context": context,
             },
-            "response": {
-                "status_code": self.initial.status.as_u16(),
-                "headers": resp_headers,
-                "content": B64.encode(&self.initial.body),
-            },
-            "context": context,
         });
-        B64.encode(token.to_string())
+        B64.encode(ascii_json(&token))
     }
 
-    /// Rebuilds an operation from a [`continuation_token`](Self::continuation_token). A
+    /// Rebuilds an operation from a continuation token: one of
+    /// [`continuation_token`](Self::continuation_token), one that Python azure-core 1.38 or
+    /// later wrote, or one of the unversioned tokens earlier clientcore releases wrote. A
     /// `final-state-via` kept in the token wins over `options`'.
     ///
     /// # Errors
     ///
-    /// An [`Other`](ErrorKind::Other) error (the reference's `ValueError`) when `token` is not
-    /// a continuation token of this format; the errors of [`new`](Self::new) otherwise.
+    /// An [`Other`](ErrorKind::Other) error (the reference's `ValueError`, with its message)
+    /// when `token` is not base64, not a JSON token, a pickled token of an older Python SDK,
+    /// or of a version other than 1; also when it lacks the initial request or response. The
+    /// errors of [`new`](Self::new) otherwise.
     pub fn from_continuation_token(token: &str, options: LroOptions) -> Result<Self, Error> {
-        let bad = || {
+        let data = decode_token(token)?;
+        let bad = |what: &str| {
             Error::new(
                 ErrorKind::Other,
-                "The continuation token is not valid: it must be the base64 JSON token a poller \
-                 gave (pickled tokens of older SDKs are not supported).",
+                format!("Invalid continuation token format: {what}."),
             )
         };
-        let raw = B64.decode(token.trim()).map_err(|_| bad())?;
-        let v: Value = serde_json::from_slice(&raw).map_err(|_| bad())?;
-        let req = v.get("request").ok_or_else(bad)?;
-        let resp = v.get("response").ok_or_else(bad)?;
+        let Some(Value::Object(req)) = data.get("request") else {
+            return Err(bad(
+                "it has no initial request, whose method and URL polling needs",
+            ));
+        };
+        let Some(Value::Object(resp)) = data.get("response") else {
+            return Err(bad("it has no initial response"));
+        };
         let method = req
             .get("method")
             .and_then(Value::as_str)
             .and_then(|m| Method::from_bytes(m.as_bytes()).ok())
-            .ok_or_else(bad)?;
+            .ok_or_else(|| bad("the request method is missing or not valid"))?;
         let url: Url = req
             .get("url")
             .and_then(Value::as_str)
             .and_then(|u| u.parse().ok())
-            .ok_or_else(bad)?;
+            .ok_or_else(|| bad("the request URL is missing or not an absolute URL"))?;
         let status = resp
             .get("status_code")
             .and_then(Value::as_u64)
             .and_then(|s| u16::try_from(s).ok())
             .and_then(|s| StatusCode::from_u16(s).ok())
-            .ok_or_else(bad)?;
+            .ok_or_else(|| bad("the response status code is missing or not valid"))?;
         let mut headers = HeaderMap::new();
         if let Some(Value::Object(h)) = resp.get("headers") {
             for (k, v) in h {
+                // Python keeps the names as the server spelled them; HTTP names ignore case.
                 if let (Ok(name), Some(Ok(value))) = (
-                    HeaderName::from_bytes(k.as_bytes()),
+                    HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes()),
                     v.as_str().map(HeaderValue::from_str),
                 ) {
                     headers.insert(name, value);
@@ -769,13 +810,16 @@ impl Operation {
             }
         }
         let body = match resp.get("content") {
-            Some(Value::String(c)) => B64.decode(c).map_err(|_| bad())?,
+            Some(Value::String(c)) => B64
+                .decode(c.trim())
+                .map_err(|_| bad("the response content is not base64"))?,
             Some(Value::Null) | None => Vec::new(),
-            Some(_) => return Err(bad()),
+            Some(_) => return Err(bad("the response content is not base64")),
         };
         let mut options = options;
-        if let Some(via) = v
-            .pointer("/context/final-state-via")
+        if let Some(via) = data
+            .get("context")
+            .and_then(|c| c.get("final-state-via"))
             .and_then(Value::as_str)
             .and_then(FinalStateVia::parse)
         {
@@ -787,14 +831,96 @@ impl Operation {
             headers: HeaderMap::new(),
         };
         let mut op = Operation::new(&request, status, headers, body.into(), options)?;
-        if let Some(Value::Object(h)) = req.get("headers") {
-            if let Some((k, Value::String(id))) = h.iter().next() {
-                if let Ok(name) = HeaderName::from_bytes(k.as_bytes()) {
-                    op.request_id = Some((name, id.clone()));
+        op.request_id = token_request_id(req);
+        Ok(op)
+    }
+}
+
+/// The version of the continuation token envelope, the reference's
+/// `_CONTINUATION_TOKEN_VERSION`.
+const TOKEN_VERSION: u64 = 1;
+/// Where a continuation token keeps the client request id, as the reference does.
+const TOKEN_REQUEST_ID: &str = "x-ms-client-request-id";
+/// The reference's message for a token of another version, or a pickled one.
+const INCOMPATIBLE_TOKEN: &str =
+    "This continuation token is not compatible with this version of azure-core. \
+     It may have been generated by a previous version. \
+     See https://aka.ms/azsdk/python/core/troubleshoot for more information.";
+
+/// The `data` of a continuation token, checked as the reference's
+/// `_decode_continuation_token` checks it; an unversioned token of earlier clientcore
+/// releases (the same data without the envelope) is its own data.
+fn decode_token(token: &str) -> Result<Map<String, Value>, Error> {
+    let err = |message: &str| Error::new(ErrorKind::Other, message.to_owned());
+    let raw = B64
+        .decode(token.trim())
+        .map_err(|_| err("This doesn't look like a continuation token the sdk created."))?;
+    let Ok(Value::Object(mut v)) = serde_json::from_slice::<Value>(&raw) else {
+        // A pickle starts with PROTO (0x80) and a protocol version of 1 to 5.
+        if raw.len() >= 2 && raw[0] == 0x80 && (1..=5).contains(&raw[1]) {
+            return Err(err(INCOMPATIBLE_TOKEN));
+        }
+        return Err(err("Invalid continuation token format."));
+    };
+    match v.remove("version") {
+        Some(version) if version.as_u64() == Some(TOKEN_VERSION) => match v.remove("data") {
+            Some(Value::Object(data)) => Ok(data),
+            _ => Err(err("Invalid continuation token format.")),
+        },
+        Some(_) => Err(err(INCOMPATIBLE_TOKEN)),
+        None if v.contains_key("request") && v.contains_key("response") => Ok(v),
+        None => Err(err("Invalid continuation token format.")),
+    }
+}
+
+/// The client request id a token's request kept: `x-ms-client-request-id`, or the one header
+/// an earlier clientcore release kept under a custom name.
+fn token_request_id(request: &Map<String, Value>) -> Option<(HeaderName, String)> {
+    let Some(Value::Object(headers)) = request.get("headers") else {
+        return None;
+    };
+    let (name, id) = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(TOKEN_REQUEST_ID))
+        .or_else(|| headers.iter().next())?;
+    let name = HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes()).ok()?;
+    Some((name, id.as_str()?.to_owned()))
+}
+
+/// `value` as Python's `json.dumps(value, separators=(",", ":"))` writes it: compact, and
+/// every character outside printable ASCII escaped (`ensure_ascii`), so the token is
+/// byte-identical to the reference's for the same data.
+fn ascii_json(value: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, AsciiFormatter);
+    // Writing a `Value` into a `Vec` cannot fail: its keys are strings and it has no NaN.
+    if serde::Serialize::serialize(value, &mut ser).is_err() {
+        return value.to_string().into_bytes();
+    }
+    out
+}
+
+/// `serde_json`'s compact formatter, escaping what Python's `ensure_ascii` escapes beyond it:
+/// DEL and everything above ASCII, as `\uXXXX` UTF-16 units in lowercase hex.
+struct AsciiFormatter;
+
+impl serde_json::ser::Formatter for AsciiFormatter {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut units = [0u16; 2];
+        for c in fragment.chars() {
+            if (' '..='~').contains(&c) {
+                writer.write_all(c.encode_utf8(&mut [0; 4]).as_bytes())?;
+            } else {
+                for unit in c.encode_utf16(&mut units) {
+                    write!(writer, "\\u{unit:04x}")?;
                 }
             }
         }
-        Ok(op)
+        Ok(())
     }
 }
 
@@ -804,6 +930,36 @@ pub fn request_id(options: &Options) -> String {
     options
         .request_id()
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
+}
+
+/// The client request id the initial call of an operation goes out with, which every poll
+/// re-sends: the request id header of `options`' headers or of the request itself (which the
+/// pipeline keeps as it is), else the id `options` sets, else a new UUID v4.
+///
+/// # Examples
+///
+/// ```
+/// use clientcore_proto::lro::call_request_id;
+/// use clientcore_proto::options::Options;
+/// use clientcore_proto::pipeline::RequestParts;
+/// use http::{HeaderMap, Method};
+///
+/// let mut request = RequestParts {
+///     method: Method::PUT,
+///     url: "https://example.com/things/1".parse().unwrap(),
+///     headers: HeaderMap::new(),
+/// };
+/// request.headers.insert("x-ms-client-request-id", "mine".parse().unwrap());
+/// assert_eq!(call_request_id(&request, &Options::new().with_request_id("other")), "mine");
+/// ```
+pub fn call_request_id(request: &RequestParts, options: &Options) -> String {
+    let name = options.request_id_header();
+    options
+        .headers()
+        .get(&name)
+        .or_else(|| request.headers.get(&name))
+        .and_then(|v| v.to_str().ok())
+        .map_or_else(|| request_id(options), str::to_owned)
 }
 
 /// Whether `status` is terminal: `succeeded`, `failed`, `canceled` or `cancelled`, in any

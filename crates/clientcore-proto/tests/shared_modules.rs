@@ -658,6 +658,9 @@ fn r8_monitor_errors() {
         .decode(e.continuation_token().unwrap())
         .unwrap();
     let token: Value = serde_json::from_slice(&raw).unwrap();
+    // The reference's envelope: {"version": 1, "data": {...}}.
+    assert_eq!(token["version"], 1);
+    let token = &token["data"];
     assert_eq!(token["request"]["method"], "PUT");
     assert_eq!(
         token["request"]["headers"],
@@ -832,7 +835,7 @@ fn r2_r5_tokens_revive_the_operation_and_bad_tokens_are_rejected() {
         .unwrap();
     let v: Value = serde_json::from_slice(&raw).unwrap();
     assert_eq!(
-        v["response"]["headers"],
+        v["data"]["response"]["headers"],
         json!({"operation-location": "https://h/op", "retry-after": "1"})
     );
     let mut revived = Operation::from_continuation_token(&token, LroOptions::new()).unwrap();

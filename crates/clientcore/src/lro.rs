@@ -171,7 +171,7 @@ mod async_poller {
             options: &Options,
             lro: LroOptions,
         ) -> Result<Poller, Error> {
-            let id = clientcore_proto::lro::request_id(options);
+            let id = clientcore_proto::lro::call_request_id(&request.parts, options);
             let opts = poll_options(options, &id);
             let parts = request.parts.clone();
             let mut response = client.send(request, &opts).await?;
@@ -269,7 +269,7 @@ mod blocking_poller {
             options: &Options,
             lro: LroOptions,
         ) -> Result<BlockingPoller, Error> {
-            let id = clientcore_proto::lro::request_id(options);
+            let id = clientcore_proto::lro::call_request_id(&request.parts, options);
             let opts = poll_options(options, &id);
             let parts = request.parts.clone();
             let mut response = client.send(request, &opts)?;

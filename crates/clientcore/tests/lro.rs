@@ -379,3 +379,68 @@ both_drivers!(a_bad_token_is_refused_before_any_request, |driver| {
     assert_eq!(err.kind(), ErrorKind::Other);
     assert!(err.to_string().contains("continuation token"));
 });
+
+/// The JSON inside a continuation token.
+fn token_json(token: &str) -> Value {
+    use base64::Engine as _;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(token)
+        .unwrap();
+    serde_json::from_slice(&raw).unwrap()
+}
+
+both_drivers!(
+    polls_resend_the_request_id_the_initial_request_carried,
+    |driver| {
+        let polls = AtomicUsize::new(0);
+        let server = Server::builder()
+            .handler(
+                move |r: &Recorded| match (r.method.as_str(), r.path.as_str()) {
+                    ("PUT", _) => Reply::status(202).header("operation-location", "/ops/8"),
+                    ("GET", "/ops/8") => match polls.fetch_add(1, Ordering::SeqCst) % 2 {
+                        0 => json_reply(200, &json!({"status": "Running"})),
+                        _ => json_reply(200, &json!({"status": "Succeeded"})),
+                    },
+                    ("GET", path) => json_reply(200, &json!({"path": path})),
+                    other => panic!("unexpected {other:?}"),
+                },
+            )
+            .build();
+        let with_id = |path: &str, id: &str| {
+            let mut req = request(Method::PUT, &server.url(path));
+            req.parts
+                .headers
+                .insert("x-ms-client-request-id", id.parse().unwrap());
+            req
+        };
+        let ids = |from: usize| -> Vec<String> {
+            server.requests()[from..]
+                .iter()
+                .map(|r| r.header("x-ms-client-request-id").unwrap().to_owned())
+                .collect()
+        };
+
+        // Polled to the end: every poll and the final GET carry the caller's id.
+        let c = TestClient::fake_time(driver, Options::new());
+        let done = run(&c, with_id("/things/8", "caller-id-8"), &Options::new()).unwrap();
+        assert_eq!(
+            done.json::<Value>().unwrap(),
+            Some(json!({"path": "/things/8"}))
+        );
+        assert_eq!(
+            server.request_lines(),
+            ["PUT /things/8", "GET /ops/8", "GET /ops/8", "GET /things/8"]
+        );
+        assert_eq!(ids(0), ["caller-id-8"; 4]);
+
+        // The token keeps it where the reference reads it, and a resumed poller sends it.
+        let token = start(&c, with_id("/things/9", "caller-id-9"));
+        assert_eq!(
+            token_json(&token)["data"]["request"]["headers"],
+            json!({"x-ms-client-request-id": "caller-id-9"})
+        );
+        let fresh = TestClient::fake_time(driver, Options::new());
+        resume(&fresh, &token).unwrap();
+        assert_eq!(ids(4), ["caller-id-9"; 4]);
+    }
+);

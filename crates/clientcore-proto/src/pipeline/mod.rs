@@ -14,265 +14,51 @@
 //!
 //! Every decision (request shaping, credentials, retries, redirects, the error of a failed
 //! call) is made here; a driver only sends, reads, waits and reads the clock.
+//!
+//! This module is the state machine; each concern it steps through has a file of its own:
+//!
+//! | File | Concern |
+//! |---|---|
+//! | `message.rs` | the request, attempt, response head and completion types |
+//! | `shaping.rs` | request id, `User-Agent`, options' headers and cookies, SAS, idempotency key, per-call policies |
+//! | `credentials.rs` | key and bearer credentials, tokens as a step, claims challenges |
+//! | `observe.rs` | custom policies, request and response hooks, the HTTP log |
+//! | `retrying.rs` | the glue to the retry policy ([`retry`]): waits, deadlines, giving up |
+//! | [`redirect`] | which redirect to follow, and following it |
+//! | [`follow`] | the one rule for where credentials go when the service chooses the URL |
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};
+use http::HeaderValue;
 use url::Url;
 
 use crate::error::{CapturedResponse, Error, ErrorKind, RedirectHop, MAX_ERROR_BODY};
-use crate::options::{Options, Position, TransportConfig};
-use crate::policy::auth::{AccessToken, Credential};
+use crate::options::{Options, Position};
 use crate::policy::log::{self, Level};
 use crate::time::Clock;
 
+mod credentials;
 pub mod follow;
+mod message;
+mod observe;
 pub mod policy;
 pub mod redirect;
 pub mod retry;
+mod retrying;
+mod shaping;
 
-use follow::{Chosen, Credentials};
-use retry::{AttemptRecord, Decision, Failure, RetryState, EXHAUSTED, NOT_REWINDABLE};
+pub use message::{
+    Attempt, ChosenUrl, Completion, HookRequest, Request, RequestBody, RequestParts, ResponseHead,
+    TokenRequest,
+};
+pub use shaping::Prepared;
 
-/// The method, URL and headers of a request.
-#[derive(Clone)]
-pub struct RequestParts {
-    /// The method.
-    pub method: Method,
-    /// The URL.
-    pub url: Url,
-    /// The headers.
-    pub headers: HeaderMap,
-}
-
-impl fmt::Debug for RequestParts {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let redactor = crate::policy::redact::Redactor::default();
-        f.debug_struct("RequestParts")
-            .field("method", &self.method)
-            .field("url", &redactor.sanitize_url(self.url.as_str()))
-            .field(
-                "headers",
-                &crate::error::DebugHeaders(&self.headers, &redactor),
-            )
-            .finish()
-    }
-}
-
-/// A request body the exchange can replay for retries and redirects.
-///
-/// Drivers implement it for their body type: bytes clone; a stream with a rewind rewinds; a
-/// stream without one can be sent once.
-pub trait RequestBody: Sized {
-    /// A body for the next attempt, leaving `self` ready for the one after; `None` when the
-    /// body cannot be sent again.
-    fn replay(&mut self) -> Option<Self>;
-    /// Whether [`replay`](Self::replay) would succeed.
-    fn is_replayable(&self) -> bool;
-    /// The bytes, when the body is in memory (for hooks and logs).
-    fn as_bytes(&self) -> Option<&[u8]>;
-    /// An empty body (for a 303 redirect's GET).
-    fn empty() -> Self;
-}
-
-impl RequestBody for Bytes {
-    fn replay(&mut self) -> Option<Self> {
-        Some(self.clone())
-    }
-    fn is_replayable(&self) -> bool {
-        true
-    }
-    fn as_bytes(&self) -> Option<&[u8]> {
-        Some(self)
-    }
-    fn empty() -> Self {
-        Bytes::new()
-    }
-}
-
-/// A request: parts and a body.
-#[derive(Debug)]
-pub struct Request<B> {
-    /// Method, URL and headers.
-    pub parts: RequestParts,
-    /// The body.
-    pub body: B,
-    /// Set when the service chose the URL (a next link, a poll URL): which kind of URL it is
-    /// and the URL the call's credentials were given for. The call then follows
-    /// [`follow::check`]: refused from https to http, and sent without credentials to another
-    /// origin. `None` (the default): the caller chose the URL. Boxed, so that the requests
-    /// callers build stay small.
-    pub chosen: Option<Box<ChosenUrl>>,
-}
-
-/// Where a service-chosen URL came from; see [`Request::chosen_by_service`].
-#[derive(Clone, Debug)]
-pub struct ChosenUrl {
-    /// What kind of URL the service chose.
-    pub by: Chosen,
-    /// The URL the call's credentials were given for: the caller's own request (the first
-    /// page of a listing, the request that started an operation).
-    pub home: Url,
-}
-
-impl<B: RequestBody> Request<B> {
-    /// A request with no headers and an empty body.
-    pub fn new(method: Method, url: Url) -> Self {
-        Request {
-            parts: RequestParts {
-                method,
-                url,
-                headers: HeaderMap::new(),
-            },
-            body: B::empty(),
-            chosen: None,
-        }
-    }
-
-    /// Marks the request's URL as chosen by the service (`by`), for a call whose credentials
-    /// were given for `home`: see [`follow`] for what that changes.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use bytes::Bytes;
-    /// use clientcore_proto::options::Options;
-    /// use clientcore_proto::pipeline::follow::Chosen;
-    /// use clientcore_proto::pipeline::{Exchange, Request, Step};
-    /// use clientcore_proto::policy::auth::Credential;
-    /// use clientcore_proto::time::SystemClock;
-    ///
-    /// let home = "https://account.example.com/list".parse().unwrap();
-    /// let next = "https://elsewhere.example.net/list?page=2".parse().unwrap();
-    /// let request = Request::<Bytes>::new(http::Method::GET, next)
-    ///     .chosen_by_service(Chosen::NextLink, home);
-    /// let key = Credential::key(http::HeaderName::from_static("x-api-key"), "secret");
-    /// let options = Options::new().with_credential(key);
-    /// let mut ex = Exchange::new(request, options);
-    /// let Step::Send(attempt) = ex.step(&SystemClock) else { panic!() };
-    /// assert!(!attempt.request.parts.headers.contains_key("x-api-key"));
-    /// ```
-    #[must_use]
-    pub fn chosen_by_service(mut self, by: Chosen, home: Url) -> Self {
-        self.chosen = Some(Box::new(ChosenUrl { by, home }));
-        self
-    }
-
-    /// Sets the body.
-    #[must_use]
-    pub fn with_body(mut self, body: B) -> Self {
-        self.body = body;
-        self
-    }
-
-    /// Adds a header.
-    #[must_use]
-    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
-        self.parts.headers.append(name, value);
-        self
-    }
-}
-
-/// What hooks and policies see of a request as sent.
-#[derive(Debug)]
-pub struct HookRequest<'a> {
-    /// Method, URL and headers as sent.
-    pub parts: &'a RequestParts,
-    /// The body bytes, when in memory.
-    pub body: Option<&'a [u8]>,
-    /// Whether the body is a stream.
-    pub streaming: bool,
-    /// How many times this call has re-sent the request (0 on the first attempt).
-    pub resend_count: u32,
-}
-
-/// The status line and headers of a response, as the driver received them.
-#[derive(Clone)]
-pub struct ResponseHead {
-    /// The status.
-    pub status: StatusCode,
-    /// The reason phrase, when the server sent a non-canonical one.
-    pub reason: Option<String>,
-    /// The HTTP version.
-    pub version: Version,
-    /// The headers.
-    pub headers: HeaderMap,
-    /// Wall-clock time of receipt, for `Retry-After` dates.
-    pub received: SystemTime,
-}
-
-impl ResponseHead {
-    /// A head with `status`, no headers, HTTP/1.1, received at the Unix epoch.
-    pub fn new(status: StatusCode) -> Self {
-        ResponseHead {
-            status,
-            reason: None,
-            version: Version::HTTP_11,
-            headers: HeaderMap::new(),
-            received: SystemTime::UNIX_EPOCH,
-        }
-    }
-}
-
-impl fmt::Debug for ResponseHead {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let redactor = crate::policy::redact::Redactor::default();
-        f.debug_struct("ResponseHead")
-            .field("status", &self.status.as_u16())
-            .field("version", &self.version)
-            .field(
-                "headers",
-                &crate::error::DebugHeaders(&self.headers, &redactor),
-            )
-            .finish_non_exhaustive()
-    }
-}
-
-/// One request to send.
-#[derive(Debug)]
-pub struct Attempt<B> {
-    /// The request, shaped by every policy.
-    pub request: Request<B>,
-    /// The time this attempt may take: the smaller of the time left in the call's budget and
-    /// the per-attempt timeout. The driver gives up after it.
-    pub timeout: Duration,
-    /// Timeouts, TLS and proxies for this call.
-    pub config: Arc<TransportConfig>,
-    /// How many times the request was re-sent before this attempt.
-    pub resend_count: u32,
-}
-
-/// A call that ended with a response the operation accepts.
-#[derive(Debug)]
-pub struct Completion {
-    /// The final response's head.
-    pub head: ResponseHead,
-    /// Every attempt before the final response, with the waits between them.
-    pub retries: Vec<AttemptRecord>,
-    /// The redirects followed.
-    pub redirects: Vec<RedirectHop>,
-    /// The final URL.
-    pub url: Url,
-    /// The body, when the call buffered it ([`Options::with_buffered_body`]); `None` when it is
-    /// still on the wire.
-    pub body: Option<Bytes>,
-}
-
-/// What [`Step::GetToken`] asks the credential for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct TokenRequest {
-    /// The scopes of the call's bearer credential.
-    pub scopes: Vec<String>,
-    /// Claims the new token must satisfy: the decoded claims of a continuous access
-    /// evaluation challenge ([`claims_challenge`](crate::policy::auth::claims_challenge)) the
-    /// service answered the last attempt with. `None` for an ordinary request (no token
-    /// cached, or one about to expire).
-    pub claims: Option<String>,
-}
+use credentials::Cae;
+use follow::Credentials;
+use retry::{AttemptRecord, RetryState};
 
 /// What the driver must do next. Exhaustive on purpose: a new step must break every driver.
 #[derive(Debug)]
@@ -314,43 +100,6 @@ enum State {
     /// returned.
     Finished(Error),
     Done,
-}
-
-/// Values derived from [`Options`] that do not change from call to call: computed once per
-/// client and shared, instead of once per call.
-#[derive(Clone, Debug)]
-pub struct Prepared {
-    user_agent: Result<HeaderValue, String>,
-    transport: Arc<TransportConfig>,
-}
-
-impl Prepared {
-    /// Derives the values of `options`.
-    pub fn new(options: &Options) -> Self {
-        let ua = crate::policy::user_agent(
-            options.user_agent_prefix(),
-            options.sdk(),
-            options.user_agent_suffix(),
-        );
-        Prepared {
-            user_agent: HeaderValue::from_str(&ua).map_err(|_| ua),
-            transport: Arc::new(options.transport_config()),
-        }
-    }
-
-    /// The `User-Agent` value.
-    ///
-    /// # Errors
-    ///
-    /// `ServiceRequest` when the prefix or suffix holds characters a header cannot carry.
-    pub fn user_agent(&self) -> Result<HeaderValue, Error> {
-        self.user_agent.clone().or_else(|ua| header_value(&ua))
-    }
-
-    /// The transport settings.
-    pub fn transport(&self) -> &Arc<TransportConfig> {
-        &self.transport
-    }
 }
 
 /// One logical call, from the first attempt to the final response or error.
@@ -571,34 +320,6 @@ impl<B: RequestBody> Exchange<B> {
         }
     }
 
-    /// Reports the token the credential gave.
-    pub fn on_token(&mut self, token: Result<AccessToken, Error>) {
-        let Some(Credential::Bearer { cache, .. }) = self.opts.credential() else {
-            return;
-        };
-        let for_claims = matches!(self.cae, Cae::Pending(_));
-        if for_claims {
-            self.cae = Cae::Answered;
-        }
-        match token {
-            // The cached token is the one the service refused: no falling back to it.
-            Err(e) if for_claims => self.state = State::Finished(e),
-            Ok(t) => {
-                self.token = Some(t.token.clone());
-                cache.store(t);
-                self.state = State::Ready;
-            }
-            // A failed refresh still uses a token that has not expired yet.
-            Err(e) => match cache.usable(self.wall) {
-                Some(t) => {
-                    self.token = Some(t);
-                    self.state = State::Ready;
-                }
-                None => self.state = State::Finished(e),
-            },
-        }
-    }
-
     /// Reports the response to the last [`Step::Send`].
     pub fn on_response(&mut self, head: ResponseHead) {
         let logged = log::enabled(self.opts.logger(), Level::Info);
@@ -606,26 +327,6 @@ impl<B: RequestBody> Exchange<B> {
             self.observe_response(&head, logged);
         }
         self.state = State::Response(head);
-    }
-
-    /// Shows a response to the per-try policies, the response hook and, when `logged`, the
-    /// response log.
-    #[cold]
-    #[inline(never)]
-    fn observe_response(&self, head: &ResponseHead, logged: bool) {
-        self.with_last_sent(|req| {
-            for p in self.opts.policies(Position::PerTry) {
-                p.on_response(req, head);
-            }
-        });
-        if let Some(hook) = self.opts.response_hook() {
-            hook(head);
-        }
-        if logged {
-            let record = log::response_record(head, &self.opts.redactor());
-            let multi = self.opts.logging_multirecord().unwrap_or(false);
-            log::emit_http(self.opts.logger(), Level::Info, &record, multi);
-        }
     }
 
     /// Reports that the last [`Step::Send`] failed. The error's kind says whether the request
@@ -691,114 +392,6 @@ impl<B: RequestBody> Exchange<B> {
     }
 
     // ===== decisions =====
-
-    /// Shapes a request to a URL the service chose: [`follow::check`] decides whether it may
-    /// be sent and whether the credentials go with it; the headers that carry credentials are
-    /// removed after the options and per-call policies have added theirs.
-    #[cold]
-    #[inline(never)]
-    fn shape_chosen(&mut self, chosen: ChosenUrl) -> Result<(), Error> {
-        self.credentials = follow::check(
-            &chosen.home,
-            &self.template.parts.url,
-            self.opts.allow_https_downgrade(),
-            chosen.by,
-        )?;
-        self.home = Some(Box::new(chosen.home));
-        self.shape_per_call()?;
-        if self.credentials == Credentials::Withhold {
-            follow::strip(&mut self.template.parts.headers);
-        }
-        Ok(())
-    }
-
-    fn shape_per_call(&mut self) -> Result<(), Error> {
-        let parts = &mut self.template.parts;
-        for (name, value) in self.opts.headers() {
-            parts.headers.insert(name.clone(), value.clone());
-        }
-        // The request id is fixed here, once per call, unless the caller's request has one.
-        if parts.headers.is_empty() || !parts.headers.contains_key(self.opts.request_id_header()) {
-            // Formatted on the stack and copied once, into the header value.
-            let mut buffer = uuid::Uuid::encode_buffer();
-            let id = match self.opts.request_id() {
-                Some(id) => id,
-                // A UUID v4 from the per-thread generator: no system call per call.
-                None => {
-                    uuid::Builder::from_random_bytes(crate::policy::random_u128().to_be_bytes())
-                        .into_uuid()
-                        .hyphenated()
-                        .encode_lower(&mut buffer)
-                }
-            };
-            self.request_id = Some(header_value(id)?);
-        }
-        if !self.opts.cookies().is_empty()
-            || self.opts.credential().is_some()
-            || self.opts.retry().idempotency_key().is_some()
-            || !self.opts.policies.is_empty()
-        {
-            self.shape_more()?;
-        }
-        Ok(())
-    }
-
-    /// The shaping only some calls need: cookies, a SAS query, idempotency keys, per-call
-    /// policies. Out of line, as `step_other`.
-    #[cold]
-    #[inline(never)]
-    fn shape_more(&mut self) -> Result<(), Error> {
-        let parts = &mut self.template.parts;
-        if !self.opts.cookies().is_empty() {
-            let mut cookie = String::new();
-            for (k, v) in self.opts.cookies() {
-                if !cookie.is_empty() {
-                    cookie.push_str("; ");
-                }
-                cookie.push_str(k);
-                cookie.push('=');
-                cookie.push_str(v);
-            }
-            parts
-                .headers
-                .append(http::header::COOKIE, header_value(&cookie)?);
-        }
-        let sas = match self.opts.credential() {
-            Some(Credential::Sas(sas)) if self.credentials == Credentials::Attach => Some(sas),
-            _ => None,
-        };
-        if let Some(sas) = sas {
-            let url = &mut parts.url;
-            let query = match url.query() {
-                Some(q) if !q.is_empty() => format!("{q}&{sas}"),
-                _ => sas.clone(),
-            };
-            url.set_query(Some(&query));
-        }
-        if let Some(key) = self.opts.retry().idempotency_key() {
-            // The same key on every attempt (and redirect) of the call, generated once.
-            for (name, value) in key.headers(self.wall) {
-                if !parts.headers.contains_key(&name) {
-                    parts.headers.insert(name, header_value(&value)?);
-                }
-            }
-        }
-        // Per-call policies see the request as the reference's do, request id and
-        // `User-Agent` included: they go into the template, once.
-        if self.opts.policies(Position::PerCall).next().is_some() {
-            add_pipeline_headers(
-                &mut parts.headers,
-                &self.opts,
-                self.request_id.take(),
-                &self.prepared,
-            )?;
-            self.pipeline_headers_in_template = true;
-            for p in self.opts.policies(Position::PerCall) {
-                p.on_request(parts)?;
-            }
-        }
-        Ok(())
-    }
 
     fn next_attempt(&mut self, now: Instant) -> Step<B> {
         let remaining = self
@@ -866,163 +459,6 @@ impl<B: RequestBody> Exchange<B> {
         self.step_at(now)
     }
 
-    /// The call's time ran out before another attempt could start.
-    #[cold]
-    #[inline(never)]
-    fn out_of_time(&mut self, now: Instant) -> Step<B> {
-        let (kind, msg) = if self.last_was_connect_error {
-            (ErrorKind::ServiceRequestTimeout, "Request timeout")
-        } else {
-            (ErrorKind::ServiceResponseTimeout, "Response timeout")
-        };
-        self.finish(Error::new(kind, msg), now)
-    }
-
-    /// Adds the credential to an attempt; `Some` when the call must first get a token (or
-    /// cannot go on).
-    #[cold]
-    #[inline(never)]
-    fn authorize_attempt(&mut self, parts: &mut RequestParts, now: Instant) -> Option<Step<B>> {
-        let cred = self.opts.credential().cloned()?;
-        match self.authorize(&cred, parts) {
-            Ok(()) => None,
-            Err(NeedToken(Some(request))) => {
-                self.state = State::AwaitToken;
-                Some(Step::GetToken(request))
-            }
-            Err(NeedToken(None)) => Some(self.step_at(now)),
-        }
-    }
-
-    /// Runs the per-try policies, the request hook and the request log (at `log_at`, when it
-    /// is recorded) on an attempt, and keeps a copy of it for the policies' later hooks.
-    #[cold]
-    #[inline(never)]
-    fn observe_attempt(
-        &mut self,
-        request: &mut Request<B>,
-        full: bool,
-        log_at: Option<Level>,
-    ) -> Result<(), Error> {
-        self.opts
-            .policies(Position::PerTry)
-            .try_for_each(|p| p.on_request(&mut request.parts))?;
-        // A signing policy signs whatever it is given: away from home, what it added goes.
-        if self.credentials == Credentials::Withhold {
-            follow::strip(&mut request.parts.headers);
-        }
-        // The hook and the log borrow the body; only the copy kept for custom policies owns
-        // one (a body of any size used to be copied on every attempt, policies or not).
-        let streaming = request.body.as_bytes().is_none();
-        {
-            let hook_req = HookRequest {
-                parts: &request.parts,
-                body: request.body.as_bytes(),
-                streaming,
-                resend_count: self.resend_count,
-            };
-            if let Some(hook) = self.opts.request_hook() {
-                hook(&hook_req);
-            }
-            if let Some(level) = log_at {
-                let record = log::request_record(&hook_req, &self.opts.redactor(), full);
-                let multi = self.opts.logging_multirecord().unwrap_or(false);
-                log::emit_http(self.opts.logger(), level, &record, multi);
-            }
-        }
-        // Only custom policies look at the request again (on_response, on_error): without
-        // them, no copy of the headers per attempt.
-        self.last_sent = (!self.opts.policies.is_empty()).then(|| {
-            let bytes = request.body.as_bytes().map(Bytes::copy_from_slice);
-            Box::new((request.parts.clone(), bytes, streaming))
-        });
-        Ok(())
-    }
-
-    /// The headers of the next attempt: the template's, and the request id and `User-Agent`
-    /// unless the template holds them already.
-    fn attempt_headers(&mut self) -> Result<HeaderMap, Error> {
-        let template = &mut self.template.parts.headers;
-        let mut headers = if template.is_empty() {
-            // Room for the pipeline's two and the few the driver and the transport add
-            // (`traceparent`, `accept`…), so none of them reallocates; no more, so that the
-            // allocation stays small (six entries come from malloc's per-thread cache).
-            HeaderMap::with_capacity(6)
-        } else {
-            // The attempt's headers grow, the template's never do (redirects only remove). A
-            // clone keeps the stored hashes but has no spare room, while the template's map
-            // has the room it grew by as it was built. So the attempt takes the template's
-            // map and the template keeps the clone.
-            let copy = template.clone();
-            std::mem::replace(template, copy)
-        };
-        if !self.pipeline_headers_in_template {
-            add_pipeline_headers(
-                &mut headers,
-                &self.opts,
-                self.request_id.clone(),
-                &self.prepared,
-            )?;
-        }
-        Ok(headers)
-    }
-
-    fn authorize(&mut self, cred: &Credential, parts: &mut RequestParts) -> Result<(), NeedToken> {
-        match cred {
-            Credential::Key { header, value } if self.credentials == Credentials::Attach => {
-                match credential_value(value, "key") {
-                    Ok(v) => {
-                        parts.headers.insert(header.clone(), v);
-                        Ok(())
-                    }
-                    Err(e) => {
-                        self.state = State::Finished(e);
-                        Err(NeedToken(None))
-                    }
-                }
-            }
-            Credential::Bearer { scopes, cache } if self.credentials == Credentials::Attach => {
-                if parts.url.scheme() != "https" {
-                    self.state = State::Finished(Error::new(
-                        ErrorKind::ClientAuthentication,
-                        "Bearer token authentication is not permitted for non-TLS protected \
-                         (non-https) URLs.",
-                    ));
-                    return Err(NeedToken(None));
-                }
-                if let Cae::Pending(claims) = &self.cae {
-                    return Err(NeedToken(Some(TokenRequest {
-                        scopes: scopes.clone(),
-                        claims: Some(claims.clone()),
-                    })));
-                }
-                let token = match self.token.take() {
-                    Some(t) => t,
-                    None => match cache.fresh(self.wall) {
-                        Some(t) => t,
-                        None => {
-                            return Err(NeedToken(Some(TokenRequest {
-                                scopes: scopes.clone(),
-                                claims: None,
-                            })))
-                        }
-                    },
-                };
-                match credential_value(&format!("Bearer {token}"), "token") {
-                    Ok(v) => {
-                        parts.headers.insert(http::header::AUTHORIZATION, v);
-                        Ok(())
-                    }
-                    Err(e) => {
-                        self.state = State::Finished(e);
-                        Err(NeedToken(None))
-                    }
-                }
-            }
-            _ => Ok(()),
-        }
-    }
-
     /// Decides on a response: `Some` when it ends the call successfully (built here and
     /// returned at once, not parked in the state), else the next state is set.
     fn decide_response(&mut self, head: ResponseHead) -> Option<Completion> {
@@ -1065,175 +501,6 @@ impl<B: RequestBody> Exchange<B> {
         None
     }
 
-    /// Continuous access evaluation, as the reference's bearer policy: a 401 whose
-    /// `WWW-Authenticate` is a claims challenge gets one new token, asked for with those
-    /// claims, and the request is sent once more. Not a retry (no retry budget, no wait); the
-    /// resend counts in `resend_count`. `true` when the call goes on that way.
-    #[cold]
-    #[inline(never)]
-    fn answer_claims_challenge(&mut self, head: &ResponseHead) -> bool {
-        let bearer = matches!(self.opts.credential(), Some(Credential::Bearer { .. }));
-        let unchallenged = matches!(self.cae, Cae::Unchallenged);
-        if !bearer
-            || self.credentials == Credentials::Withhold
-            || !unchallenged
-            || !self.template.body.is_replayable()
-        {
-            return false;
-        }
-        let Some(claims) = crate::policy::auth::claims_challenge(&head.headers) else {
-            return false;
-        };
-        self.cae = Cae::Pending(claims);
-        self.token = None;
-        self.resend_count += 1;
-        self.state = State::Ready;
-        true
-    }
-
-    /// A failed response, its body read (`Ok`: the HTTP error it becomes) or not (`Err`: the
-    /// read error).
-    fn decide_status(&mut self, head: &ResponseHead, result: Result<Error, Error>, now: Instant) {
-        let replayable = self.template.body.is_replayable();
-        let decision = self.retry.decide(
-            self.opts.retry(),
-            &self.template.parts,
-            replayable,
-            &Failure::Status {
-                status: head.status,
-                headers: &head.headers,
-                received: head.received,
-                error: result.as_ref().ok(),
-            },
-        );
-        self.last_was_connect_error = false;
-        let error = result.unwrap_or_else(|read_error| read_error);
-        match decision {
-            Decision::RetryAfter(wait) => self.schedule(wait, now, Some(error)),
-            Decision::Stop(why) => {
-                self.per_call_response(head);
-                let error = match why {
-                    Some(NOT_REWINDABLE) => {
-                        error.with_note("not retried: the request body cannot be rewound")
-                    }
-                    _ => error,
-                };
-                self.state = State::Finished(error);
-            }
-        }
-    }
-
-    /// Per-call policies sit before retries and redirects (reference §3.0), so they see only
-    /// the response that ends the call, not the ones that were retried or redirected.
-    fn per_call_response(&self, head: &ResponseHead) {
-        self.with_last_sent(|req| {
-            for p in self.opts.policies(Position::PerCall) {
-                p.on_response(req, head);
-            }
-        });
-    }
-
-    /// Calls `f` with the last request as sent, if one was.
-    fn with_last_sent(&self, f: impl FnOnce(&HookRequest<'_>)) {
-        if let Some(sent) = &self.last_sent {
-            let (parts, body, streaming) = &**sent;
-            f(&HookRequest {
-                parts,
-                body: body.as_deref(),
-                streaming: *streaming,
-                resend_count: self.resend_count,
-            });
-        }
-    }
-
-    fn decide_failure(&mut self, err: Error, now: Instant) {
-        let replayable = self.template.body.is_replayable();
-        let decision = self.retry.decide(
-            self.opts.retry(),
-            &self.template.parts,
-            replayable,
-            &Failure::Transport(&err),
-        );
-        self.last_was_connect_error = err.is_service_request();
-        match decision {
-            Decision::RetryAfter(wait) => self.schedule(wait, now, Some(err)),
-            Decision::Stop(Some(why)) if why != EXHAUSTED => {
-                let msg = format!("{} (not retried: {why})", err.message());
-                self.state = State::Finished(err.with_message(msg));
-            }
-            Decision::Stop(_) => self.state = State::Finished(err),
-        }
-    }
-
-    fn schedule(&mut self, wait: Duration, now: Instant, err: Option<Error>) {
-        if let Some(deadline) = self.deadline {
-            if now.checked_add(wait).is_none_or(|t| t > deadline) {
-                let msg = format!(
-                    "the retry wait of {:.3}s would pass the operation's deadline",
-                    wait.as_secs_f64()
-                );
-                // As the reference's total timeout: a request timeout when the last attempt was
-                // never sent, a response timeout otherwise.
-                let kind = if self.last_was_connect_error {
-                    ErrorKind::ServiceRequestTimeout
-                } else {
-                    ErrorKind::ServiceResponseTimeout
-                };
-                let e = match err {
-                    Some(source) => Error::with_source(kind, source),
-                    None => Error::from(kind),
-                };
-                self.state = State::Finished(e.with_message(msg));
-                return;
-            }
-        }
-        self.resend_count += 1;
-        self.state = State::Sleep(wait);
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn follow(&mut self, plan: redirect::Plan, head: &ResponseHead) {
-        let hop = RedirectHop::new(
-            self.template.parts.method.clone(),
-            self.template.parts.url.as_str(),
-            head.status,
-        );
-        self.redirects.push(hop);
-        if self.redirects.len() > self.opts.redirect_max() as usize {
-            let history = std::mem::take(&mut self.redirects);
-            self.state = State::Finished(Error::too_many_redirects(history));
-            return;
-        }
-        if plan.credentials == Credentials::Withhold {
-            self.credentials = Credentials::Withhold;
-        }
-        let parts = &mut self.template.parts;
-        let from = std::mem::replace(&mut parts.url, plan.url);
-        if self.home.is_none() {
-            self.home = Some(Box::new(from));
-        }
-        if plan.method != parts.method {
-            parts.method = plan.method;
-        }
-        if plan.drop_body {
-            self.template.body = B::empty();
-            parts.headers.remove(http::header::CONTENT_TYPE);
-            parts.headers.remove(http::header::CONTENT_LENGTH);
-        } else if !self.template.body.is_replayable() {
-            self.state = State::Finished(Error::new(
-                ErrorKind::ServiceRequest,
-                "cannot follow the redirect: the request body cannot be rewound",
-            ));
-            return;
-        }
-        if self.credentials == Credentials::Withhold {
-            follow::strip(&mut parts.headers);
-        }
-        self.resend_count += 1;
-        self.state = State::Ready;
-    }
-
     fn completion(&mut self, head: ResponseHead) -> Completion {
         Completion {
             head,
@@ -1259,61 +526,6 @@ impl<B> fmt::Debug for Exchange<B> {
     }
 }
 
-struct NeedToken(Option<TokenRequest>);
-
-/// Continuous access evaluation in a call: the reference answers one claims challenge per
-/// call.
-enum Cae {
-    Unchallenged,
-    /// Challenged: the next token must satisfy these claims.
-    Pending(String),
-    /// Answered: a further challenge ends the call with its 401.
-    Answered,
-}
-
 fn misuse(what: &str) -> Error {
     Error::new(ErrorKind::Other, format!("driver bug: {what}"))
-}
-
-/// Adds the pipeline's own headers: the call's request id (`None` when the request has its
-/// own) and the `User-Agent`.
-fn add_pipeline_headers(
-    headers: &mut HeaderMap,
-    opts: &Options,
-    request_id: Option<HeaderValue>,
-    prepared: &Prepared,
-) -> Result<(), Error> {
-    if let Some(id) = request_id {
-        headers.insert(opts.request_id_header(), id);
-    }
-    headers.insert(http::header::USER_AGENT, prepared.user_agent()?);
-    Ok(())
-}
-
-/// A credential as a header value, marked sensitive. A value a header cannot carry (CR, LF,
-/// NUL, other control characters) fails the call before anything is sent: dropping the
-/// header would send the request unauthenticated, and a caller whose key got a stray newline
-/// would find out only from an anonymous endpoint's answer. The error never holds the value.
-fn credential_value(s: &str, what: &str) -> Result<HeaderValue, Error> {
-    match HeaderValue::from_str(s) {
-        Ok(mut v) => {
-            v.set_sensitive(true);
-            Ok(v)
-        }
-        Err(_) => Err(Error::new(
-            ErrorKind::ClientAuthentication,
-            format!(
-                "the credential's {what} cannot be sent in a header: it holds a control \
-                 character (CR, LF, NUL...) or a byte outside visible ASCII and tab; the request \
-                 was not sent"
-            ),
-        )),
-    }
-}
-
-fn header_value(s: &str) -> Result<HeaderValue, Error> {
-    HeaderValue::from_str(s).map_err(|e| {
-        Error::with_source(ErrorKind::ServiceRequest, e)
-            .with_message("a header value is not valid HTTP")
-    })
 }

@@ -10,9 +10,10 @@
 use http::Method;
 use url::Url;
 
+use crate::error::RedirectHop;
 use crate::error::{Error, ErrorKind};
 use crate::pipeline::follow::{self, Chosen, Credentials};
-use crate::pipeline::{RequestParts, ResponseHead};
+use crate::pipeline::{Exchange, RequestBody, RequestParts, ResponseHead, State};
 
 /// Headers removed when a call leaves its origin; see [`follow`].
 pub use crate::pipeline::follow::SENSITIVE_HEADERS;
@@ -77,4 +78,49 @@ pub(crate) fn next(
         drop_body,
         credentials,
     }))
+}
+
+impl<B: RequestBody> Exchange<B> {
+    #[cold]
+    #[inline(never)]
+    pub(super) fn follow(&mut self, plan: Plan, head: &ResponseHead) {
+        let hop = RedirectHop::new(
+            self.template.parts.method.clone(),
+            self.template.parts.url.as_str(),
+            head.status,
+        );
+        self.redirects.push(hop);
+        if self.redirects.len() > self.opts.redirect_max() as usize {
+            let history = std::mem::take(&mut self.redirects);
+            self.state = State::Finished(Error::too_many_redirects(history));
+            return;
+        }
+        if plan.credentials == Credentials::Withhold {
+            self.credentials = Credentials::Withhold;
+        }
+        let parts = &mut self.template.parts;
+        let from = std::mem::replace(&mut parts.url, plan.url);
+        if self.home.is_none() {
+            self.home = Some(Box::new(from));
+        }
+        if plan.method != parts.method {
+            parts.method = plan.method;
+        }
+        if plan.drop_body {
+            self.template.body = B::empty();
+            parts.headers.remove(http::header::CONTENT_TYPE);
+            parts.headers.remove(http::header::CONTENT_LENGTH);
+        } else if !self.template.body.is_replayable() {
+            self.state = State::Finished(Error::new(
+                ErrorKind::ServiceRequest,
+                "cannot follow the redirect: the request body cannot be rewound",
+            ));
+            return;
+        }
+        if self.credentials == Credentials::Withhold {
+            follow::strip(&mut parts.headers);
+        }
+        self.resend_count += 1;
+        self.state = State::Ready;
+    }
 }

@@ -1,0 +1,181 @@
+//! Credentials on each attempt: the key or bearer token (asked for as a step, cached,
+//! refreshed), and continuous access evaluation (a 401 claims challenge answered once).
+
+use std::time::Instant;
+
+use http::HeaderValue;
+
+use crate::error::{Error, ErrorKind};
+use crate::policy::auth::{AccessToken, Credential};
+
+use super::follow::Credentials;
+use super::{Exchange, RequestBody, RequestParts, ResponseHead, State, Step, TokenRequest};
+
+impl<B: RequestBody> Exchange<B> {
+    /// Reports the token the credential gave.
+    pub fn on_token(&mut self, token: Result<AccessToken, Error>) {
+        let Some(Credential::Bearer { cache, .. }) = self.opts.credential() else {
+            return;
+        };
+        let for_claims = matches!(self.cae, Cae::Pending(_));
+        if for_claims {
+            self.cae = Cae::Answered;
+        }
+        match token {
+            // The cached token is the one the service refused: no falling back to it.
+            Err(e) if for_claims => self.state = State::Finished(e),
+            Ok(t) => {
+                self.token = Some(t.token.clone());
+                cache.store(t);
+                self.state = State::Ready;
+            }
+            // A failed refresh still uses a token that has not expired yet.
+            Err(e) => match cache.usable(self.wall) {
+                Some(t) => {
+                    self.token = Some(t);
+                    self.state = State::Ready;
+                }
+                None => self.state = State::Finished(e),
+            },
+        }
+    }
+
+    /// Adds the credential to an attempt; `Some` when the call must first get a token (or
+    /// cannot go on).
+    #[cold]
+    #[inline(never)]
+    pub(super) fn authorize_attempt(
+        &mut self,
+        parts: &mut RequestParts,
+        now: Instant,
+    ) -> Option<Step<B>> {
+        let cred = self.opts.credential().cloned()?;
+        match self.authorize(&cred, parts) {
+            Ok(()) => None,
+            Err(NeedToken(Some(request))) => {
+                self.state = State::AwaitToken;
+                Some(Step::GetToken(request))
+            }
+            Err(NeedToken(None)) => Some(self.step_at(now)),
+        }
+    }
+
+    pub(super) fn authorize(
+        &mut self,
+        cred: &Credential,
+        parts: &mut RequestParts,
+    ) -> Result<(), NeedToken> {
+        match cred {
+            Credential::Key { header, value } if self.credentials == Credentials::Attach => {
+                match credential_value(value, "key") {
+                    Ok(v) => {
+                        parts.headers.insert(header.clone(), v);
+                        Ok(())
+                    }
+                    Err(e) => {
+                        self.state = State::Finished(e);
+                        Err(NeedToken(None))
+                    }
+                }
+            }
+            Credential::Bearer { scopes, cache } if self.credentials == Credentials::Attach => {
+                if parts.url.scheme() != "https" {
+                    self.state = State::Finished(Error::new(
+                        ErrorKind::ClientAuthentication,
+                        "Bearer token authentication is not permitted for non-TLS protected \
+                         (non-https) URLs.",
+                    ));
+                    return Err(NeedToken(None));
+                }
+                if let Cae::Pending(claims) = &self.cae {
+                    return Err(NeedToken(Some(TokenRequest {
+                        scopes: scopes.clone(),
+                        claims: Some(claims.clone()),
+                    })));
+                }
+                let token = match self.token.take() {
+                    Some(t) => t,
+                    None => match cache.fresh(self.wall) {
+                        Some(t) => t,
+                        None => {
+                            return Err(NeedToken(Some(TokenRequest {
+                                scopes: scopes.clone(),
+                                claims: None,
+                            })))
+                        }
+                    },
+                };
+                match credential_value(&format!("Bearer {token}"), "token") {
+                    Ok(v) => {
+                        parts.headers.insert(http::header::AUTHORIZATION, v);
+                        Ok(())
+                    }
+                    Err(e) => {
+                        self.state = State::Finished(e);
+                        Err(NeedToken(None))
+                    }
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Continuous access evaluation, as the reference's bearer policy: a 401 whose
+    /// `WWW-Authenticate` is a claims challenge gets one new token, asked for with those
+    /// claims, and the request is sent once more. Not a retry (no retry budget, no wait); the
+    /// resend counts in `resend_count`. `true` when the call goes on that way.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn answer_claims_challenge(&mut self, head: &ResponseHead) -> bool {
+        let bearer = matches!(self.opts.credential(), Some(Credential::Bearer { .. }));
+        let unchallenged = matches!(self.cae, Cae::Unchallenged);
+        if !bearer
+            || self.credentials == Credentials::Withhold
+            || !unchallenged
+            || !self.template.body.is_replayable()
+        {
+            return false;
+        }
+        let Some(claims) = crate::policy::auth::claims_challenge(&head.headers) else {
+            return false;
+        };
+        self.cae = Cae::Pending(claims);
+        self.token = None;
+        self.resend_count += 1;
+        self.state = State::Ready;
+        true
+    }
+}
+
+pub(super) struct NeedToken(Option<TokenRequest>);
+
+/// Continuous access evaluation in a call: the reference answers one claims challenge per
+/// call.
+pub(super) enum Cae {
+    Unchallenged,
+    /// Challenged: the next token must satisfy these claims.
+    Pending(String),
+    /// Answered: a further challenge ends the call with its 401.
+    Answered,
+}
+
+/// A credential as a header value, marked sensitive. A value a header cannot carry (CR, LF,
+/// NUL, other control characters) fails the call before anything is sent: dropping the
+/// header would send the request unauthenticated, and a caller whose key got a stray newline
+/// would find out only from an anonymous endpoint's answer. The error never holds the value.
+pub(super) fn credential_value(s: &str, what: &str) -> Result<HeaderValue, Error> {
+    match HeaderValue::from_str(s) {
+        Ok(mut v) => {
+            v.set_sensitive(true);
+            Ok(v)
+        }
+        Err(_) => Err(Error::new(
+            ErrorKind::ClientAuthentication,
+            format!(
+                "the credential's {what} cannot be sent in a header: it holds a control \
+                 character (CR, LF, NUL...) or a byte outside visible ASCII and tab; the request \
+                 was not sent"
+            ),
+        )),
+    }
+}

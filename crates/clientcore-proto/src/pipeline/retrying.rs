@@ -1,0 +1,105 @@
+//! The retry glue: asks the retry policy ([`retry`](super::retry)) about a failed response or
+//! a transport error, and schedules the wait or ends the call, never past its deadline.
+
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, ErrorKind};
+
+use super::retry::{Decision, Failure, EXHAUSTED, NOT_REWINDABLE};
+use super::{Exchange, RequestBody, ResponseHead, State, Step};
+
+impl<B: RequestBody> Exchange<B> {
+    /// The call's time ran out before another attempt could start.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn out_of_time(&mut self, now: Instant) -> Step<B> {
+        let (kind, msg) = if self.last_was_connect_error {
+            (ErrorKind::ServiceRequestTimeout, "Request timeout")
+        } else {
+            (ErrorKind::ServiceResponseTimeout, "Response timeout")
+        };
+        self.finish(Error::new(kind, msg), now)
+    }
+
+    /// A failed response, its body read (`Ok`: the HTTP error it becomes) or not (`Err`: the
+    /// read error).
+    pub(super) fn decide_status(
+        &mut self,
+        head: &ResponseHead,
+        result: Result<Error, Error>,
+        now: Instant,
+    ) {
+        let replayable = self.template.body.is_replayable();
+        let decision = self.retry.decide(
+            self.opts.retry(),
+            &self.template.parts,
+            replayable,
+            &Failure::Status {
+                status: head.status,
+                headers: &head.headers,
+                received: head.received,
+                error: result.as_ref().ok(),
+            },
+        );
+        self.last_was_connect_error = false;
+        let error = result.unwrap_or_else(|read_error| read_error);
+        match decision {
+            Decision::RetryAfter(wait) => self.schedule(wait, now, Some(error)),
+            Decision::Stop(why) => {
+                self.per_call_response(head);
+                let error = match why {
+                    Some(NOT_REWINDABLE) => {
+                        error.with_note("not retried: the request body cannot be rewound")
+                    }
+                    _ => error,
+                };
+                self.state = State::Finished(error);
+            }
+        }
+    }
+
+    pub(super) fn decide_failure(&mut self, err: Error, now: Instant) {
+        let replayable = self.template.body.is_replayable();
+        let decision = self.retry.decide(
+            self.opts.retry(),
+            &self.template.parts,
+            replayable,
+            &Failure::Transport(&err),
+        );
+        self.last_was_connect_error = err.is_service_request();
+        match decision {
+            Decision::RetryAfter(wait) => self.schedule(wait, now, Some(err)),
+            Decision::Stop(Some(why)) if why != EXHAUSTED => {
+                let msg = format!("{} (not retried: {why})", err.message());
+                self.state = State::Finished(err.with_message(msg));
+            }
+            Decision::Stop(_) => self.state = State::Finished(err),
+        }
+    }
+
+    pub(super) fn schedule(&mut self, wait: Duration, now: Instant, err: Option<Error>) {
+        if let Some(deadline) = self.deadline {
+            if now.checked_add(wait).is_none_or(|t| t > deadline) {
+                let msg = format!(
+                    "the retry wait of {:.3}s would pass the operation's deadline",
+                    wait.as_secs_f64()
+                );
+                // As the reference's total timeout: a request timeout when the last attempt was
+                // never sent, a response timeout otherwise.
+                let kind = if self.last_was_connect_error {
+                    ErrorKind::ServiceRequestTimeout
+                } else {
+                    ErrorKind::ServiceResponseTimeout
+                };
+                let e = match err {
+                    Some(source) => Error::with_source(kind, source),
+                    None => Error::from(kind),
+                };
+                self.state = State::Finished(e.with_message(msg));
+                return;
+            }
+        }
+        self.resend_count += 1;
+        self.state = State::Sleep(wait);
+    }
+}

@@ -26,7 +26,7 @@ use bytes::Bytes;
 use clientcore_proto::options::Options;
 use clientcore_proto::pipeline::retry::{
     classify_fn, AttemptOutcome, AttemptRecord, IdempotencyKey, Jitter, RetryAction, RetryBudget,
-    RetryMode, RetryOptions, SharedRandom,
+    RetryContext, RetryDecision, RetryMode, RetryOptions, SharedRandom,
 };
 use clientcore_proto::pipeline::{
     Attempt, Completion, Exchange, Request, RequestBody, RequestParts, ResponseHead, Step,
@@ -661,11 +661,13 @@ fn matrix_503_503_200() {
         [
             AttemptRecord {
                 outcome: AttemptOutcome::Status(503),
-                wait: Some(Duration::ZERO)
+                wait: Some(Duration::ZERO),
+                decision: RetryDecision::Backoff,
             },
             AttemptRecord {
                 outcome: AttemptOutcome::Status(503),
-                wait: Some(Duration::from_secs_f64(1.6))
+                wait: Some(Duration::from_secs_f64(1.6)),
+                decision: RetryDecision::Backoff,
             },
         ]
     );
@@ -1332,4 +1334,83 @@ fn f_matrix() {
         assert_eq!(run.sent.len(), 1, "{garbage}");
         assert!(run.result.is_err(), "{garbage}");
     }
+}
+
+// ===== Why: every decision recorded with its reason =====
+
+fn decisions(run: &Run) -> Vec<RetryDecision> {
+    let history = match &run.result {
+        Ok(done) => &done.retries,
+        Err(e) => e.retry_history(),
+    };
+    history.iter().map(|r| r.decision).collect()
+}
+
+#[test]
+fn every_decision_is_recorded_with_its_reason() {
+    use RetryDecision as D;
+    // Backoff, then the service's wait, then the counters run out.
+    let run = drive(
+        get(),
+        retry(RetryOptions::new().with_total(2)),
+        script(vec![
+            status(503),
+            with_header(503, "retry-after", "2"),
+            status(503),
+        ]),
+    );
+    assert_eq!(decisions(&run), [D::Backoff, D::ServerWait, D::Exhausted]);
+    assert_eq!(run.err().retry_history()[2].wait, None);
+    // Counters running out is no news: no note.
+    assert_eq!(run.err().note(), None);
+
+    // A status that is never retried; a POST that reached the server.
+    let run = drive(get(), Options::new(), always(status(400)));
+    assert_eq!(decisions(&run), [D::NotRetryable]);
+    let run = drive(req(Method::POST), Options::new(), always(status(503)));
+    assert_eq!(decisions(&run), [D::NotIdempotent]);
+    let run = drive(
+        req(Method::POST),
+        Options::new(),
+        always(Answer::Fail(ErrorKind::ServiceResponse)),
+    );
+    assert_eq!(decisions(&run), [D::NotIdempotent]);
+
+    // A classifier that retries, then one that forbids; the note says so, for an HTTP error
+    // and a transport error alike.
+    let classifier = classify_fn(|ctx: &RetryContext<'_>| {
+        if ctx.attempt() == 1 {
+            RetryAction::retry_after(Duration::from_secs(1))
+        } else {
+            RetryAction::Forbid
+        }
+    });
+    let run = drive(
+        get(),
+        retry(RetryOptions::new().with_classifier(classifier)),
+        always(status(500)),
+    );
+    assert_eq!(decisions(&run), [D::Classifier, D::Forbidden]);
+    assert_eq!(run.err().note(), Some(D::Forbidden.as_str()));
+
+    // The budget: spent after the first retry.
+    let budget = RetryBudget::new().with_capacity(1).with_retry_cost(1);
+    let run = drive(
+        get(),
+        retry(RetryOptions::new().with_budget(budget)),
+        always(Answer::Fail(ErrorKind::ServiceRequest)),
+    );
+    assert_eq!(decisions(&run), [D::Backoff, D::BudgetExhausted]);
+    assert_eq!(run.err().note(), Some(D::BudgetExhausted.as_str()));
+    assert!(run.err().to_string().contains(D::BudgetExhausted.as_str()));
+
+    // The deadline: the second wait (1.6 s) would pass it; that attempt says so, and waited
+    // nothing.
+    let run = drive(
+        get(),
+        Options::new().with_timeout(Duration::from_secs(1)),
+        always(status(503)),
+    );
+    assert_eq!(decisions(&run), [D::Backoff, D::Deadline]);
+    assert_eq!(run.err().retry_history()[1].wait, None);
 }

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use clientcore::pipeline::retry::{AttemptOutcome, AttemptRecord};
+use clientcore::pipeline::retry::{AttemptOutcome, AttemptRecord, RetryDecision};
 use clientcore::{
     BlockingResponse, Body, ByteReader, ByteStream, Error, ErrorKind, Options, Request, Response,
     RetryOptions,
@@ -544,7 +544,8 @@ both_drivers!(one_shot_stream_is_not_retried_after_503, |driver| {
         err.retry_history(),
         [AttemptRecord {
             outcome: AttemptOutcome::Status(503),
-            wait: None
+            wait: None,
+            decision: RetryDecision::BodyNotRewindable,
         }]
     );
     let seen = server.requests();

@@ -444,19 +444,28 @@ impl Error {
     }
 
     /// Every attempt of the call that failed with this error, in order: its status or error
-    /// kind, and the wait before the next attempt (`None` for the last). Empty for errors
+    /// kind, the wait before the next attempt (`None` for the last), and why it was retried or
+    /// not ([`RetryDecision`](crate::pipeline::retry::RetryDecision)). Empty for errors
     /// that did not come out of a call.
     ///
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::pipeline::retry::{AttemptOutcome, AttemptRecord};
+    /// use clientcore_proto::pipeline::retry::{AttemptOutcome, AttemptRecord, RetryDecision};
     /// use clientcore_proto::{Error, ErrorKind};
     /// use std::time::Duration;
     ///
     /// let history = vec![
-    ///     AttemptRecord { outcome: AttemptOutcome::Status(503), wait: Some(Duration::ZERO) },
-    ///     AttemptRecord { outcome: AttemptOutcome::Error(ErrorKind::ServiceRequest), wait: None },
+    ///     AttemptRecord {
+    ///         outcome: AttemptOutcome::Status(503),
+    ///         wait: Some(Duration::ZERO),
+    ///         decision: RetryDecision::Backoff,
+    ///     },
+    ///     AttemptRecord {
+    ///         outcome: AttemptOutcome::Error(ErrorKind::ServiceRequest),
+    ///         wait: None,
+    ///         decision: RetryDecision::Exhausted,
+    ///     },
     /// ];
     /// let e = Error::new(ErrorKind::ServiceRequest, "refused").with_retry_history(history);
     /// assert_eq!(e.retry_history().len(), 2);

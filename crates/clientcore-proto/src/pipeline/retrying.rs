@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, ErrorKind};
 
-use super::retry::{Decision, Failure, EXHAUSTED, NOT_REWINDABLE};
+use super::retry::{Decision, Failure, RetryDecision};
 use super::{Exchange, RequestBody, ResponseHead, State, Step};
 
 impl<B: RequestBody> Exchange<B> {
@@ -47,13 +47,7 @@ impl<B: RequestBody> Exchange<B> {
             Decision::RetryAfter(wait) => self.schedule(wait, now, Some(error)),
             Decision::Stop(why) => {
                 self.per_call_response(head);
-                let error = match why {
-                    Some(NOT_REWINDABLE) => {
-                        error.with_note("not retried: the request body cannot be rewound")
-                    }
-                    _ => error,
-                };
-                self.state = State::Finished(error);
+                self.state = State::Finished(noted(error, why));
             }
         }
     }
@@ -69,11 +63,7 @@ impl<B: RequestBody> Exchange<B> {
         self.last_was_connect_error = err.is_service_request();
         match decision {
             Decision::RetryAfter(wait) => self.schedule(wait, now, Some(err)),
-            Decision::Stop(Some(why)) if why != EXHAUSTED => {
-                let msg = format!("{} (not retried: {why})", err.message());
-                self.state = State::Finished(err.with_message(msg));
-            }
-            Decision::Stop(_) => self.state = State::Finished(err),
+            Decision::Stop(why) => self.state = State::Finished(noted(err, why)),
         }
     }
 
@@ -95,11 +85,22 @@ impl<B: RequestBody> Exchange<B> {
                     Some(source) => Error::with_source(kind, source),
                     None => Error::from(kind),
                 };
+                self.retry.record(RetryDecision::Deadline);
                 self.state = State::Finished(e.with_message(msg));
                 return;
             }
         }
         self.resend_count += 1;
         self.state = State::Sleep(wait);
+    }
+}
+
+/// `error`, with the reason it was not retried as its note when the caller could change it
+/// (the same for an HTTP error and a transport error).
+fn noted(error: Error, why: RetryDecision) -> Error {
+    if why.is_noted() && error.note().is_none() {
+        error.with_note(why.as_str())
+    } else {
+        error
     }
 }

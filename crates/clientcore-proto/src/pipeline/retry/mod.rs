@@ -105,6 +105,6 @@ pub use budget::RetryBudget;
 pub use classify::{classify_fn, ClassifyRetry, RetryAction, RetryContext, SharedRetryClassifier};
 pub use idempotency::{is_idempotent_method, IdempotencyKey};
 pub use options::{Jitter, RetryMode, RetryOptions};
-pub use state::{AttemptOutcome, AttemptRecord};
+pub use state::{AttemptOutcome, AttemptRecord, RetryDecision};
 
-pub(crate) use state::{Decision, Failure, RetryState, EXHAUSTED, NOT_REWINDABLE};
+pub(crate) use state::{Decision, Failure, RetryState};

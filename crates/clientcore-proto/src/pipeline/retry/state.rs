@@ -23,13 +23,98 @@ pub enum AttemptOutcome {
     Error(ErrorKind),
 }
 
-/// One attempt of a call: what happened and how long the call waited before the next one.
+/// One attempt of a call: what happened, what the pipeline decided and why, and how long the
+/// call waited before the next one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AttemptRecord {
     /// The outcome.
     pub outcome: AttemptOutcome,
     /// The wait before the next attempt; `None` for the last attempt.
     pub wait: Option<Duration>,
+    /// Whether the attempt was retried, and why (or why not).
+    pub decision: RetryDecision,
+}
+
+/// Why a failed attempt was retried, or why the call stopped after it: the answer to "why was
+/// this request retried, or not?", kept on each [`AttemptRecord`] and logged once, at DEBUG
+/// (target `clientcore::retry`), when it is made.
+///
+/// # Examples
+///
+/// ```
+/// use clientcore_proto::pipeline::retry::RetryDecision;
+///
+/// assert!(RetryDecision::Backoff.is_retry());
+/// assert_eq!(
+///     RetryDecision::BodyNotRewindable.as_str(),
+///     "not retried: the request body cannot be rewound"
+/// );
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RetryDecision {
+    /// Retried after the wait the response asked for (`Retry-After`, `retry-after-ms`,
+    /// `x-ms-retry-after-ms`), capped by `retry_after_max`.
+    ServerWait,
+    /// Retried after the backoff (jittered, when jitter is on).
+    Backoff,
+    /// Retried because a retry classifier said so.
+    Classifier,
+    /// Not retried: the built-in rules never retry this status or error.
+    NotRetryable,
+    /// Not retried: retrying would repeat a request that is not idempotent (a POST or PATCH
+    /// that reached the server, without an idempotency key).
+    NotIdempotent,
+    /// Not retried: a retry classifier forbade it.
+    Forbidden,
+    /// Not retried: the request body cannot be rewound.
+    BodyNotRewindable,
+    /// Not retried: the retry counters (total, connect, read or status) are spent.
+    Exhausted,
+    /// Not retried: the client's retry budget is spent.
+    BudgetExhausted,
+    /// Not retried: the wait would pass the call's deadline.
+    Deadline,
+}
+
+impl RetryDecision {
+    /// Whether the attempt was retried.
+    pub fn is_retry(self) -> bool {
+        matches!(
+            self,
+            RetryDecision::ServerWait | RetryDecision::Backoff | RetryDecision::Classifier
+        )
+    }
+
+    /// The decision in words, as the log line and the error's note say it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RetryDecision::ServerWait => "retried after the wait the service asked for",
+            RetryDecision::Backoff => "retried after the backoff",
+            RetryDecision::Classifier => "retried as a retry classifier said",
+            RetryDecision::NotRetryable => "not retried: the failure is not retryable",
+            RetryDecision::NotIdempotent => {
+                "not retried: the request is not idempotent and reached the server"
+            }
+            RetryDecision::Forbidden => "not retried: a retry classifier forbade it",
+            RetryDecision::BodyNotRewindable => "not retried: the request body cannot be rewound",
+            RetryDecision::Exhausted => "not retried: retries exhausted",
+            RetryDecision::BudgetExhausted => "not retried: the client's retry budget is exhausted",
+            RetryDecision::Deadline => "not retried: the wait would pass the operation's deadline",
+        }
+    }
+
+    /// Whether the caller gets this reason as the error's note: a failure that would have been
+    /// retried but for something the caller can change. A failure that is simply not retryable,
+    /// or retried until the counters ran out, needs no note (the history shows it).
+    pub(crate) fn is_noted(self) -> bool {
+        matches!(
+            self,
+            RetryDecision::Forbidden
+                | RetryDecision::BodyNotRewindable
+                | RetryDecision::BudgetExhausted
+        )
+    }
 }
 
 /// The failure the retry policy is asked about.
@@ -60,17 +145,12 @@ pub(crate) struct RetryState {
     pub(crate) history: Vec<AttemptRecord>,
 }
 
-/// Why a call stops retrying.
-pub(crate) const EXHAUSTED: &str = "retries exhausted";
-/// Why a retryable failure with a body that cannot be rewound was not retried.
-pub(crate) const NOT_REWINDABLE: &str = "the request body cannot be rewound";
-
 /// The answer for one failure.
 #[derive(Debug, PartialEq)]
 pub(crate) enum Decision {
     RetryAfter(Duration),
-    /// Stop; with the reason when the failure was retryable but something refused.
-    Stop(Option<&'static str>),
+    /// Stop, for this reason (also on the attempt's record).
+    Stop(RetryDecision),
 }
 
 impl RetryState {
@@ -114,9 +194,43 @@ impl RetryState {
         self.history.push(AttemptRecord {
             outcome,
             wait: None,
+            decision: RetryDecision::NotRetryable,
         });
         let attempt = u32::try_from(self.history.len()).unwrap_or(u32::MAX);
+        let decision = self.decide_attempt(opts, request, body_replayable, failure, attempt);
+        let why = match decision {
+            Decision::RetryAfter(_) => self.history.last().map(|r| r.decision),
+            Decision::Stop(why) => {
+                self.record(why);
+                Some(why)
+            }
+        };
+        if let Some(why) = why {
+            let wait = self.history.last().and_then(|r| r.wait);
+            log_decision(attempt, outcome, why, wait);
+        }
+        decision
+    }
 
+    /// Sets the decision on the last attempt's record (a stop decided after the retry policy,
+    /// such as the deadline, replaces its "retried").
+    pub(crate) fn record(&mut self, why: RetryDecision) {
+        if let Some(last) = self.history.last_mut() {
+            last.decision = why;
+            if !why.is_retry() {
+                last.wait = None;
+            }
+        }
+    }
+
+    fn decide_attempt(
+        &mut self,
+        opts: &RetryOptions,
+        request: &RequestParts,
+        body_replayable: bool,
+        failure: &Failure<'_>,
+        attempt: u32,
+    ) -> Decision {
         // 1. Custom classifiers, first answer wins.
         let ctx = match failure {
             Failure::Transport(e) => RetryContext {
@@ -150,22 +264,20 @@ impl RetryState {
             } => retry_after(headers, *received),
             Failure::Transport(_) => None,
         };
-        let explicit_wait = match custom {
-            Some(RetryAction::Forbid) => {
-                return Decision::Stop(Some("a retry classifier forbade it"))
-            }
-            Some(RetryAction::Retry { after }) => after.or(server_wait),
+        let (explicit_wait, by_classifier) = match custom {
+            Some(RetryAction::Forbid) => return Decision::Stop(RetryDecision::Forbidden),
+            Some(RetryAction::Retry { after }) => (after.or(server_wait), true),
             _ => {
-                if !builtin_retryable(opts, &request.method, failure) {
-                    return Decision::Stop(None);
+                if let Some(why) = builtin_refusal(opts, &request.method, failure) {
+                    return Decision::Stop(why);
                 }
-                server_wait
+                (server_wait, false)
             }
         };
 
         // 3. A body that cannot be rewound.
         if !body_replayable {
-            return Decision::Stop(Some(NOT_REWINDABLE));
+            return Decision::Stop(RetryDecision::BodyNotRewindable);
         }
 
         // 4. Counters.
@@ -179,7 +291,7 @@ impl RetryState {
             .iter()
             .any(|c| *c < 0)
         {
-            return Decision::Stop(Some(EXHAUSTED));
+            return Decision::Stop(RetryDecision::Exhausted);
         }
 
         // 5. Budget.
@@ -187,10 +299,15 @@ impl RetryState {
             let timeout = matches!(failure, Failure::Transport(e) if e.is_timeout());
             match budget.try_acquire(timeout) {
                 Some(cost) => self.last_cost = cost,
-                None => return Decision::Stop(Some("the client's retry budget is exhausted")),
+                None => return Decision::Stop(RetryDecision::BudgetExhausted),
             }
         }
 
+        let why = match (by_classifier, explicit_wait.is_some()) {
+            (true, _) => RetryDecision::Classifier,
+            (false, true) => RetryDecision::ServerWait,
+            (false, false) => RetryDecision::Backoff,
+        };
         let wait = if let Some(d) = explicit_wait {
             d.min(opts.retry_after_max())
         } else {
@@ -206,28 +323,60 @@ impl RetryState {
         };
         if let Some(last) = self.history.last_mut() {
             last.wait = Some(wait);
+            last.decision = why;
         }
         Decision::RetryAfter(wait)
     }
 }
 
-/// Rule 2 of the priority table.
-fn builtin_retryable(opts: &RetryOptions, method: &Method, failure: &Failure<'_>) -> bool {
+/// The one log line of a decision, at DEBUG, as smithy's standard retry strategy writes one.
+fn log_decision(attempt: u32, outcome: AttemptOutcome, why: RetryDecision, wait: Option<Duration>) {
+    if let Some(wait) = wait {
+        tracing::debug!(
+            target: "clientcore::retry",
+            attempt,
+            outcome = ?outcome,
+            wait_secs = wait.as_secs_f64(),
+            "attempt {attempt} ({outcome:?}): {}, in {:.3}s",
+            why.as_str(),
+            wait.as_secs_f64()
+        );
+    } else {
+        tracing::debug!(
+            target: "clientcore::retry",
+            attempt,
+            outcome = ?outcome,
+            "attempt {attempt} ({outcome:?}): {}",
+            why.as_str()
+        );
+    }
+}
+
+/// Rule 2 of the priority table: why the built-in rules do not retry `failure`, if they do
+/// not.
+fn builtin_refusal(
+    opts: &RetryOptions,
+    method: &Method,
+    failure: &Failure<'_>,
+) -> Option<RetryDecision> {
     let idempotent =
         opts.idempotent() || opts.idempotency_key().is_some() || is_idempotent_method(method);
-    match failure {
+    let retryable = match failure {
         // Never sent: safe for every method (deviation 10 of ARCHITECTURE.md).
-        Failure::Transport(e) if e.is_service_request() => true,
-        Failure::Transport(e) => {
-            (e.is_service_response() || e.kind() == ErrorKind::IncompleteRead) && idempotent
-        }
+        Failure::Transport(e) if e.is_service_request() => return None,
+        Failure::Transport(e) => e.is_service_response() || e.kind() == ErrorKind::IncompleteRead,
         Failure::Status {
             status, headers, ..
         } => {
             let status = status.as_u16();
             let has_retry_after = status >= 400 && headers.contains_key("retry-after");
-            idempotent && (opts.is_retry_status(status) || has_retry_after)
+            opts.is_retry_status(status) || has_retry_after
         }
+    };
+    match (retryable, idempotent) {
+        (true, true) => None,
+        (true, false) => Some(RetryDecision::NotIdempotent),
+        (false, _) => Some(RetryDecision::NotRetryable),
     }
 }
 
@@ -265,7 +414,7 @@ mod tests {
         let mut s = RetryState::new(&opts);
         assert_eq!(
             status(&mut s, &opts, Method::POST, 503),
-            Decision::Stop(None)
+            Decision::Stop(RetryDecision::NotIdempotent)
         );
         for opts in [
             RetryOptions::new().with_idempotent(true),
@@ -289,7 +438,11 @@ mod tests {
         assert_eq!(d, Decision::RetryAfter(Duration::ZERO));
         let e = Error::new(ErrorKind::ServiceResponse, "reset");
         let d = s.decide(&opts, &p, true, &Failure::Transport(&e));
-        assert_eq!(d, Decision::Stop(None));
+        assert_eq!(d, Decision::Stop(RetryDecision::NotIdempotent));
+        assert_eq!(
+            s.history.iter().map(|r| r.decision).collect::<Vec<_>>(),
+            [RetryDecision::Backoff, RetryDecision::NotIdempotent]
+        );
     }
 
     #[test]

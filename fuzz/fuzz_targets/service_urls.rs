@@ -47,14 +47,26 @@ fuzz_target!(|data: &[u8]| {
         headers: HeaderMap::new(),
     };
 
-    // A listing whose every page names `link`: it must end within a few pages.
+    // A listing whose every page names `link`. When the link resolves to the same URL from
+    // the page it names (absolute, or a query), the listing must end within a few pages; a
+    // relative path that grows with each page (`a/` → `/a/a/`) names a new page each time,
+    // as any endless listing a service serves does, so it is only followed a few times.
     let mut paging = Paging::new(first.clone(), PageStrategy::next_link());
     let page = serde_json::json!({"value": [], "nextLink": link}).to_string();
+    let fixed = first
+        .url
+        .join(link)
+        .ok()
+        .is_some_and(|once| once.join(link).ok() == Some(once));
     let mut fetched = 0;
     while let Some(next) = paging.next_call::<Bytes>() {
         let Ok(request) = next else { break };
         fetched += 1;
-        assert!(fetched <= 3, "the listing of {link:?} did not end");
+        if fixed {
+            assert!(fetched <= 3, "the listing of {link:?} did not end");
+        } else if fetched > 5 {
+            break;
+        }
         check_send(request);
         paging.on_page::<u8>(&HeaderMap::new(), page.as_bytes()).unwrap();
     }

@@ -61,7 +61,10 @@ fn rfc5322_date(value: &str) -> Option<SystemTime> {
     ]
     .iter()
     .position(|m| *m == month)?;
-    let year: i64 = it.next()?.parse().ok()?;
+    // A year past 9999 is read as 9999 (the wait is longer than any cap either way) and one
+    // before 0 as 0 (long past): the day count below stays far from i64's range, which a
+    // year of fifteen digits overflowed (found by the `retry_after` fuzz target).
+    let year: i64 = it.next()?.parse::<i64>().ok()?.clamp(0, 9999);
     let mut hms = it.next()?.split(':').map(str::parse::<u32>);
     let (hour, minute) = (hms.next()?.ok()?, hms.next()?.ok()?);
     let sec = hms.next().transpose().ok()?.unwrap_or(0);
@@ -142,9 +145,23 @@ mod tests {
             "1 Foo 2020 00:00:00 GMT",
             "1 Jan 2020 25:00:00 GMT",
             "1 Jan 1900 00:00:00 GMT",
+            "1 Jan -9223372036854775808 00:00:00 GMT",
         ] {
             assert_eq!(rfc5322_date(bad), None, "{bad}");
         }
+        // Years beyond i64's day arithmetic: the far future, not a panic.
+        assert_eq!(
+            at("Wed, 21 Oct 242000005070000 07:28:00 GMT").as_deref(),
+            Some("Thu, 21 Oct 9999 07:28:00 GMT")
+        );
+        let mut h = HeaderMap::new();
+        h.insert(
+            "retry-after",
+            "Wed, 21 Oct 9223372036854775807 07:28:00 GMT"
+                .parse()
+                .unwrap(),
+        );
+        assert!(retry_after(&h, SystemTime::UNIX_EPOCH).unwrap() > Duration::from_secs(1 << 37));
     }
 
     #[test]

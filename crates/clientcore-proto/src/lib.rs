@@ -69,3 +69,4 @@ pub use error::{
 };
 pub use format::{ErrorFormat, ServiceError};
 pub use http;
+pub use url;

@@ -37,7 +37,7 @@ pub use clientcore_proto::options::{self, ClientCert, Options, Position, Proxies
 pub use clientcore_proto::pipeline::policy::{policy_fn, Policy, SharedPolicy};
 pub use clientcore_proto::pipeline::retry::{RetryMode, RetryOptions};
 pub use clientcore_proto::pipeline::{self, Request};
-pub use clientcore_proto::{conditions, model, string_enum};
+pub use clientcore_proto::{conditions, model, string_enum, url};
 pub use clientcore_proto::{
     error, format, http, is_retryable_status, policy, time, AzionStatus, BoxError,
     CapturedResponse, Error, ErrorFormat, ErrorKind, ErrorMap, RedirectHop, Result, ServiceError,

@@ -40,6 +40,7 @@ use crate::options::{Options, Position};
 use crate::policy::log::{self, Level};
 use crate::time::Clock;
 
+mod builder;
 mod credentials;
 pub mod follow;
 mod message;
@@ -50,6 +51,7 @@ pub mod retry;
 mod retrying;
 mod shaping;
 
+pub use builder::Multipart;
 pub use message::{
     Attempt, ChosenUrl, Completion, HookRequest, Request, RequestBody, RequestParts, ResponseHead,
     TokenRequest,

@@ -36,6 +36,7 @@
 
 use std::collections::HashSet;
 use std::hash::{BuildHasher, RandomState};
+use std::sync::Arc;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde::de::DeserializeOwned;
@@ -60,7 +61,12 @@ use crate::pipeline::{Request, RequestBody, RequestParts};
 /// // A token in a response header, sent back in a request header (Cosmos DB).
 /// let header = PageStrategy::token_in_header("x-ms-continuation", "x-ms-continuation")
 ///     .with_items("Documents");
-/// # let _ = (arm, body, header);
+/// // A continuation in two response headers, sent back as two query parameters (Tables).
+/// let tables = PageStrategy::tokens_in_headers(&[
+///     ("x-ms-continuation-NextPartitionKey", "NextPartitionKey"),
+///     ("x-ms-continuation-NextRowKey", "NextRowKey"),
+/// ]);
+/// # let _ = (arm, body, header, tables);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PageStrategy {
@@ -75,6 +81,9 @@ enum Source {
     NextLink(String),
     BodyToken(String),
     HeaderToken(HeaderName),
+    /// Several response headers, each the value of a query parameter: the token is those
+    /// parameters, form-encoded (`NextPartitionKey=p&NextRowKey=r`).
+    HeaderTokens(Vec<(HeaderName, String)>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,6 +92,9 @@ enum Target {
     Url,
     Query(String),
     Header(HeaderName),
+    /// The token is form-encoded query parameters, each replacing the first request's
+    /// parameter of that name.
+    QueryPairs,
 }
 
 // ===== impl PageStrategy =====
@@ -126,6 +138,29 @@ impl PageStrategy {
         }
     }
 
+    /// A continuation of several parts, each in a response header and sent back as a query
+    /// parameter: Azure Tables' `x-ms-continuation-NextPartitionKey` and
+    /// `x-ms-continuation-NextRowKey`, sent back as `NextPartitionKey` and `NextRowKey`.
+    /// The page's continuation token holds every part, form-encoded
+    /// (`NextPartitionKey=1%211&NextRowKey=2%212`), so a pager resumes from it like from any
+    /// other token; paging ends when none of the headers is there.
+    ///
+    /// # Panics
+    ///
+    /// When a response header name is not a valid header name.
+    pub fn tokens_in_headers(parts: &[(&str, &str)]) -> Self {
+        PageStrategy {
+            items: "value".to_owned(),
+            source: Source::HeaderTokens(
+                parts
+                    .iter()
+                    .map(|(header, param)| (header_name(header), (*param).to_owned()))
+                    .collect(),
+            ),
+            target: Target::QueryPairs,
+        }
+    }
+
     /// Sends the token as the query parameter `param` instead.
     #[must_use]
     pub fn with_query_param(mut self, param: &str) -> Self {
@@ -157,8 +192,9 @@ fn header_name(name: &str) -> HeaderName {
 }
 
 /// An SDK's own page decoder (see [`Paging::on_page_with`]): the response headers and body
-/// in, the page's items and continuation token out.
-pub type PageDecoder<T> = fn(&HeaderMap, &[u8]) -> Result<Page<T>, Error>;
+/// in, the page's items and continuation token out. A closure may capture what it needs (an
+/// account name, a format).
+pub type PageDecoder<T> = Arc<dyn Fn(&HeaderMap, &[u8]) -> Result<Page<T>, Error> + Send + Sync>;
 
 /// One page: its items and the continuation token of the page after it (`None` on the last
 /// page).
@@ -315,20 +351,13 @@ impl Paging {
                 parts.url = url;
             }
             Target::Query(param) => {
-                let kept: Vec<(String, String)> = parts
-                    .url
-                    .query_pairs()
-                    .filter(|(k, _)| k != param.as_str())
+                replace_query(&mut parts.url, &[(param.clone(), token.clone())]);
+            }
+            Target::QueryPairs => {
+                let given: Vec<(String, String)> = url::form_urlencoded::parse(token.as_bytes())
                     .map(|(k, v)| (k.into_owned(), v.into_owned()))
                     .collect();
-                {
-                    let mut q = parts.url.query_pairs_mut();
-                    q.clear();
-                    for (k, v) in &kept {
-                        q.append_pair(k, v);
-                    }
-                    q.append_pair(param, token);
-                }
+                replace_query(&mut parts.url, &given);
             }
             Target::Header(name) => match HeaderValue::from_bytes(token.as_bytes()) {
                 Ok(value) => {
@@ -425,6 +454,7 @@ impl Paging {
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
+            Source::HeaderTokens(parts) => header_tokens(headers, parts),
         };
         self.advance(next.as_deref());
         Ok(Page {
@@ -473,11 +503,42 @@ impl Paging {
         &mut self,
         headers: &HeaderMap,
         body: &[u8],
-        decode: PageDecoder<T>,
+        decode: impl FnOnce(&HeaderMap, &[u8]) -> Result<Page<T>, Error>,
     ) -> Result<Page<T>, Error> {
         let page = decode(headers, body)?;
         self.advance(page.continuation_token.as_deref());
         Ok(page)
+    }
+
+    /// The continuation of a [`tokens_in_headers`](PageStrategy::tokens_in_headers) strategy
+    /// for a page's `headers`, when its decoder is the SDK's: the SDK's decoder can call this
+    /// to fill [`Page::continuation_token`] as the built-in JSON decoding does. `None` for
+    /// other strategies, or when the page names no continuation.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore_proto::paging::{PageStrategy, Paging};
+    /// use clientcore_proto::pipeline::RequestParts;
+    ///
+    /// let first = RequestParts {
+    ///     method: http::Method::GET,
+    ///     url: "https://t.example/Tables".parse().unwrap(),
+    ///     headers: Default::default(),
+    /// };
+    /// let strategy = PageStrategy::tokens_in_headers(&[
+    ///     ("x-ms-continuation-NextTableName", "NextTableName"),
+    /// ]);
+    /// let paging = Paging::new(first, strategy);
+    /// let mut h = http::HeaderMap::new();
+    /// h.insert("x-ms-continuation-NextTableName", "t 2".parse().unwrap());
+    /// assert_eq!(paging.header_continuation(&h).as_deref(), Some("NextTableName=t+2"));
+    /// ```
+    pub fn header_continuation(&self, headers: &HeaderMap) -> Option<String> {
+        match &self.strategy.source {
+            Source::HeaderTokens(parts) => header_tokens(headers, parts),
+            _ => None,
+        }
     }
 
     /// Moves on past the page just taken in, whose continuation token is `next`.
@@ -522,4 +583,48 @@ impl Paging {
             _ => error,
         }
     }
+}
+
+/// The query parameters the response headers of a multi-part continuation name, form-encoded;
+/// `None` when none of them is there.
+fn header_tokens(headers: &HeaderMap, parts: &[(HeaderName, String)]) -> Option<String> {
+    let mut form = url::form_urlencoded::Serializer::new(String::new());
+    let mut any = false;
+    for (header, param) in parts {
+        if let Some(v) = headers.get(header).and_then(|v| v.to_str().ok()) {
+            form.append_pair(param, v);
+            any = true;
+        }
+    }
+    any.then(|| form.finish())
+}
+
+/// Sets the query parameters `pairs` on `url`, replacing any of the same names; the other
+/// parameters are kept exactly as the caller wrote them (`$filter=a%20b` stays so, not
+/// re-encoded as `%24filter=a+b`), in order, and the new ones are appended form-encoded.
+fn replace_query(url: &mut Url, pairs: &[(String, String)]) {
+    let replaced = |segment: &str| {
+        url::form_urlencoded::parse(segment.as_bytes())
+            .next()
+            .is_some_and(|(name, _)| pairs.iter().any(|(p, _)| *p == name))
+    };
+    let mut query: String = url
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|segment| !segment.is_empty() && !replaced(segment))
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut added = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        added.append_pair(k, v);
+    }
+    let added = added.finish();
+    if !added.is_empty() {
+        if !query.is_empty() {
+            query.push('&');
+        }
+        query.push_str(&added);
+    }
+    url.set_query(Some(&query));
 }

@@ -44,17 +44,52 @@ use serde::de::DeserializeOwned;
 #[cfg(any(feature = "async", feature = "blocking"))]
 use crate::Body;
 
+/// How a pager takes in a page: the built-in JSON decoding, or the SDK's decoder.
+#[cfg(any(feature = "async", feature = "blocking"))]
+type Decode<T> = std::sync::Arc<
+    dyn Fn(&mut Paging, &clientcore_proto::http::HeaderMap, &[u8]) -> Result<Page<T>, Error>
+        + Send
+        + Sync,
+>;
+
+#[cfg(any(feature = "async", feature = "blocking"))]
+#[allow(
+    clippy::redundant_closure_for_method_calls,
+    reason = "the fn item would need T: 'static; the closure, which captures nothing, does not"
+)]
+fn json_pages<T: DeserializeOwned>() -> Decode<T> {
+    std::sync::Arc::new(|paging, headers, body| paging.on_page::<T>(headers, body))
+}
+
+#[cfg(any(feature = "async", feature = "blocking"))]
+fn decoded_pages<T, F>(decode: F) -> Decode<T>
+where
+    F: Fn(&clientcore_proto::http::HeaderMap, &[u8]) -> Result<Page<T>, Error>
+        + Send
+        + Sync
+        + 'static,
+{
+    std::sync::Arc::new(move |paging, headers, body| paging.on_page_with(headers, body, &decode))
+}
+
 /// What both pagers share: the builder methods, and taking in a page as JSON or through the
 /// SDK's decoder.
 #[cfg(any(feature = "async", feature = "blocking"))]
 macro_rules! pager_common {
     () => {
         /// Decodes pages with `decode` instead of as JSON: for listings in XML or another
-        /// format (see [`Paging::on_page_with`]). The strategy still says where the
-        /// continuation token goes in the next request.
+        /// format (see [`Paging::on_page_with`]). `decode` may be a closure that captures
+        /// what it needs. The strategy still says where the continuation token goes in the
+        /// next request.
         #[must_use]
-        pub fn with_decoder(mut self, decode: PageDecoder<T>) -> Self {
-            self.decode = Some(decode);
+        pub fn with_decoder<F>(mut self, decode: F) -> Self
+        where
+            F: Fn(&clientcore_proto::http::HeaderMap, &[u8]) -> Result<Page<T>, Error>
+                + Send
+                + Sync
+                + 'static,
+        {
+            self.decode = super::decoded_pages(decode);
             self
         }
 
@@ -78,10 +113,7 @@ macro_rules! pager_common {
             headers: &clientcore_proto::http::HeaderMap,
             body: &[u8],
         ) -> Result<Page<T>, Error> {
-            match self.decode {
-                Some(decode) => self.paging.on_page_with(headers, body, decode),
-                None => self.paging.on_page::<T>(headers, body),
-            }
+            (self.decode)(&mut self.paging, headers, body)
         }
     };
 }
@@ -92,8 +124,8 @@ pub use async_pager::Pager;
 #[cfg(feature = "async")]
 mod async_pager {
     use super::{
-        fmt, Body, DeserializeOwned, Error, Options, Page, PageDecoder, PageStrategy, Paging,
-        PhantomData, Request, VecDeque,
+        fmt, json_pages, Body, Decode, DeserializeOwned, Error, Options, Page, PageStrategy,
+        Paging, PhantomData, Request, VecDeque,
     };
     use crate::Client;
     use futures_util::Stream;
@@ -106,7 +138,7 @@ mod async_pager {
         client: Client,
         options: Options,
         paging: Paging,
-        decode: Option<PageDecoder<T>>,
+        decode: Decode<T>,
         _items: PhantomData<fn() -> T>,
     }
 
@@ -129,7 +161,33 @@ mod async_pager {
                 client: client.clone(),
                 options: crate::bounded(options),
                 paging: Paging::new(first.parts, strategy),
-                decode: None,
+                decode: json_pages(),
+                _items: PhantomData,
+            }
+        }
+    }
+
+    impl<T> Pager<T> {
+        /// A pager whose pages `decode` takes in, for items that are not JSON (XML listings,
+        /// lines...): no `Deserialize` bound on `T`. Otherwise as [`new`](Self::new).
+        pub fn with_decode<F>(
+            client: &Client,
+            first: Request<Body>,
+            strategy: PageStrategy,
+            options: &Options,
+            decode: F,
+        ) -> Self
+        where
+            F: Fn(&clientcore_proto::http::HeaderMap, &[u8]) -> Result<Page<T>, Error>
+                + Send
+                + Sync
+                + 'static,
+        {
+            Pager {
+                client: client.clone(),
+                options: crate::bounded(options),
+                paging: Paging::new(first.parts, strategy),
+                decode: super::decoded_pages(decode),
                 _items: PhantomData,
             }
         }
@@ -205,8 +263,8 @@ pub use blocking_pager::{BlockingPager, BlockingPages};
 #[cfg(feature = "blocking")]
 mod blocking_pager {
     use super::{
-        fmt, Body, DeserializeOwned, Error, Options, Page, PageDecoder, PageStrategy, Paging,
-        PhantomData, Request, VecDeque,
+        fmt, json_pages, Body, Decode, DeserializeOwned, Error, Options, Page, PageStrategy,
+        Paging, PhantomData, Request, VecDeque,
     };
     use crate::BlockingClient;
 
@@ -218,7 +276,7 @@ mod blocking_pager {
         client: BlockingClient,
         options: Options,
         paging: Paging,
-        decode: Option<PageDecoder<T>>,
+        decode: Decode<T>,
         buffered: VecDeque<T>,
         stopped: bool,
         _items: PhantomData<fn() -> T>,
@@ -237,7 +295,35 @@ mod blocking_pager {
                 client: client.clone(),
                 options: crate::bounded(options),
                 paging: Paging::new(first.parts, strategy),
-                decode: None,
+                decode: json_pages(),
+                buffered: VecDeque::new(),
+                stopped: false,
+                _items: PhantomData,
+            }
+        }
+    }
+
+    impl<T> BlockingPager<T> {
+        /// A pager whose pages `decode` takes in, for items that are not JSON: no
+        /// `Deserialize` bound on `T`. Otherwise as [`new`](Self::new).
+        pub fn with_decode<F>(
+            client: &BlockingClient,
+            first: Request<Body>,
+            strategy: PageStrategy,
+            options: &Options,
+            decode: F,
+        ) -> Self
+        where
+            F: Fn(&clientcore_proto::http::HeaderMap, &[u8]) -> Result<Page<T>, Error>
+                + Send
+                + Sync
+                + 'static,
+        {
+            BlockingPager {
+                client: client.clone(),
+                options: crate::bounded(options),
+                paging: Paging::new(first.parts, strategy),
+                decode: super::decoded_pages(decode),
                 buffered: VecDeque::new(),
                 stopped: false,
                 _items: PhantomData,
@@ -272,7 +358,7 @@ mod blocking_pager {
         }
     }
 
-    impl<T: DeserializeOwned> Iterator for BlockingPager<T> {
+    impl<T> Iterator for BlockingPager<T> {
         type Item = Result<T, Error>;
 
         fn next(&mut self) -> Option<Self::Item> {
@@ -306,14 +392,14 @@ mod blocking_pager {
     /// The pages of a [`BlockingPager`], from [`BlockingPager::pages`].
     pub struct BlockingPages<T>(BlockingPager<T>);
 
-    impl<T: DeserializeOwned> BlockingPages<T> {
+    impl<T> BlockingPages<T> {
         /// The token of the page the next call fetches.
         pub fn continuation_token(&self) -> Option<&str> {
             self.0.continuation_token()
         }
     }
 
-    impl<T: DeserializeOwned> Iterator for BlockingPages<T> {
+    impl<T> Iterator for BlockingPages<T> {
         type Item = Result<Page<T>, Error>;
 
         fn next(&mut self) -> Option<Self::Item> {

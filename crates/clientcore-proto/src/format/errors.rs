@@ -136,25 +136,21 @@ impl ErrorList {
     pub fn from_json(value: &Value) -> Option<Self> {
         let obj = value.as_object()?;
         let mut entries = Vec::new();
-        match obj.get("errors") {
-            Some(Value::Array(items)) => push_all(&mut entries, items, None),
-            Some(Value::Object(fields)) => push_fields(&mut entries, fields),
-            Some(v @ Value::String(_)) => push_all(&mut entries, std::slice::from_ref(v), None),
-            _ => {}
-        }
-        if entries.is_empty() {
-            match obj.get("detail") {
+        // `errors` and `detail` are both read: a body can carry a summary string in one and
+        // the list in the other, and the reference keeps the whole body.
+        for key in ["errors", "detail"] {
+            match obj.get(key) {
                 Some(Value::Array(items)) => push_all(&mut entries, items, None),
-                Some(v @ Value::String(_)) => {
-                    push_all(&mut entries, std::slice::from_ref(v), None);
-                }
+                Some(Value::Object(fields)) => push_fields(&mut entries, fields),
+                Some(v @ Value::String(_)) => push_all(&mut entries, std::slice::from_ref(v), None),
                 _ => {}
             }
         }
         if entries.is_empty() && is_field_map(obj) {
             push_fields(&mut entries, obj);
-        } else if !entries.is_empty() {
-            // Django REST puts non-field errors in `detail` and field errors beside it.
+        } else {
+            // Django REST puts field errors beside `detail`, or beside members that are not
+            // messages (`{"name": ["…"], "code": 1234}`): every list of messages is kept.
             for (field, value) in obj {
                 if !RESERVED.contains(&field.as_str()) && is_message_list(value) {
                     if let Value::Array(items) = value {

@@ -219,4 +219,15 @@ fn azion_errors_keep_every_message() {
         want.sort();
         assert_eq!(got_sorted, want, "{body}: {got:?}");
     }
+    // The code beside a per-field map is the list's code.
+    let e = Error::from_response(
+        response(
+            400,
+            "application/json",
+            r#"{"name": ["required"], "code": 1234}"#,
+        ),
+        ErrorFormat::ErrorList,
+        &ErrorMap::new(),
+    );
+    assert_eq!(e.error_code(), Some("1234"));
 }

@@ -26,6 +26,8 @@ const MAX_ENTRIES: usize = 256;
 #[derive(Clone, Debug, PartialEq)]
 pub struct ErrorList {
     entries: Vec<ErrorEntry>,
+    /// A `code` beside the list (`{"name": ["…"], "code": 1234}`), for [`ErrorList::code`].
+    code: Option<String>,
 }
 
 /// One error of an [`ErrorList`].
@@ -159,7 +161,12 @@ impl ErrorList {
                 }
             }
         }
-        (!entries.is_empty()).then_some(ErrorList { entries })
+        let code = json::text(
+            obj.get("code")
+                .filter(|c| c.is_string() || c.is_number())
+                .cloned(),
+        );
+        (!entries.is_empty()).then_some(ErrorList { entries, code })
     }
 
     /// The errors, in body order.
@@ -167,9 +174,12 @@ impl ErrorList {
         &self.entries
     }
 
-    /// The code of the first error that has one.
+    /// The code of the first error that has one, else a `code` member beside the list.
     pub fn code(&self) -> Option<&str> {
-        self.entries.iter().find_map(ErrorEntry::code)
+        self.entries
+            .iter()
+            .find_map(ErrorEntry::code)
+            .or(self.code.as_deref())
     }
 
     /// The message of the first error.

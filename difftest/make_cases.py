@@ -4,11 +4,13 @@
 Each case is one HTTP response (status, reason, headers, body as hex) and how the call reads
 it: the error format of the operation, whether it carried a match condition, and a forced
 response encoding. Responses with status 200 are read as text and JSON; the others are errors.
-Edit the cases here, then run this script; cases.json is what CI reads.
+Edit the cases here, then run this script; cases.json is what CI reads (difftest/run checks
+that it is what this script writes). With an argument, writes there instead.
 """
 
 import json
 import os
+import sys
 
 CASES = []
 JSON = "application/json"
@@ -234,7 +236,8 @@ text("forced-windows-1252", b'"\x80"', ctype=JSON_UTF8, encoding="windows-1252")
 if __name__ == "__main__":
     names = [c["name"] for c in CASES]
     assert len(names) == len(set(names)), "case names must be unique"
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases.json")
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases.json")
+    out = sys.argv[1] if len(sys.argv) > 1 else here
     with open(out, "w") as f:
         json.dump(CASES, f, indent=1)
         f.write("\n")

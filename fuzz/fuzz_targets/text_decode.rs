@@ -1,5 +1,6 @@
 //! `format::text::decode` with a charset label taken from the input: bytes up to the first
-//! `\n` (at most 40) are the label, the rest is the body.
+//! `\n` (at most 40) are the label, the rest is the body. The same label is also tried as a
+//! forced encoding (`text::decode_forced`, `Charset`).
 #![no_main]
 
 use clientcore_proto::format::text;
@@ -31,4 +32,16 @@ fuzz_target!(|data: &[u8]| {
         );
     }
     let _ = text::lossy(body);
+    // A label as a forced `response_encoding` (and as Python's codec lookup reads it): the
+    // strict decode, when it succeeds, is what the lossy one gives, and neither panics.
+    let label = String::from_utf8_lossy(label);
+    if let Some(charset) = text::Charset::for_label(&label) {
+        let lossy = charset.decode_lossy(body);
+        if let Some(strict) = charset.decode(body) {
+            assert_eq!(strict, lossy);
+        }
+        assert_eq!(text::decode_forced(&label, body).as_deref(), Some(&*lossy));
+    } else {
+        assert_eq!(text::decode_forced(&label, body), None);
+    }
 });

@@ -287,6 +287,8 @@ impl Conditional {
             }
             MatchConditions::IfModified => {
                 headers.insert(IF_NONE_MATCH, required()?.to_header_value()?);
+                // `ErrorMap::generated` has no 304: only a conditional call makes it an error.
+                error_map = error_map.with(304, ErrorKind::ResourceNotModified);
             }
             MatchConditions::IfPresent => {
                 headers.insert(IF_MATCH, HeaderValue::from_static("*"));
@@ -306,8 +308,9 @@ impl Conditional {
         &self.headers
     }
 
-    /// The error-map entries the condition adds (412 only; 304, 404 and 409 are in
-    /// [`ErrorMap::generated`] already).
+    /// The error-map entries the condition adds: 412 for `IfNotModified`, `IfPresent` and
+    /// `IfMissing`, 304 for `IfModified` (404 and 409 are in [`ErrorMap::generated`]
+    /// already).
     pub fn error_map(&self) -> &ErrorMap {
         &self.error_map
     }

@@ -65,7 +65,7 @@ pub mod time;
 
 pub use error::{
     is_retryable_status, AzionStatus, BoxError, CapturedResponse, Error, ErrorKind, ErrorMap,
-    RedirectHop, Result, MAX_ERROR_BODY, MAX_SERVICE_ERROR_CHARS,
+    RedirectHop, Result, MAX_ERROR_BODY, MAX_KEPT_ERROR_BODY, MAX_SERVICE_ERROR_CHARS,
 };
 pub use format::{ErrorFormat, ServiceError};
 pub use http;

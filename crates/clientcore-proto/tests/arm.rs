@@ -218,7 +218,8 @@ fn c8_malformed_top_level_entries_are_skipped() {
             r#"[{"type":5,"info":{}},{"type":"Good","info":{"a":1}}]"#,
             1,
         ),
-        (r#"{"type":"Good","info":{"a":1}}"#, 0),
+        // A single entry sent bare, not in a list, is that one entry (it used to be dropped).
+        (r#"{"type":"Good","info":{"a":1}}"#, 1),
     ];
     for (ai, kept) in cases {
         let body = format!(r#"{{"error":{{"code":"C","message":"M","additionalInfo":{ai}}}}}"#);

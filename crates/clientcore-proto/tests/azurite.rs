@@ -37,9 +37,14 @@ impl Exchange {
         .with_reason(self.reason)
     }
 
-    /// The error a generated Storage operation returns.
+    /// The error a generated Storage operation returns. Every recorded 304 and 412 answers a
+    /// conditional request (B8, B9, T8), so the map has the match-condition entries.
     fn error(&self) -> Error {
-        Error::from_response(self.response(), ErrorFormat::Auto, &ErrorMap::generated())
+        Error::from_response(
+            self.response(),
+            ErrorFormat::Auto,
+            &ErrorMap::with_match_conditions(),
+        )
     }
 
     fn header(&self, name: &str) -> Option<&'static str> {

@@ -121,15 +121,18 @@ fn generated_map_entries() {
     assert_eq!(map.get(401), Some(ErrorKind::ClientAuthentication));
     assert_eq!(map.get(404), Some(ErrorKind::ResourceNotFound));
     assert_eq!(map.get(409), Some(ErrorKind::ResourceExists));
-    assert_eq!(map.get(304), Some(ErrorKind::ResourceNotModified));
-    assert_eq!(map.get(412), Some(ErrorKind::ResourceModified));
-    for status in [200, 400, 403, 408, 429, 500, 502, 503] {
+    // 304 and 412 are errors of a conditional call only (`with_match_conditions`).
+    for status in [200, 304, 400, 403, 408, 412, 429, 500, 502, 503] {
         assert_eq!(map.get(status), None, "{status}");
         assert_eq!(map.kind_for(status), ErrorKind::HttpResponse, "{status}");
     }
+    let conditional = ErrorMap::with_match_conditions();
+    assert_eq!(conditional.get(304), Some(ErrorKind::ResourceNotModified));
+    assert_eq!(conditional.get(412), Some(ErrorKind::ResourceModified));
+    assert_eq!(conditional.get(404), Some(ErrorKind::ResourceNotFound));
     // Every mapped kind is still an HTTP response error.
     for status in [401, 404, 409, 304, 412] {
-        let e = error(status, &map);
+        let e = error(status, &conditional);
         assert!(e.is_http_response(), "{status}");
         assert!(!e.is_decode(), "{status}");
         assert!(!e.is_service_request(), "{status}");
@@ -151,7 +154,7 @@ fn merged_applies_overrides_on_top() {
     assert_eq!(merged.kind_for(409), ErrorKind::HttpResponse);
     // Untouched entries stay.
     assert_eq!(merged.kind_for(401), ErrorKind::ClientAuthentication);
-    assert_eq!(merged.kind_for(304), ErrorKind::ResourceNotModified);
+    assert_eq!(merged.kind_for(403), ErrorKind::HttpResponse);
     // The base map is not changed.
     assert_eq!(base, ErrorMap::generated());
     assert_eq!(base.kind_for(409), ErrorKind::ResourceExists);

@@ -41,7 +41,7 @@ pub use clientcore_proto::{conditions, model, string_enum, url};
 pub use clientcore_proto::{
     error, format, http, is_retryable_status, policy, time, AzionStatus, BoxError,
     CapturedResponse, Error, ErrorFormat, ErrorKind, ErrorMap, RedirectHop, Result, ServiceError,
-    MAX_ERROR_BODY,
+    MAX_ERROR_BODY, MAX_KEPT_ERROR_BODY,
 };
 
 /// The most bytes the pagers and pollers read of one response (a page, a status): a service

@@ -4,6 +4,7 @@
 //! `StreamConsumed`; reading after [`close`](Response::close) gives `StreamClosed`; asking for
 //! the [`content`](Response::content) before reading gives `ResponseNotRead`.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use bytes::{Bytes, BytesMut};
@@ -188,17 +189,31 @@ impl Core {
         }
     }
 
-    pub(crate) fn text(&self, content: &[u8]) -> String {
-        let forced = self
-            .encoding
-            .as_deref()
-            .and_then(|l| encoding_rs::Encoding::for_label(l.as_bytes()));
-        match forced {
-            Some(enc) => enc.decode_without_bom_handling(content).0.into_owned(),
-            None => clientcore_proto::format::text::decode(&self.head.headers, content)
-                .unwrap_or_else(|| clientcore_proto::format::text::lossy(content))
-                .into_owned(),
+    /// The encoding text is decoded with: the forced `response_encoding`, else a known
+    /// `charset` of `Content-Type`, as its label; `None` when the body is read as UTF-8 by
+    /// default. The reference's `response.encoding`.
+    pub(crate) fn encoding(&self) -> Option<&str> {
+        self.encoding.as_deref().or_else(|| {
+            clientcore_proto::format::text::declared(&self.head.headers).map(|(label, _)| label)
+        })
+    }
+
+    /// The body as text: the forced encoding (an unknown one is a `Decode` error, not
+    /// silently ignored), else the declared charset, else UTF-8; invalid bytes become U+FFFD.
+    pub(crate) fn text<'a>(&self, content: &'a [u8]) -> Result<Cow<'a, str>, Error> {
+        use clientcore_proto::format::text;
+        if let Some(label) = self.encoding.as_deref() {
+            return text::decode_forced(label, content).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Decode,
+                    format!("unknown encoding: {label} (the response_encoding option)"),
+                )
+            });
         }
+        Ok(match text::declared(&self.head.headers) {
+            Some((_, charset)) => charset.decode_lossy(content),
+            None => text::lossy(content),
+        })
     }
 }
 
@@ -226,9 +241,10 @@ impl Gather {
     }
 }
 
-/// Deserializes a JSON body.
-pub(crate) fn json<T: DeserializeOwned>(content: &[u8]) -> Result<T, Error> {
-    let text = clientcore_proto::format::text::lossy(content);
+/// Deserializes a JSON body decoded as [`Core::text`] decodes it, so a body in a declared
+/// charset (UTF-16 above all) parses as it reads.
+pub(crate) fn json<T: DeserializeOwned>(core: &Core, content: &[u8]) -> Result<T, Error> {
+    let text = core.text(content)?;
     serde_json::from_str(&text).map_err(|e| Error::with_source(ErrorKind::Deserialization, e))
 }
 
@@ -271,6 +287,13 @@ macro_rules! head_accessors {
         /// `ResponseNotRead` before the body was read.
         pub fn content(&self) -> Result<&bytes::Bytes, clientcore_proto::Error> {
             self.core.content()
+        }
+
+        /// The encoding the body text is decoded with, as the reference's
+        /// `response.encoding`: the forced `response_encoding` label, else the `charset` of
+        /// `Content-Type` when it names a known encoding, else `None` (UTF-8 is assumed).
+        pub fn encoding(&self) -> Option<&str> {
+            self.core.encoding()
         }
 
         /// Closes the stream; later reads fail with `StreamClosed`.
@@ -406,24 +429,26 @@ mod async_response {
         }
 
         /// The body as text: the forced `response_encoding`, else the charset of
-        /// `Content-Type`, else UTF-8 (invalid bytes replaced).
+        /// `Content-Type`, else UTF-8 (invalid bytes replaced). A byte-order mark is dropped
+        /// as the encoding's codec drops it; [`encoding`](Self::encoding) says which was used.
         ///
         /// # Errors
         ///
-        /// As [`read`](Self::read).
+        /// As [`read`](Self::read), and `Decode` when the forced `response_encoding` names no
+        /// known encoding.
         pub async fn text(&mut self) -> Result<String, Error> {
             let content = self.read().await?;
-            Ok(self.core.text(&content))
+            Ok(self.core.text(&content)?.into_owned())
         }
 
         /// The body deserialized from JSON.
         ///
         /// # Errors
         ///
-        /// As [`read`](Self::read), and `Deserialization` when the JSON does not fit `T`.
+        /// As [`text`](Self::text), and `Deserialization` when the JSON does not fit `T`.
         pub async fn json<T: DeserializeOwned>(&mut self) -> Result<T, Error> {
             let content = self.read().await?;
-            json(&content)
+            json(&self.core, &content)
         }
     }
 
@@ -509,24 +534,26 @@ mod blocking_response {
             }
         }
 
-        /// The body as text.
+        /// The body as text, decoded as the async
+        /// [`Response::text`](crate::Response::text) decodes it.
         ///
         /// # Errors
         ///
-        /// As [`read_all`](Self::read_all).
+        /// As [`read_all`](Self::read_all), and `Decode` when the forced `response_encoding`
+        /// names no known encoding.
         pub fn text(&mut self) -> Result<String, Error> {
             let content = self.read_all()?;
-            Ok(self.core.text(&content))
+            Ok(self.core.text(&content)?.into_owned())
         }
 
         /// The body deserialized from JSON.
         ///
         /// # Errors
         ///
-        /// As [`read_all`](Self::read_all), and `Deserialization` when the JSON does not fit.
+        /// As [`text`](Self::text), and `Deserialization` when the JSON does not fit.
         pub fn json<T: DeserializeOwned>(&mut self) -> Result<T, Error> {
             let content = self.read_all()?;
-            json(&content)
+            json(&self.core, &content)
         }
     }
 

@@ -6,7 +6,7 @@ mod support;
 
 use clientcore::http::{header, HeaderValue, Method};
 use clientcore::policy::auth::Credential;
-use clientcore::{ErrorFormat, ErrorKind, ErrorMap, Options, Request, MAX_ERROR_BODY};
+use clientcore::{ErrorFormat, ErrorKind, ErrorMap, Options, Request, MAX_KEPT_ERROR_BODY};
 use support::{Reply, Server, TestClient};
 
 fn json(status: u16, code: &str) -> Reply {
@@ -224,7 +224,7 @@ both_drivers!(a_huge_error_body_is_captured_bounded, |driver| {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::HttpResponse);
     let response = err.response().unwrap();
-    assert_eq!(response.body().len(), MAX_ERROR_BODY);
+    assert_eq!(response.body().len(), MAX_KEPT_ERROR_BODY);
     assert!(response.is_body_truncated());
     let shown = err.to_string();
     assert!(shown.starts_with("Operation returned an invalid status 'Bad Request'\nContent: xxx"));
@@ -267,4 +267,30 @@ both_drivers!(error_debug_shows_no_secrets, |driver| {
         server.requests()[0].header("authorization"),
         Some("Token s3cr3t-token")
     );
+});
+
+both_drivers!(a_large_valid_error_keeps_its_code_and_message, |driver| {
+    // 1.2 MB of OData error, most of it details: read and parsed whole (the read bound is
+    // 16 MiB), kept bounded.
+    let detail = r#"{"code": "D", "message": "one of very many details"},"#;
+    let details = detail.repeat(1_200_000 / detail.len());
+    let body = format!(
+        r#"{{"error": {{"code": "TooManyThings", "message": "There were too many.", "details": [{}]}}}}"#,
+        details.trim_end_matches(',')
+    );
+    let server = Server::start([Reply::status(400)
+        .header("content-type", "application/json")
+        .body(body)]);
+    let client = TestClient::new(driver, Options::new());
+    let err = client
+        .get(
+            &server.url("/big"),
+            &Options::new().with_error_format(ErrorFormat::ODataV4),
+        )
+        .unwrap_err();
+    assert_eq!(err.error_code(), Some("TooManyThings"));
+    assert!(err
+        .to_string()
+        .starts_with("(TooManyThings) There were too many.\nCode: TooManyThings\n"));
+    assert_eq!(err.response().unwrap().body().len(), MAX_KEPT_ERROR_BODY);
 });

@@ -34,13 +34,45 @@ impl ErrorMap {
     }
 
     /// The defaults of generated operations: 401 `ClientAuthentication`, 404
-    /// `ResourceNotFound`, 409 `ResourceExists`, 304 `ResourceNotModified`, 412
-    /// `ResourceModified`.
+    /// `ResourceNotFound`, 409 `ResourceExists`.
+    ///
+    /// 412 and 304 are not in it: they mean "a precondition failed" only for a call that
+    /// carried one, and generated code adds them then (see
+    /// [`with_match_conditions`](Self::with_match_conditions) and
+    /// [`Conditional`](crate::conditions::Conditional)). Without a condition a 412 (say Azure
+    /// Storage's `LeaseIdMissing`) is a plain [`ErrorKind::HttpResponse`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore_proto::{ErrorKind, ErrorMap};
+    ///
+    /// assert_eq!(ErrorMap::generated().kind_for(412), ErrorKind::HttpResponse);
+    /// assert_eq!(ErrorMap::generated().kind_for(409), ErrorKind::ResourceExists);
+    /// ```
     pub fn generated() -> Self {
         ErrorMap::new()
             .with(401, ErrorKind::ClientAuthentication)
             .with(404, ErrorKind::ResourceNotFound)
             .with(409, ErrorKind::ResourceExists)
+    }
+
+    /// [`generated`](Self::generated) plus what a call with a match condition adds: 412
+    /// `ResourceModified` and 304 `ResourceNotModified`. For an SDK that wants the old
+    /// default on every call, or a call that sets its conditional headers by hand.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore_proto::{ErrorKind, ErrorMap};
+    ///
+    /// let map = ErrorMap::with_match_conditions();
+    /// assert_eq!(map.kind_for(412), ErrorKind::ResourceModified);
+    /// assert_eq!(map.kind_for(304), ErrorKind::ResourceNotModified);
+    /// assert_eq!(map.kind_for(404), ErrorKind::ResourceNotFound);
+    /// ```
+    pub fn with_match_conditions() -> Self {
+        ErrorMap::generated()
             .with(304, ErrorKind::ResourceNotModified)
             .with(412, ErrorKind::ResourceModified)
     }

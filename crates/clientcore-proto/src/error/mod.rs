@@ -27,7 +27,7 @@ pub use azion::AzionStatus;
 pub use kind::ErrorKind;
 pub use map::ErrorMap;
 pub(crate) use response::DebugHeaders;
-pub use response::{CapturedResponse, MAX_ERROR_BODY};
+pub use response::{CapturedResponse, MAX_ERROR_BODY, MAX_KEPT_ERROR_BODY};
 
 /// A boxed error, as held in [`Error::source`](std::error::Error::source).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -39,7 +39,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// as the reference does.
 pub const MAX_DISPLAY_CHARS: usize = 2048;
 
-/// How many characters the text of a parsed service error gives at most: 256 Ki.
+/// How many characters the text of a parsed service error gives at most: 256 Ki. A longer
+/// text is cut there and followed by a line saying that it was cut.
 ///
 /// The reference never cuts parsed errors, and real ones are a few KiB, but a hostile body can
 /// make pretty-printed JSON hundreds of times larger than itself (deep `innererror` nesting is
@@ -50,7 +51,7 @@ pub const MAX_SERVICE_ERROR_CHARS: usize = 256 * 1024;
 ///
 /// It carries what the seed's `AzureError` and `HttpResponseError` carry: a message, the inner
 /// error (as [`source`](std::error::Error::source), with its type name), a continuation
-/// token, the status and reason, the response (body bounded by [`MAX_ERROR_BODY`]), the
+/// token, the status and reason, the response (body bounded by [`MAX_KEPT_ERROR_BODY`]), the
 /// parsed [`ServiceError`], a typed model and, for too many redirects, the redirect history.
 ///
 /// # `Display`
@@ -206,9 +207,18 @@ impl Error {
 
     /// An HTTP error from a response: the body is parsed in `format` and the status mapped
     /// to a kind by `map`.
-    pub fn from_response(response: CapturedResponse, format: ErrorFormat, map: &ErrorMap) -> Self {
+    ///
+    /// The whole body (up to [`MAX_ERROR_BODY`]) is parsed first; then the body the error
+    /// keeps is cut to [`MAX_KEPT_ERROR_BODY`], so a large valid error keeps its code and
+    /// message while the memory the error holds stays bounded.
+    pub fn from_response(
+        mut response: CapturedResponse,
+        format: ErrorFormat,
+        map: &ErrorMap,
+    ) -> Self {
         let mut e = Error::from_inner(map.kind_for(response.status().as_u16()));
         e.inner.service_error = format::parse(format, response.headers(), response.body());
+        response.shrink(MAX_KEPT_ERROR_BODY);
         e.inner.response = Some(response);
         e
     }
@@ -333,11 +343,7 @@ impl Error {
         let i = &*self.inner;
         if let Some(se) = &i.service_error {
             let mut text = String::new();
-            let mut out = CharLimit {
-                out: &mut text,
-                remaining: MAX_SERVICE_ERROR_CHARS,
-            };
-            let _ = write!(out, "{se}");
+            let _ = write_service_error(&mut text, se);
             return Cow::Owned(text);
         }
         if let Some(m) = &i.message {
@@ -589,19 +595,40 @@ fn stream_message(kind: ErrorKind, req: &RequestLine) -> Option<String> {
     })
 }
 
-/// Writes at most `remaining` characters, then silently drops the rest.
+/// The text of a parsed service error, cut at [`MAX_SERVICE_ERROR_CHARS`]; a cut text says
+/// so, so that nobody takes it for the whole message.
+fn write_service_error(f: &mut dyn fmt::Write, se: &ServiceError) -> fmt::Result {
+    let mut out = CharLimit {
+        out: f,
+        remaining: MAX_SERVICE_ERROR_CHARS,
+        cut: false,
+    };
+    write!(out, "{se}")?;
+    if out.cut {
+        write!(
+            f,
+            "\n(cut: the error text is longer than {MAX_SERVICE_ERROR_CHARS} characters)"
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes at most `remaining` characters, then silently drops the rest (and notes the cut).
 struct CharLimit<'a> {
     out: &'a mut dyn fmt::Write,
     remaining: usize,
+    cut: bool,
 }
 
 impl fmt::Write for CharLimit<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         if self.remaining == 0 {
+            self.cut |= !s.is_empty();
             return Ok(());
         }
         if let Some((cut, _)) = s.char_indices().nth(self.remaining) {
             self.remaining = 0;
+            self.cut = true;
             self.out.write_str(&s[..cut])
         } else {
             self.remaining -= s.chars().count();
@@ -625,11 +652,7 @@ impl Error {
     fn write_text(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &*self.inner;
         if let Some(se) = &i.service_error {
-            let mut out = CharLimit {
-                out: f,
-                remaining: MAX_SERVICE_ERROR_CHARS,
-            };
-            return write!(out, "{se}");
+            return write_service_error(f, se);
         }
         let content = i
             .response
@@ -641,6 +664,7 @@ impl Error {
                 let mut out = CharLimit {
                     out: f,
                     remaining: MAX_DISPLAY_CHARS,
+                    cut: false,
                 };
                 write!(out, "{}\nContent: {}", self.message(), body)
             }

@@ -7,15 +7,23 @@ use http::{HeaderMap, StatusCode};
 use crate::format::text;
 use crate::policy::redact::Redactor;
 
-/// How many bytes of a response body an error keeps: 1 MiB.
+/// How many bytes of an error response's body are read and parsed: 16 MiB.
 ///
-/// Error bodies are small (the largest ARM errors are a few KiB); the bound keeps a hostile or
-/// broken server from making an error hold an unbounded body. A longer body is cut, and
-/// [`CapturedResponse::is_body_truncated`] says so.
-pub const MAX_ERROR_BODY: usize = 1 << 20;
+/// A valid error body up to this size keeps its code and message (some services return
+/// OData errors of a megabyte and more, with long `details`); a longer body is cut before
+/// parsing, and [`CapturedResponse::is_body_truncated`] says so. What an error *keeps* is
+/// bounded lower, by [`MAX_KEPT_ERROR_BODY`].
+pub const MAX_ERROR_BODY: usize = 16 << 20;
+
+/// How many bytes of the body an [`Error`](crate::Error) keeps once the body is parsed: 1 MiB.
+///
+/// The bound keeps a hostile or broken server from making an error hold a large body; the
+/// parsed service error has its own bound
+/// ([`MAX_SERVICE_ERROR_CHARS`](crate::MAX_SERVICE_ERROR_CHARS)).
+pub const MAX_KEPT_ERROR_BODY: usize = 1 << 20;
 
 /// The response an error carries: status, reason, headers and the body up to
-/// [`MAX_ERROR_BODY`].
+/// [`MAX_ERROR_BODY`] (up to [`MAX_KEPT_ERROR_BODY`] once on an [`Error`](crate::Error)).
 ///
 /// Its `Debug` shows only allow-listed header values (see
 /// [`Redactor`]) and the body's length, never its bytes.
@@ -46,7 +54,7 @@ impl CapturedResponse {
     pub fn new(status: StatusCode, headers: HeaderMap, mut body: Bytes) -> Self {
         let truncated = body.len() > MAX_ERROR_BODY;
         if truncated {
-            body.truncate(cut_point(&headers, &body));
+            body.truncate(cut_point(&headers, &body, MAX_ERROR_BODY));
         }
         CapturedResponse {
             status,
@@ -82,12 +90,23 @@ impl CapturedResponse {
         &self.headers
     }
 
-    /// The body bytes, at most [`MAX_ERROR_BODY`].
+    /// The body bytes, at most [`MAX_ERROR_BODY`] ([`MAX_KEPT_ERROR_BODY`] on an error).
     pub fn body(&self) -> &Bytes {
         &self.body
     }
 
-    /// Whether the body was longer than [`MAX_ERROR_BODY`] and was cut.
+    /// Cuts the body to `limit` bytes (at a character boundary when it is UTF-8), once it
+    /// has been parsed.
+    pub(crate) fn shrink(&mut self, limit: usize) {
+        if self.body.len() > limit {
+            let cut = cut_point(&self.headers, &self.body, limit);
+            self.body.truncate(cut);
+            self.truncated = true;
+        }
+    }
+
+    /// Whether the body was cut: longer than [`MAX_ERROR_BODY`], or, on an error, longer than
+    /// [`MAX_KEPT_ERROR_BODY`].
     pub fn is_body_truncated(&self) -> bool {
         self.truncated
     }
@@ -99,19 +118,14 @@ impl CapturedResponse {
     }
 }
 
-/// Where a body longer than [`MAX_ERROR_BODY`] is cut: at the bound, moved back to the start
-/// of a character when the body is UTF-8 (declared, or assumed without a charset), so that
-/// our cut never makes the strict decode of a declared charset fail.
-fn cut_point(headers: &HeaderMap, body: &[u8]) -> usize {
-    let utf8 = headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(text::charset)
-        .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
-        .is_none_or(|enc| enc == encoding_rs::UTF_8);
-    let mut cut = MAX_ERROR_BODY;
+/// Where a body longer than `limit` is cut: at the bound, moved back to the start of a
+/// character when the body is UTF-8 (declared, or assumed without a charset), so that our
+/// cut never makes the strict decode of a declared charset fail.
+fn cut_point(headers: &HeaderMap, body: &[u8], limit: usize) -> usize {
+    let utf8 = text::declared(headers).is_none_or(|(_, c)| c == text::Charset::Utf8);
+    let mut cut = limit;
     // At most 3 continuation bytes follow a character's first byte.
-    while utf8 && cut > MAX_ERROR_BODY - 3 && body[cut] & 0xC0 == 0x80 {
+    while utf8 && cut > limit.saturating_sub(3) && body[cut] & 0xC0 == 0x80 {
         cut -= 1;
     }
     cut

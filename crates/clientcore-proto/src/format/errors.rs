@@ -26,6 +26,8 @@ const MAX_ENTRIES: usize = 256;
 #[derive(Clone, Debug, PartialEq)]
 pub struct ErrorList {
     entries: Vec<ErrorEntry>,
+    /// A `code` beside the list (`{"name": ["…"], "code": 1234}`), for [`ErrorList::code`].
+    code: Option<String>,
 }
 
 /// One error of an [`ErrorList`].
@@ -136,25 +138,21 @@ impl ErrorList {
     pub fn from_json(value: &Value) -> Option<Self> {
         let obj = value.as_object()?;
         let mut entries = Vec::new();
-        match obj.get("errors") {
-            Some(Value::Array(items)) => push_all(&mut entries, items, None),
-            Some(Value::Object(fields)) => push_fields(&mut entries, fields),
-            Some(v @ Value::String(_)) => push_all(&mut entries, std::slice::from_ref(v), None),
-            _ => {}
-        }
-        if entries.is_empty() {
-            match obj.get("detail") {
+        // `errors` and `detail` are both read: a body can carry a summary string in one and
+        // the list in the other, and the reference keeps the whole body.
+        for key in ["errors", "detail"] {
+            match obj.get(key) {
                 Some(Value::Array(items)) => push_all(&mut entries, items, None),
-                Some(v @ Value::String(_)) => {
-                    push_all(&mut entries, std::slice::from_ref(v), None);
-                }
+                Some(Value::Object(fields)) => push_fields(&mut entries, fields),
+                Some(v @ Value::String(_)) => push_all(&mut entries, std::slice::from_ref(v), None),
                 _ => {}
             }
         }
         if entries.is_empty() && is_field_map(obj) {
             push_fields(&mut entries, obj);
-        } else if !entries.is_empty() {
-            // Django REST puts non-field errors in `detail` and field errors beside it.
+        } else {
+            // Django REST puts field errors beside `detail`, or beside members that are not
+            // messages (`{"name": ["…"], "code": 1234}`): every list of messages is kept.
             for (field, value) in obj {
                 if !RESERVED.contains(&field.as_str()) && is_message_list(value) {
                     if let Value::Array(items) = value {
@@ -163,7 +161,12 @@ impl ErrorList {
                 }
             }
         }
-        (!entries.is_empty()).then_some(ErrorList { entries })
+        let code = json::text(
+            obj.get("code")
+                .filter(|c| c.is_string() || c.is_number())
+                .cloned(),
+        );
+        (!entries.is_empty()).then_some(ErrorList { entries, code })
     }
 
     /// The errors, in body order.
@@ -171,9 +174,12 @@ impl ErrorList {
         &self.entries
     }
 
-    /// The code of the first error that has one.
+    /// The code of the first error that has one, else a `code` member beside the list.
     pub fn code(&self) -> Option<&str> {
-        self.entries.iter().find_map(ErrorEntry::code)
+        self.entries
+            .iter()
+            .find_map(ErrorEntry::code)
+            .or(self.code.as_deref())
     }
 
     /// The message of the first error.

@@ -85,3 +85,42 @@ impl<W: fmt::Write + ?Sized> fmt::Write for Indented<'_, W> {
         Ok(())
     }
 }
+
+/// Keeps `value` if its compact JSON fits in `budget` bytes (and takes them from it); else
+/// replaces it with a string saying it was cut. Parsed JSON can take many times the memory of
+/// its text (`[0,0,…]`), so this is what bounds the memory a parsed error keeps.
+pub(crate) fn bound(value: &mut Value, budget: &mut usize) {
+    let mut counter = Counter {
+        n: 0,
+        limit: *budget,
+    };
+    if serde_json::to_writer(&mut counter, &*value).is_ok() {
+        *budget -= counter.n;
+    } else {
+        *value = Value::String(format!(
+            "(cut: more JSON than the {} bytes an error keeps)",
+            super::MAX_KEPT_JSON
+        ));
+    }
+}
+
+/// Counts bytes, failing once there are more than `limit`, so a large value is not walked
+/// to its end.
+struct Counter {
+    n: usize,
+    limit: usize,
+}
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.n += buf.len();
+        if self.n > self.limit {
+            return Err(std::io::Error::other("over the limit"));
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

@@ -13,7 +13,7 @@
 //! | [`ErrorFormat::ErrorList`] | JSON:API / Azion `errors`, `detail`, per-field maps | [`ErrorList`] |
 //! | [`ErrorFormat::Problem`] | RFC 9457 `application/problem+json` | [`ProblemDetails`] |
 //! | [`ErrorFormat::StorageXml`] | `<Error><Code>…</Code><Message>…</Message>…</Error>` (feature `xml`) | [`StorageError`] |
-//! | [`ErrorFormat::ODataV3`] | Azure Tables' `{"odata.error": {…}}` | [`ODataV3Error`] |
+//! | [`ErrorFormat::ODataV3`] | Azure Tables' `{"odata.error": {…}}`, or its XML `<error>` | [`ODataV3Error`] |
 //! | [`ErrorFormat::OAuth`] | `{"error": "invalid_grant", "error_description": "…"}` | [`OAuthError`] |
 //!
 //! [`ErrorFormat::Auto`] (the default) picks one from the `Content-Type` and the shape of the
@@ -194,10 +194,17 @@ fn looks_like_xml(media: &str, text: &str) -> bool {
 /// cannot be decoded.
 ///
 /// With [`ErrorFormat::Auto`]: XML media types (or an untyped body starting `<?xml` /
-/// `<Error`) are read as Azure Storage XML; `text/html` is never parsed; JSON is tried as, in
-/// order, Azure Tables OData v3, RFC 9457 when the media type says `problem+json`, OAuth
-/// (`error` is a string), OData v4 with ARM's `additionalInfo`, RFC 9457 by shape (`title` plus
+/// `<Error`) are read as Azure Storage XML, else as Azure Tables' OData v3 XML; `text/html`
+/// is never parsed, even when the body is JSON; JSON is tried as, in order, Azure Tables OData
+/// v3, RFC 9457 when the media type says `problem+json`, OAuth (`error` is a string, with an
+/// `error_description` or `error_uri` or a registered OAuth code; another string `error` is
+/// no error format), OData v4 with ARM's `additionalInfo`, RFC 9457 by shape (`title` plus
 /// `type`, `status` or `detail`), and finally an error list.
+///
+/// [`ErrorFormat::ODataV3`] also reads the XML body Azure Tables sends for some statuses
+/// (`<error xmlns="…/dataservices/metadata"><code>…</code><message>…</message></error>`).
+///
+/// Every free-form JSON value the result keeps is bounded by [`MAX_KEPT_JSON`] in all.
 ///
 /// # Examples
 ///
@@ -211,6 +218,22 @@ fn looks_like_xml(media: &str, text: &str) -> bool {
 /// assert!(matches!(e, ServiceError::Problem(_)));
 /// ```
 pub fn parse(format: ErrorFormat, headers: &HeaderMap, body: &[u8]) -> Option<ServiceError> {
+    let mut parsed = parse_unbounded(format, headers, body)?;
+    let mut budget = MAX_KEPT_JSON;
+    match &mut parsed {
+        ServiceError::OData(e) => e.bound_values(&mut budget),
+        ServiceError::Problem(p) => p.bound_values(&mut budget),
+        _ => {}
+    }
+    Some(parsed)
+}
+
+/// How many bytes of free-form JSON (`innererror`, `additionalInfo` `info`, problem
+/// extensions) one parsed error keeps in all, as compact JSON: 1 MiB. Real errors hold a few
+/// KiB; a value past the bound is replaced by a note that it was cut.
+pub const MAX_KEPT_JSON: usize = 1 << 20;
+
+fn parse_unbounded(format: ErrorFormat, headers: &HeaderMap, body: &[u8]) -> Option<ServiceError> {
     if body.is_empty() || format == ErrorFormat::None {
         return None;
     }
@@ -218,7 +241,11 @@ pub fn parse(format: ErrorFormat, headers: &HeaderMap, body: &[u8]) -> Option<Se
     let media = media_type(headers);
     match format {
         ErrorFormat::StorageXml => parse_xml(&text),
-        ErrorFormat::Auto if looks_like_xml(&media, &text) => parse_xml(&text),
+        // Azure Tables answers some requests (415, 403) in XML even when JSON was asked for.
+        ErrorFormat::ODataV3 if text.trim_start().starts_with('<') => parse_odata_v3_xml(&text),
+        ErrorFormat::Auto if looks_like_xml(&media, &text) => {
+            parse_xml(&text).or_else(|| parse_odata_v3_xml(&text))
+        }
         ErrorFormat::Auto if media == "text/html" => None,
         _ => {
             let value: Value = serde_json::from_str(&text).ok()?;
@@ -241,6 +268,16 @@ fn parse_xml(text: &str) -> Option<ServiceError> {
 
 #[cfg(not(feature = "xml"))]
 fn parse_xml(_: &str) -> Option<ServiceError> {
+    None
+}
+
+#[cfg(feature = "xml")]
+fn parse_odata_v3_xml(text: &str) -> Option<ServiceError> {
+    ODataV3Error::from_xml(text).map(ServiceError::ODataV3)
+}
+
+#[cfg(not(feature = "xml"))]
+fn parse_odata_v3_xml(_: &str) -> Option<ServiceError> {
     None
 }
 
@@ -268,7 +305,10 @@ fn auto_json(media: &str, value: &Value) -> Option<ServiceError> {
             return Some(ServiceError::Problem(p));
         }
     }
-    if obj.get("error").is_some_and(Value::is_string) {
+    // `{"error": "internal server error"}` is not OAuth: only a body with OAuth's other
+    // members, or one of its registered codes, is read as one. The rest goes on to the other
+    // shapes, and without one gets the reference's generic text and `Content:`.
+    if obj.get("error").is_some_and(Value::is_string) && looks_like_oauth(obj) {
         return OAuthError::from_json(value).map(ServiceError::OAuth);
     }
     if let Some(e) = ODataError::parse(value, true) {
@@ -293,4 +333,39 @@ fn auto_json(media: &str, value: &Value) -> Option<ServiceError> {
         return None;
     }
     ErrorList::from_json(value).map(ServiceError::List)
+}
+
+/// Whether an object with a string `error` is an OAuth 2.0 error: it has `error_description`
+/// or `error_uri`, or its `error` is a code registered for OAuth (RFC 6749, RFC 6750, RFC 8628,
+/// `OpenID` Connect).
+fn looks_like_oauth(obj: &serde_json::Map<String, Value>) -> bool {
+    const CODES: &[&str] = &[
+        "invalid_request",
+        "invalid_client",
+        "invalid_grant",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "invalid_scope",
+        "access_denied",
+        "unsupported_response_type",
+        "server_error",
+        "temporarily_unavailable",
+        "invalid_token",
+        "insufficient_scope",
+        "authorization_pending",
+        "slow_down",
+        "expired_token",
+        "interaction_required",
+        "login_required",
+        "account_selection_required",
+        "consent_required",
+        "invalid_request_uri",
+        "invalid_request_object",
+    ];
+    obj.get("error_description").is_some_and(Value::is_string)
+        || obj.get("error_uri").is_some_and(Value::is_string)
+        || obj
+            .get("error")
+            .and_then(Value::as_str)
+            .is_some_and(|code| CODES.contains(&code))
 }

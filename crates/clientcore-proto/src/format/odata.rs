@@ -116,7 +116,8 @@ impl ODataError {
     }
 
     /// Parses an ARM error: OData v4 plus `additionalInfo`, in details too. Malformed
-    /// `additionalInfo` entries are skipped and the rest kept.
+    /// `additionalInfo` entries are skipped and the rest kept; a single entry sent as an
+    /// object rather than a list is read as one entry.
     ///
     /// # Examples
     ///
@@ -154,6 +155,10 @@ impl ODataError {
         let additional_info = match obj.get("additionalInfo") {
             Some(Value::Array(items)) if arm => {
                 items.iter().filter_map(TypedErrorInfo::from_json).collect()
+            }
+            // Some services send one entry bare, not in a list: it is still the entry.
+            Some(one @ Value::Object(_)) if arm => {
+                TypedErrorInfo::from_json(one).into_iter().collect()
             }
             _ => Vec::new(),
         };
@@ -198,6 +203,9 @@ impl ODataError {
                 .into_iter()
                 .filter_map(TypedErrorInfo::from_owned)
                 .collect(),
+            Some(one @ Value::Object(_)) if arm => {
+                TypedErrorInfo::from_owned(one).into_iter().collect()
+            }
             _ => Vec::new(),
         };
         Some(ODataError {
@@ -208,6 +216,19 @@ impl ODataError {
             innererror: obj.remove("innererror").filter(|v| !v.is_null()),
             additional_info,
         })
+    }
+
+    /// Bounds the free-form JSON this error keeps (see [`json::bound`]), details included.
+    pub(crate) fn bound_values(&mut self, budget: &mut usize) {
+        if let Some(inner) = self.innererror.as_mut() {
+            json::bound(inner, budget);
+        }
+        for ai in &mut self.additional_info {
+            json::bound(&mut ai.info, budget);
+        }
+        for detail in &mut self.details {
+            detail.bound_values(budget);
+        }
     }
 
     /// The service's error code.

@@ -60,6 +60,13 @@ impl ProblemDetails {
         (p.type_.is_some() || p.title.is_some() || p.detail.is_some()).then_some(p)
     }
 
+    /// Bounds the extension members this problem keeps (see [`json::bound`]).
+    pub(crate) fn bound_values(&mut self, budget: &mut usize) {
+        for value in self.extensions.values_mut() {
+            json::bound(value, budget);
+        }
+    }
+
     /// The problem type URI; RFC 9457 says a missing one means `about:blank`.
     pub fn type_(&self) -> &str {
         self.type_.as_deref().unwrap_or("about:blank")

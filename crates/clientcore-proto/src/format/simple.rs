@@ -47,6 +47,92 @@ impl ODataV3Error {
         })
     }
 
+    /// Parses the XML form Azure Tables sends for some statuses (415, 403):
+    /// `<error xmlns="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata">
+    /// <code>…</code><message xml:lang="en-US">…</message></error>`. `None` unless the root
+    /// is `error` with a code or a message; malformed XML gives `None`, never a panic.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore_proto::format::ODataV3Error;
+    ///
+    /// let body = "<?xml version=\"1.0\" encoding=\"utf-8\"?><error xmlns=\"http://schemas.\
+    ///     microsoft.com/ado/2007/08/dataservices/metadata\"><code>AuthorizationFailure</code>\
+    ///     <message xml:lang=\"en-US\">Not allowed.</message></error>";
+    /// let e = ODataV3Error::from_xml(body).unwrap();
+    /// assert_eq!(e.code(), Some("AuthorizationFailure"));
+    /// assert_eq!(e.message(), Some("Not allowed."));
+    /// assert_eq!(e.lang(), Some("en-US"));
+    /// ```
+    #[cfg(feature = "xml")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "xml")))]
+    pub fn from_xml(text: &str) -> Option<Self> {
+        use quick_xml::events::Event;
+
+        let mut reader = quick_xml::Reader::from_str(text);
+        let mut depth = 0usize;
+        let mut field: Option<&'static str> = None;
+        let (mut code, mut message, mut lang) = (String::new(), String::new(), None);
+        loop {
+            match reader.read_event().ok()? {
+                Event::Start(e) => {
+                    depth += 1;
+                    let name = e.local_name();
+                    if depth == 1 && name.as_ref() != b"error" {
+                        return None;
+                    }
+                    field = match (depth, name.as_ref()) {
+                        (2, b"code") => Some("code"),
+                        (2, b"message") => {
+                            lang = e
+                                .attributes()
+                                .flatten()
+                                .find(|a| a.key.local_name().as_ref() == b"lang")
+                                .and_then(|a| a.unescape_value().ok())
+                                .map(std::borrow::Cow::into_owned);
+                            Some("message")
+                        }
+                        _ => None,
+                    };
+                }
+                Event::Empty(_) if depth == 0 => return None,
+                Event::End(_) => {
+                    field = None;
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                Event::Text(t) if depth == 2 => {
+                    let value = t.unescape().map_or_else(
+                        |_| String::from_utf8_lossy(&t).into_owned(),
+                        std::borrow::Cow::into_owned,
+                    );
+                    match field {
+                        Some("code") => code.push_str(&value),
+                        Some("message") => message.push_str(&value),
+                        _ => {}
+                    }
+                }
+                Event::CData(t) if depth == 2 => match field {
+                    Some("code") => code.push_str(&String::from_utf8_lossy(&t)),
+                    Some("message") => message.push_str(&String::from_utf8_lossy(&t)),
+                    _ => {}
+                },
+                Event::Eof => return None,
+                _ => {}
+            }
+        }
+        let code = Some(code).filter(|c| !c.is_empty());
+        let message = Some(message).filter(|m| !m.is_empty());
+        (code.is_some() || message.is_some()).then_some(ODataV3Error {
+            code,
+            message,
+            lang,
+        })
+    }
+
     /// The error code.
     pub fn code(&self) -> Option<&str> {
         self.code.as_deref()

@@ -108,10 +108,16 @@ fn rfc5322_date(value: &str) -> Option<SystemTime> {
 fn seconds(v: &str, per_second: f64) -> Option<Duration> {
     let n: f64 = v.parse().ok()?;
     let secs = n / per_second;
-    // A positive number too large for a `Duration` (`1e20`, twenty-three nines: valid
-    // delay-seconds per RFC 9110) asks for longer than any cap, not for nothing: the longest
-    // wait, which the caller's cap then shortens (or which fails fast past the deadline).
-    if secs.is_finite() && secs >= Duration::MAX.as_secs_f64() {
+    // A positive number too large for a `Duration` (`1e20`, twenty-three nines, or digits
+    // enough to overflow f64 itself: all valid delay-seconds per RFC 9110) asks for longer
+    // than any cap, not for nothing: the longest wait, which the caller's cap then shortens
+    // (or which fails fast past the deadline). Only the words `inf` and `infinity` are not
+    // numbers a server meant.
+    let spelled_infinity = v
+        .trim_start_matches('+')
+        .get(..3)
+        .is_some_and(|s| s.eq_ignore_ascii_case("inf"));
+    if secs >= Duration::MAX.as_secs_f64() && !spelled_infinity {
         return Some(Duration::MAX);
     }
     // Duration::try_from_secs_f64 rejects NaN, infinities and negatives instead of panicking.
@@ -193,13 +199,15 @@ mod tests {
             ("retry-after-ms", "1e30"),
             ("x-ms-retry-after-ms", "1e30"),
             ("retry-after", "1.7976931348623157e308"),
+            // More digits than f64 holds: parsed as infinity, still a number.
+            ("retry-after", &"9".repeat(400)),
         ] {
             let mut h = HeaderMap::new();
             h.insert(name, value.parse().unwrap());
             assert_eq!(retry_after(&h, now), Some(Duration::MAX), "{name}: {value}");
         }
         // Not numbers, or not positive: still ignored.
-        for value in ["inf", "-1e30", "1e", "0"] {
+        for value in ["inf", "+Infinity", "-1e30", "1e", "0", "NaN"] {
             let mut h = HeaderMap::new();
             h.insert("retry-after", value.parse().unwrap());
             assert_eq!(retry_after(&h, now), None, "{value}");

@@ -1363,6 +1363,11 @@ impl BlockOn {
 #[cfg(feature = "blocking")]
 const PREFETCH_LIMIT: u64 = 64 * 1024;
 
+/// How many turns of the runtime the read-ahead gives the connection task to hand over bytes
+/// it already has, before leaving the rest to the caller's reads.
+#[cfg(feature = "blocking")]
+const PREFETCH_TURNS: u32 = 3;
+
 #[cfg(feature = "blocking")]
 impl BlockingTransport for BlockOn {
     fn send(
@@ -1379,7 +1384,6 @@ impl BlockingTransport for BlockOn {
         // woken once, as with `reqwest::blocking`. Driven from this thread with `block_on`
         // instead, every step of the exchange would cross between the two threads.
         let send = async move {
-            let started = tokio::time::Instant::now();
             let (head, mut resp) = transport
                 .exchange_raw(request, &config, Some(limit))
                 .await?;
@@ -1391,35 +1395,33 @@ impl BlockingTransport for BlockOn {
                 .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
                 .is_some_and(|n| n <= PREFETCH_LIMIT);
             if small {
-                // Errors are kept in place and surface when the caller reads, as they would
-                // without the prefetch; running out of time leaves the rest on the wire.
-                let read = async {
-                    loop {
-                        match resp.chunk().await {
-                            Ok(Some(c)) => prefetched.push_back(Ok(c)),
-                            Ok(None) => break,
-                            Err(e) => {
-                                prefetched.push_back(Err(e));
-                                break;
-                            }
+                // Only what is already there: the head is never held back for a body that is
+                // still on its way (a server may trickle it). The connection task hands over
+                // the bytes it has in a turn of its own, so a read that finds nothing yet
+                // yields a few times before giving up; what is left stays on the wire for the
+                // caller's reads. Errors are kept in place and surface when the caller reads,
+                // as they would without the read-ahead.
+                let mut idle_turns = 0;
+                while idle_turns < PREFETCH_TURNS {
+                    let polled = std::future::poll_fn(|cx| Poll::Ready(resp.body.poll_chunk(cx)));
+                    match polled.await {
+                        Poll::Ready(Ok(Some(c))) => {
+                            idle_turns = 0;
+                            prefetched.push_back(Ok(c));
                         }
-                    }
-                    ended = true;
-                };
-                let mut read = std::pin::pin!(read);
-                // Polled once before any timer exists: a small body has usually arrived with
-                // the head, and a timer only matters if the read has to wait. A timeout
-                // polls its future first too, so this is what it would do.
-                let done = std::future::poll_fn(|cx| {
-                    std::task::Poll::Ready(std::future::Future::poll(read.as_mut(), cx).is_ready())
-                })
-                .await;
-                if !done {
-                    match started.checked_add(limit) {
-                        Some(deadline) => {
-                            let _ = tokio::time::timeout_at(deadline, read).await;
+                        Poll::Ready(Ok(None)) => {
+                            ended = true;
+                            break;
                         }
-                        None => read.await,
+                        Poll::Ready(Err(e)) => {
+                            prefetched.push_back(Err(e));
+                            ended = true;
+                            break;
+                        }
+                        Poll::Pending => {
+                            idle_turns += 1;
+                            tokio::task::yield_now().await;
+                        }
                     }
                 }
             }
@@ -1468,6 +1470,21 @@ impl BlockingBodyRead for BlockOnBody {
             return Ok(None);
         }
         self.runtime.block_on(self.body.chunk())
+    }
+
+    fn chunk_before(&mut self, deadline: std::time::Instant) -> Result<Option<Bytes>, Error> {
+        if let Some(item) = self.prefetched.pop_front() {
+            return item.map(Some);
+        }
+        if self.ended {
+            return Ok(None);
+        }
+        // The timer is made inside the runtime: it needs the runtime's clock.
+        let body = &mut self.body;
+        let read = async move { tokio::time::timeout_at(deadline.into(), body.chunk()).await };
+        self.runtime
+            .block_on(read)
+            .unwrap_or_else(|_| Err(response_timeout()))
     }
 }
 

@@ -17,3 +17,4 @@ mod support;
 mod server;
 
 mod harness;
+mod timeouts;

@@ -40,10 +40,11 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The default transport: hyper with rustls, one exchange per call.
 ///
-/// The connect timeout, TLS settings and proxies belong to a connection, so this keeps one
-/// connection pool per distinct set of those in [`TransportConfig`] (the read timeout it keeps
-/// per call), created on first use and up to 16 of them; calls with the same settings share
-/// connections. All of them share one cookie jar. It never redirects or retries: the pipeline
+/// The TLS settings and proxies belong to a connection, so this keeps one connection pool per
+/// distinct set of those in [`TransportConfig`], created on first use and up to 16 of them;
+/// calls with the same settings share connections. The connect and read timeouts it takes
+/// per call: a connection opened under one connect timeout serves calls with any other, so
+/// calls that vary them do not split pools or reconnect. All of them share one cookie jar. It never redirects or retries: the pipeline
 /// decides.
 ///
 /// `Clone` is cheap and shares the pools.
@@ -192,6 +193,7 @@ impl HyperTransport {
     ) -> impl Future<Output = Result<(ResponseHead, HyperRead), Error>> + Send + 'a {
         let sent = self.execute(request, config);
         let read_timeout = config.read_timeout;
+        let connect_timeout = config.connection_timeout;
         // One async block, not a call to an async fn awaited in it: one future fewer.
         async move {
             let (pending, url) = sent?;
@@ -200,7 +202,9 @@ impl HyperTransport {
             // ends the wait with a timeout.
             let first_due = limit.map_or(read_timeout, |limit| limit.min(read_timeout));
             let mut sleep = std::pin::pin!(tokio::time::sleep(first_due));
-            let mut pending = std::pin::pin!(pending);
+            // hyper-util's pool opens a connection lazily, inside a poll of the request's
+            // future: the connector reads this call's connect timeout from the scope.
+            let mut pending = std::pin::pin!(CONNECT_TIMEOUT.scope(connect_timeout, pending));
             let outcome = std::future::poll_fn(|cx| {
                 // The head first: at the same tick, an answer wins over the timer.
                 if let Poll::Ready(sent) = pending.as_mut().poll(cx) {
@@ -349,9 +353,9 @@ fn uri_of(url: &url::Url) -> Result<http::Uri, Error> {
 /// How many connection pools a transport keeps for distinct settings.
 const MAX_POOLS: usize = 16;
 
-/// What a pool is set up from: the transport settings but the read timeout, which the
-/// transport keeps itself, per wait. Calls that differ only in their read timeout share
-/// connections.
+/// What a pool is set up from: the transport settings but the timeouts, which the transport
+/// takes per call (the read timeout per wait, the connect timeout per connection opened).
+/// Calls that differ only in their timeouts share connections.
 #[derive(Clone, Debug)]
 struct PoolKey(TransportConfig);
 
@@ -374,20 +378,23 @@ fn same_pool(a: &TransportConfig, b: &TransportConfig) -> bool {
     pool_fields(a) == pool_fields(b)
 }
 
-/// What a pool is set up from: every field of the configuration but the read timeout (a new
-/// field must be added here, or named as left out).
-fn pool_fields(config: &TransportConfig) -> (&Duration, &Verify, &Option<ClientCert>, &Proxies) {
+/// What a pool is set up from: every field of the configuration but the timeouts (a new
+/// field must be added here, or named as left out). Each of these decides what a connection
+/// is (whom it trusts, which certificate it showed, which proxy it goes through), so a
+/// connection set up with one value must never serve a call with another.
+fn pool_fields(config: &TransportConfig) -> (&Verify, &Option<ClientCert>, &Proxies) {
     let TransportConfig {
-        connection_timeout,
+        connection_timeout: _,
         read_timeout: _,
         verify,
         cert,
         proxies,
     } = config;
-    (connection_timeout, verify, cert, proxies)
+    (verify, cert, proxies)
 }
 
-/// Sets up a pool for `config`: its TLS settings, proxies and connect timeout.
+/// Sets up a pool for `config`: its TLS settings and proxies (and the connect timeout for a
+/// connection asked for outside a call).
 #[cold]
 fn build(config: &TransportConfig) -> Result<Pool, Error> {
     let tls = tls_config(config)?;
@@ -618,6 +625,14 @@ fn check_proxy(url: &str) -> Result<(), &'static str> {
     }
 }
 
+tokio::task_local! {
+    /// The connect timeout of the call whose request future is being polled. Connections
+    /// open in that poll (hyper-util's pool starts its connect lazily, in the request's
+    /// future), so each takes the timeout of the call that asked for it, and the timeout need
+    /// not be part of a pool's settings.
+    static CONNECT_TIMEOUT: Duration;
+}
+
 /// Opens connections for a pool: TCP, TLS and proxies, within the connect timeout.
 #[derive(Clone)]
 struct Connector(Arc<Connect>);
@@ -626,6 +641,8 @@ struct Connect {
     http: HttpConnector,
     tls: tokio_rustls::TlsConnector,
     proxies: Vec<Route>,
+    /// The connect timeout of the configuration the pool was set up with, for a connection
+    /// asked for outside any call's scope (none is, today).
     timeout: Duration,
 }
 
@@ -652,10 +669,11 @@ impl tower_service::Service<http::Uri> for Connector {
 
     fn call(&mut self, dst: http::Uri) -> Self::Future {
         let connect = self.0.clone();
+        let timeout = CONNECT_TIMEOUT.try_with(|t| *t).unwrap_or(connect.timeout);
         Box::pin(async move {
             // The whole of it (name lookup, TCP, proxy tunnel, TLS handshake), as reqwest and
             // the reference count it.
-            match tokio::time::timeout(connect.timeout, connect.connect(dst)).await {
+            match tokio::time::timeout(timeout, connect.connect(dst)).await {
                 Ok(opened) => opened,
                 Err(_) => Err(Box::new(ConnectTimedOut) as BoxError),
             }
@@ -1495,7 +1513,7 @@ mod tests {
     use std::time::Duration;
 
     #[test]
-    fn calls_that_differ_in_their_read_timeout_share_a_pool() {
+    fn calls_that_differ_in_their_timeouts_share_a_pool() {
         let t = HyperTransport::new();
         let a = TransportConfig::default();
         let b = TransportConfig {
@@ -1512,27 +1530,36 @@ mod tests {
         t.prepare(&c).unwrap();
         assert_eq!(
             t.inner.pools.lock().unwrap().len(),
+            1,
+            "a connect timeout is taken per call"
+        );
+        t.prepare(&TransportConfig {
+            verify: clientcore_proto::options::Verify::Off,
+            ..TransportConfig::default()
+        })
+        .unwrap();
+        assert_eq!(
+            t.inner.pools.lock().unwrap().len(),
             2,
-            "a connect timeout belongs to the connections"
+            "TLS settings belong to the connections"
         );
     }
 
     #[test]
     fn the_pools_kept_are_bounded() {
         let t = HyperTransport::new();
-        for s in 1..=40 {
-            let config = TransportConfig {
-                connection_timeout: Duration::from_secs(s),
-                ..TransportConfig::default()
-            };
-            t.prepare(&config).unwrap();
+        let via = |port: u16| TransportConfig {
+            proxies: clientcore_proto::options::Proxies::new()
+                .with("all", format!("http://127.0.0.1:{port}"))
+                .without_env(),
+            ..TransportConfig::default()
+        };
+        for port in 1..=40 {
+            t.prepare(&via(port)).unwrap();
         }
         assert_eq!(t.inner.pools.lock().unwrap().len(), MAX_POOLS);
         // The first configuration's pool is still found without setting one up.
-        let first = TransportConfig {
-            connection_timeout: Duration::from_secs(1),
-            ..TransportConfig::default()
-        };
+        let first = via(1);
         assert!(super::same_pool(&t.inner.first.get().unwrap().0, &first));
     }
 

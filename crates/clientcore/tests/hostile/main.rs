@@ -17,4 +17,5 @@ mod support;
 mod server;
 
 mod harness;
+mod pools;
 mod timeouts;

@@ -18,4 +18,5 @@ mod server;
 
 mod harness;
 mod pools;
+mod secrets;
 mod timeouts;

@@ -266,6 +266,9 @@ impl HyperTransport {
     ) -> Result<(hyper_util::client::legacy::ResponseFuture, url::Url), Error> {
         let pool = self.pool(config)?;
         let Request { mut parts, body } = request;
+        if !parts.url.username().is_empty() || parts.url.password().is_some() {
+            userinfo_to_basic(&mut parts);
+        }
         let uri = uri_of(&parts.url)?;
         let headers = &mut parts.headers;
         if self.inner.has_cookies.load(Ordering::Relaxed) {
@@ -329,6 +332,56 @@ impl Transport for HyperTransport {
 /// The error of an attempt whose head did not arrive within its time budget.
 pub(crate) fn response_timeout() -> Error {
     Error::new(ErrorKind::ServiceResponseTimeout, "Response timeout")
+}
+
+/// Takes the user information out of the request's URL (`https://user:password@host/`) and
+/// sends it as Basic authorization instead, as Python's requests does, unless the request
+/// carries an `Authorization` of its own, which wins. RFC 9110 §4.2.4 forbids userinfo in a
+/// request target, and nothing below this point (hyper, hyper-util's pool and its logs, a
+/// proxy) is to see the password.
+#[cold]
+#[inline(never)]
+fn userinfo_to_basic(parts: &mut clientcore_proto::pipeline::RequestParts) {
+    use base64::Engine as _;
+    let user = percent_decode(parts.url.username());
+    let password = parts.url.password().map(percent_decode).unwrap_or_default();
+    // Infallible for a URL with a host (userinfo needs one), which is all that has any.
+    let _ = parts.url.set_username("");
+    let _ = parts.url.set_password(None);
+    if parts.headers.contains_key(http::header::AUTHORIZATION) {
+        return;
+    }
+    let mut credentials = user;
+    credentials.push(b':');
+    credentials.extend_from_slice(&password);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
+    if let Ok(mut value) = http::HeaderValue::from_str(&format!("Basic {encoded}")) {
+        value.set_sensitive(true);
+        parts.headers.insert(http::header::AUTHORIZATION, value);
+    }
+}
+
+/// The bytes a percent-encoded URL component stands for (`%40` is `@`); a `%` not followed
+/// by two hex digits stands for itself.
+fn percent_decode(s: &str) -> Vec<u8> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                let (h, l) = (hex(h).unwrap_or(0), hex(l).unwrap_or(0));
+                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// hyper's form of a request URL: `http` or `https`, with a host.

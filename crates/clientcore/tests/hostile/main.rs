@@ -20,3 +20,4 @@ mod harness;
 mod pools;
 mod secrets;
 mod timeouts;
+mod userinfo;

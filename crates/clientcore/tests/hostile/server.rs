@@ -231,6 +231,14 @@ impl RawServer {
         RawServer { addr, state }
     }
 
+    /// Queues `script` after the ones given so far (for answers that need the server's own
+    /// URL, such as a `Location`). No effect on a [`RawServer::repeat`] server.
+    pub fn then(&self, script: Script) {
+        if let Answers::Queue(q) = &mut *self.state.answers.lock().unwrap() {
+            q.push_back(script);
+        }
+    }
+
     /// `http://127.0.0.1:{port}{path}`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)

@@ -132,6 +132,46 @@ both_drivers!(a_page_that_trickles_ends_at_the_deadline, |driver| {
     assert_timed_out(&err, started.elapsed());
 });
 
+both_drivers!(a_poll_body_that_trickles_ends_at_the_deadline, |driver| {
+    use clientcore::lro::{BlockingPoller, LroOptions, Poller};
+    // The operation starts at once; its status monitor answers at once and then sends its
+    // 100-byte body at one byte per 40 ms.
+    let server = RawServer::start([]);
+    server.then(Script::response(
+        202,
+        &[("operation-location", &server.url("/op"))],
+        "",
+    ));
+    server.then(trickling(
+        200,
+        "application/json",
+        format!("{{\"status\": \"InProgress\"}}{}", " ".repeat(76)).as_bytes(),
+        Duration::from_millis(40),
+    ));
+    let client = TestClient::fake_time(driver, Options::new());
+    let options = Options::new()
+        .with_timeout(BUDGET)
+        .with_retry(clientcore::RetryOptions::none());
+    let lro = LroOptions::new().with_polling_interval(Duration::from_secs(1));
+    let start = || Request::new(Method::POST, server.url("/start").parse().unwrap());
+    let started = Instant::now();
+    let outcome = match driver {
+        Driver::Async => client.block_on(async {
+            Poller::begin(client.async_client(), start(), &options, lro)
+                .await?
+                .wait()
+                .await
+                .map(drop)
+        }),
+        Driver::Blocking => BlockingPoller::begin(client.blocking_client(), start(), &options, lro)
+            .and_then(BlockingPoller::wait)
+            .map(drop),
+    };
+    let err = outcome.unwrap_err();
+    assert_timed_out(&err, started.elapsed());
+    assert_eq!(server.requests().len(), 2, "the start and one poll");
+});
+
 /// What `send` took to return the head, and the body then read by the caller.
 fn head_then_body(client: &TestClient, url: &str) -> (Duration, Duration, Vec<u8>) {
     let request = Request::new(Method::GET, url.parse().unwrap());

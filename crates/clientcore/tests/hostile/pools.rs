@@ -11,7 +11,7 @@ use crate::support::TestClient;
 /// hyper's pool takes a connection back in a task of its own: a call made the instant the
 /// last one ended may find none idle and open another. A short pause rules that out, so one
 /// connection means one pool.
-const SETTLE: Duration = Duration::from_millis(10);
+const SETTLE: Duration = Duration::from_millis(30);
 
 both_drivers!(forty_connect_timeouts_one_connection, |driver| {
     let server = RawServer::repeat(Script::ok("ok"));

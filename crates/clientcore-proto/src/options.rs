@@ -70,10 +70,46 @@ pub enum ClientCert {
 /// let p = Proxies::new().with("https://internal.example", "http://127.0.0.1:3128").without_env();
 /// assert_eq!(p.entries().len(), 1);
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Proxies {
     entries: Vec<(String, String)>,
     from_env: bool,
+}
+
+/// The proxy URLs without their userinfo: a proxy's password must not reach a log through
+/// the `Debug` of the options, a builder or a client.
+impl fmt::Debug for Proxies {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Entries<'a>(&'a [(String, String)]);
+        impl fmt::Debug for Entries<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_list()
+                    .entries(self.0.iter().map(|(key, url)| (key, without_userinfo(url))))
+                    .finish()
+            }
+        }
+        f.debug_struct("Proxies")
+            .field("entries", &Entries(&self.entries))
+            .field("from_env", &self.from_env)
+            .finish()
+    }
+}
+
+/// `url` with any userinfo (`user:password@`) replaced by `REDACTED@`. Read by hand rather
+/// than parsed: a proxy may be given without a scheme (`user:pw@host:3128`), and a string
+/// that is no URL at all must not be printed whole either if it holds an `@`.
+pub(crate) fn without_userinfo(url: &str) -> std::borrow::Cow<'_, str> {
+    let authority_start = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[authority_start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => std::borrow::Cow::Owned(format!(
+            "{}REDACTED{}",
+            &url[..authority_start],
+            &rest[at..]
+        )),
+        None => std::borrow::Cow::Borrowed(url),
+    }
 }
 
 impl Default for Proxies {

@@ -278,6 +278,16 @@ mod async_client {
 
         /// Sends `request` through the pipeline with `options` over the client's.
         ///
+        /// # Time
+        ///
+        /// The call's [`timeout`](Options::with_timeout) and the per-attempt timeout bound
+        /// all that `send` does: connecting, sending, waiting for the head, the waits between
+        /// attempts, and the bodies the pipeline reads itself (an error body it parses, a body
+        /// it buffers with [`with_buffered_body`](Options::with_buffered_body), and so every
+        /// page of a pager and every poll of a poller). Once `send` has returned, the
+        /// caller's reads of the response body are bounded by the
+        /// [`read_timeout`](Options::with_read_timeout) alone, per read: the call is over.
+        ///
         /// # Errors
         ///
         /// Every [`ErrorKind`]: a status the operation does not accept becomes an HTTP error
@@ -317,6 +327,10 @@ mod async_client {
         ) -> impl std::future::Future<Output = Result<Response, Error>> + Send + '_ {
             async move {
                 let mut body = None;
+                // When the current attempt's time is up (its share of the call's deadline):
+                // the pipeline's own reads of its body (an error body, a buffered body) end
+                // there too, so a body that trickles cannot hold the call past its deadline.
+                let mut attempt_due = None;
                 let clock = &*self.inner.shared.clock;
                 loop {
                     // What the step asks for becomes one future, awaited whole: the step is a
@@ -327,12 +341,20 @@ mod async_client {
                     let wait = match ex.step(clock) {
                         Step::Send(attempt) => {
                             body = None;
+                            attempt_due = tokio::time::Instant::now().checked_add(attempt.timeout);
                             Either::Left(self.start(attempt, &call, ex.options()))
                         }
                         Step::GetToken(request) => Either::Right(self.token(request)),
                         Step::ReadBody { limit } => {
-                            let read: crate::transport::BoxFuture<'_, Waited> =
-                                Box::pin(read_limited(body.take(), limit));
+                            let read = read_limited(body.take(), limit);
+                            let read: crate::transport::BoxFuture<'_, Waited> = match attempt_due {
+                                Some(due) => Box::pin(async move {
+                                    tokio::time::timeout_at(due, read)
+                                        .await
+                                        .unwrap_or_else(|_| Waited::Read(Err(response_timeout())))
+                                }),
+                                None => Box::pin(read),
+                            };
                             Either::Right(read)
                         }
                         Step::Sleep(d) => {
@@ -590,6 +612,13 @@ mod blocking_client {
 
         /// Sends `request` through the pipeline with `options` over the client's.
         ///
+        /// # Time
+        ///
+        /// As [`Client::send`](crate::Client::send): the call's deadline bounds everything
+        /// up to the return, the bodies the pipeline reads included; the caller's reads of
+        /// the body after it are bounded by the read timeout alone. A small body that has
+        /// already arrived with the head is read with it; `send` never waits for more.
+        ///
         /// # Errors
         ///
         /// As [`Client::send`](crate::Client::send).
@@ -605,6 +634,9 @@ mod blocking_client {
             let encoding = opts.response_encoding().map(str::to_owned);
             let mut ex = Exchange::prepared(request, opts, prepared);
             let mut body = None;
+            // As in the async client: the pipeline's reads of a body end when the attempt's
+            // time is up.
+            let mut attempt_due = None;
             let clock = &*self.inner.shared.clock;
             loop {
                 match ex.step(clock) {
@@ -623,6 +655,7 @@ mod blocking_client {
                     }
                     Step::Send(mut attempt) => {
                         body = None;
+                        attempt_due = std::time::Instant::now().checked_add(attempt.timeout);
                         let span = call.attempt(&attempt, ex.options());
                         crate::trace::inject_traceparent(&span, &mut attempt.request.parts.headers);
                         let _attempt = span.span().enter();
@@ -645,7 +678,7 @@ mod blocking_client {
                     }
                     Step::ReadBody { limit } => {
                         let read = match body.take() {
-                            Some(mut b) => read_limited(&mut *b, limit),
+                            Some(mut b) => read_limited(&mut *b, limit, attempt_due),
                             None => Ok(bytes::Bytes::new()),
                         };
                         ex.on_body(read);
@@ -675,10 +708,15 @@ mod blocking_client {
     fn read_limited(
         body: &mut dyn crate::transport::BlockingBodyRead,
         limit: usize,
+        due: Option<std::time::Instant>,
     ) -> Result<bytes::Bytes, Error> {
         let mut out = bytes::BytesMut::new();
         while out.len() < limit {
-            match body.chunk()? {
+            let chunk = match due {
+                Some(due) => body.chunk_before(due)?,
+                None => body.chunk()?,
+            };
+            match chunk {
                 Some(c) => out.extend_from_slice(&c[..c.len().min(limit - out.len())]),
                 None => break,
             }

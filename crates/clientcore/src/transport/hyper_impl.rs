@@ -40,10 +40,11 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The default transport: hyper with rustls, one exchange per call.
 ///
-/// The connect timeout, TLS settings and proxies belong to a connection, so this keeps one
-/// connection pool per distinct set of those in [`TransportConfig`] (the read timeout it keeps
-/// per call), created on first use and up to 16 of them; calls with the same settings share
-/// connections. All of them share one cookie jar. It never redirects or retries: the pipeline
+/// The TLS settings and proxies belong to a connection, so this keeps one connection pool per
+/// distinct set of those in [`TransportConfig`], created on first use and up to 16 of them;
+/// calls with the same settings share connections. The connect and read timeouts it takes
+/// per call: a connection opened under one connect timeout serves calls with any other, so
+/// calls that vary them do not split pools or reconnect. All of them share one cookie jar. It never redirects or retries: the pipeline
 /// decides.
 ///
 /// `Clone` is cheap and shares the pools.
@@ -193,6 +194,7 @@ impl HyperTransport {
         let sent = self.execute(request, config);
         let read_timeout = config.read_timeout;
         let decompress = config.decompress;
+        let connect_timeout = config.connection_timeout;
         // One async block, not a call to an async fn awaited in it: one future fewer.
         async move {
             let (pending, url) = sent?;
@@ -201,7 +203,9 @@ impl HyperTransport {
             // ends the wait with a timeout.
             let first_due = limit.map_or(read_timeout, |limit| limit.min(read_timeout));
             let mut sleep = std::pin::pin!(tokio::time::sleep(first_due));
-            let mut pending = std::pin::pin!(pending);
+            // hyper-util's pool opens a connection lazily, inside a poll of the request's
+            // future: the connector reads this call's connect timeout from the scope.
+            let mut pending = std::pin::pin!(CONNECT_TIMEOUT.scope(connect_timeout, pending));
             let outcome = std::future::poll_fn(|cx| {
                 // The head first: at the same tick, an answer wins over the timer.
                 if let Poll::Ready(sent) = pending.as_mut().poll(cx) {
@@ -269,6 +273,9 @@ impl HyperTransport {
         let Request {
             mut parts, body, ..
         } = request;
+        if !parts.url.username().is_empty() || parts.url.password().is_some() {
+            userinfo_to_basic(&mut parts);
+        }
         let uri = uri_of(&parts.url)?;
         let headers = &mut parts.headers;
         if self.inner.has_cookies.load(Ordering::Relaxed) {
@@ -350,6 +357,56 @@ pub(crate) fn response_timeout() -> Error {
     Error::new(ErrorKind::ServiceResponseTimeout, "Response timeout")
 }
 
+/// Takes the user information out of the request's URL (`https://user:password@host/`) and
+/// sends it as Basic authorization instead, as Python's requests does, unless the request
+/// carries an `Authorization` of its own, which wins. RFC 9110 §4.2.4 forbids userinfo in a
+/// request target, and nothing below this point (hyper, hyper-util's pool and its logs, a
+/// proxy) is to see the password.
+#[cold]
+#[inline(never)]
+fn userinfo_to_basic(parts: &mut clientcore_proto::pipeline::RequestParts) {
+    use base64::Engine as _;
+    let user = percent_decode(parts.url.username());
+    let password = parts.url.password().map(percent_decode).unwrap_or_default();
+    // Infallible for a URL with a host (userinfo needs one), which is all that has any.
+    let _ = parts.url.set_username("");
+    let _ = parts.url.set_password(None);
+    if parts.headers.contains_key(http::header::AUTHORIZATION) {
+        return;
+    }
+    let mut credentials = user;
+    credentials.push(b':');
+    credentials.extend_from_slice(&password);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
+    if let Ok(mut value) = http::HeaderValue::from_str(&format!("Basic {encoded}")) {
+        value.set_sensitive(true);
+        parts.headers.insert(http::header::AUTHORIZATION, value);
+    }
+}
+
+/// The bytes a percent-encoded URL component stands for (`%40` is `@`); a `%` not followed
+/// by two hex digits stands for itself.
+fn percent_decode(s: &str) -> Vec<u8> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                let (h, l) = (hex(h).unwrap_or(0), hex(l).unwrap_or(0));
+                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 /// hyper's form of a request URL: `http` or `https`, with a host.
 fn uri_of(url: &url::Url) -> Result<http::Uri, Error> {
     if !matches!(url.scheme(), "http" | "https") {
@@ -372,9 +429,9 @@ fn uri_of(url: &url::Url) -> Result<http::Uri, Error> {
 /// How many connection pools a transport keeps for distinct settings.
 const MAX_POOLS: usize = 16;
 
-/// What a pool is set up from: the transport settings but the read timeout, which the
-/// transport keeps itself, per wait. Calls that differ only in their read timeout share
-/// connections.
+/// What a pool is set up from: the transport settings but the timeouts, which the transport
+/// takes per call (the read timeout per wait, the connect timeout per connection opened).
+/// Calls that differ only in their timeouts share connections.
 #[derive(Clone, Debug)]
 struct PoolKey(TransportConfig);
 
@@ -397,11 +454,13 @@ fn same_pool(a: &TransportConfig, b: &TransportConfig) -> bool {
     pool_fields(a) == pool_fields(b)
 }
 
-/// What a pool is set up from: every field of the configuration but the read timeout (a new
-/// field must be added here, or named as left out).
-fn pool_fields(config: &TransportConfig) -> (&Duration, &Verify, &Option<ClientCert>, &Proxies) {
+/// What a pool is set up from: every field of the configuration but the timeouts (a new
+/// field must be added here, or named as left out). Each of these decides what a connection
+/// is (whom it trusts, which certificate it showed, which proxy it goes through), so a
+/// connection set up with one value must never serve a call with another.
+fn pool_fields(config: &TransportConfig) -> (&Verify, &Option<ClientCert>, &Proxies) {
     let TransportConfig {
-        connection_timeout,
+        connection_timeout: _,
         read_timeout: _,
         verify,
         cert,
@@ -409,10 +468,11 @@ fn pool_fields(config: &TransportConfig) -> (&Duration, &Verify, &Option<ClientC
         // Per response, not per connection.
         decompress: _,
     } = config;
-    (connection_timeout, verify, cert, proxies)
+    (verify, cert, proxies)
 }
 
-/// Sets up a pool for `config`: its TLS settings, proxies and connect timeout.
+/// Sets up a pool for `config`: its TLS settings and proxies (and the connect timeout for a
+/// connection asked for outside a call).
 #[cold]
 fn build(config: &TransportConfig) -> Result<Pool, Error> {
     let tls = tls_config(config)?;
@@ -643,6 +703,14 @@ fn check_proxy(url: &str) -> Result<(), &'static str> {
     }
 }
 
+tokio::task_local! {
+    /// The connect timeout of the call whose request future is being polled. Connections
+    /// open in that poll (hyper-util's pool starts its connect lazily, in the request's
+    /// future), so each takes the timeout of the call that asked for it, and the timeout need
+    /// not be part of a pool's settings.
+    static CONNECT_TIMEOUT: Duration;
+}
+
 /// Opens connections for a pool: TCP, TLS and proxies, within the connect timeout.
 #[derive(Clone)]
 struct Connector(Arc<Connect>);
@@ -651,6 +719,8 @@ struct Connect {
     http: HttpConnector,
     tls: tokio_rustls::TlsConnector,
     proxies: Vec<Route>,
+    /// The connect timeout of the configuration the pool was set up with, for a connection
+    /// asked for outside any call's scope (none is, today).
     timeout: Duration,
 }
 
@@ -677,10 +747,11 @@ impl tower_service::Service<http::Uri> for Connector {
 
     fn call(&mut self, dst: http::Uri) -> Self::Future {
         let connect = self.0.clone();
+        let timeout = CONNECT_TIMEOUT.try_with(|t| *t).unwrap_or(connect.timeout);
         Box::pin(async move {
             // The whole of it (name lookup, TCP, proxy tunnel, TLS handshake), as reqwest and
             // the reference count it.
-            match tokio::time::timeout(connect.timeout, connect.connect(dst)).await {
+            match tokio::time::timeout(timeout, connect.connect(dst)).await {
                 Ok(opened) => opened,
                 Err(_) => Err(Box::new(ConnectTimedOut) as BoxError),
             }
@@ -1483,6 +1554,11 @@ impl BlockOn {
 #[cfg(feature = "blocking")]
 const PREFETCH_LIMIT: u64 = 64 * 1024;
 
+/// How many turns of the runtime the read-ahead gives the connection task to hand over bytes
+/// it already has, before leaving the rest to the caller's reads.
+#[cfg(feature = "blocking")]
+const PREFETCH_TURNS: u32 = 3;
+
 #[cfg(feature = "blocking")]
 impl BlockingTransport for BlockOn {
     fn send(
@@ -1499,7 +1575,6 @@ impl BlockingTransport for BlockOn {
         // woken once, as with `reqwest::blocking`. Driven from this thread with `block_on`
         // instead, every step of the exchange would cross between the two threads.
         let send = async move {
-            let started = tokio::time::Instant::now();
             let (head, mut resp) = transport
                 .exchange_raw(request, &config, Some(limit))
                 .await?;
@@ -1511,35 +1586,33 @@ impl BlockingTransport for BlockOn {
                 .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
                 .is_some_and(|n| n <= PREFETCH_LIMIT);
             if small {
-                // Errors are kept in place and surface when the caller reads, as they would
-                // without the prefetch; running out of time leaves the rest on the wire.
-                let read = async {
-                    loop {
-                        match resp.chunk().await {
-                            Ok(Some(c)) => prefetched.push_back(Ok(c)),
-                            Ok(None) => break,
-                            Err(e) => {
-                                prefetched.push_back(Err(e));
-                                break;
-                            }
+                // Only what is already there: the head is never held back for a body that is
+                // still on its way (a server may trickle it). The connection task hands over
+                // the bytes it has in a turn of its own, so a read that finds nothing yet
+                // yields a few times before giving up; what is left stays on the wire for the
+                // caller's reads. Errors are kept in place and surface when the caller reads,
+                // as they would without the read-ahead.
+                let mut idle_turns = 0;
+                while idle_turns < PREFETCH_TURNS {
+                    let polled = std::future::poll_fn(|cx| Poll::Ready(resp.body.poll_chunk(cx)));
+                    match polled.await {
+                        Poll::Ready(Ok(Some(c))) => {
+                            idle_turns = 0;
+                            prefetched.push_back(Ok(c));
                         }
-                    }
-                    ended = true;
-                };
-                let mut read = std::pin::pin!(read);
-                // Polled once before any timer exists: a small body has usually arrived with
-                // the head, and a timer only matters if the read has to wait. A timeout
-                // polls its future first too, so this is what it would do.
-                let done = std::future::poll_fn(|cx| {
-                    std::task::Poll::Ready(std::future::Future::poll(read.as_mut(), cx).is_ready())
-                })
-                .await;
-                if !done {
-                    match started.checked_add(limit) {
-                        Some(deadline) => {
-                            let _ = tokio::time::timeout_at(deadline, read).await;
+                        Poll::Ready(Ok(None)) => {
+                            ended = true;
+                            break;
                         }
-                        None => read.await,
+                        Poll::Ready(Err(e)) => {
+                            prefetched.push_back(Err(e));
+                            ended = true;
+                            break;
+                        }
+                        Poll::Pending => {
+                            idle_turns += 1;
+                            tokio::task::yield_now().await;
+                        }
                     }
                 }
             }
@@ -1589,6 +1662,21 @@ impl BlockingBodyRead for BlockOnBody {
         }
         self.runtime.block_on(self.body.chunk())
     }
+
+    fn chunk_before(&mut self, deadline: std::time::Instant) -> Result<Option<Bytes>, Error> {
+        if let Some(item) = self.prefetched.pop_front() {
+            return item.map(Some);
+        }
+        if self.ended {
+            return Ok(None);
+        }
+        // The timer is made inside the runtime: it needs the runtime's clock.
+        let body = &mut self.body;
+        let read = async move { tokio::time::timeout_at(deadline.into(), body.chunk()).await };
+        self.runtime
+            .block_on(read)
+            .unwrap_or_else(|_| Err(response_timeout()))
+    }
 }
 
 #[cfg(test)]
@@ -1598,7 +1686,7 @@ mod tests {
     use std::time::Duration;
 
     #[test]
-    fn calls_that_differ_in_their_read_timeout_share_a_pool() {
+    fn calls_that_differ_in_their_timeouts_share_a_pool() {
         let t = HyperTransport::new();
         let a = TransportConfig::default();
         let b = TransportConfig {
@@ -1615,27 +1703,36 @@ mod tests {
         t.prepare(&c).unwrap();
         assert_eq!(
             t.inner.pools.lock().unwrap().len(),
+            1,
+            "a connect timeout is taken per call"
+        );
+        t.prepare(&TransportConfig {
+            verify: clientcore_proto::options::Verify::Off,
+            ..TransportConfig::default()
+        })
+        .unwrap();
+        assert_eq!(
+            t.inner.pools.lock().unwrap().len(),
             2,
-            "a connect timeout belongs to the connections"
+            "TLS settings belong to the connections"
         );
     }
 
     #[test]
     fn the_pools_kept_are_bounded() {
         let t = HyperTransport::new();
-        for s in 1..=40 {
-            let config = TransportConfig {
-                connection_timeout: Duration::from_secs(s),
-                ..TransportConfig::default()
-            };
-            t.prepare(&config).unwrap();
+        let via = |port: u16| TransportConfig {
+            proxies: clientcore_proto::options::Proxies::new()
+                .with("all", format!("http://127.0.0.1:{port}"))
+                .without_env(),
+            ..TransportConfig::default()
+        };
+        for port in 1..=40 {
+            t.prepare(&via(port)).unwrap();
         }
         assert_eq!(t.inner.pools.lock().unwrap().len(), MAX_POOLS);
         // The first configuration's pool is still found without setting one up.
-        let first = TransportConfig {
-            connection_timeout: Duration::from_secs(1),
-            ..TransportConfig::default()
-        };
+        let first = via(1);
         assert!(super::same_pool(&t.inner.first.get().unwrap().0, &first));
     }
 

@@ -103,6 +103,21 @@ pub trait BlockingBodyRead: Send {
     /// [`ErrorKind::IncompleteRead`](clientcore_proto::ErrorKind::IncompleteRead) when the
     /// connection closed early, a timeout kind when a read timed out.
     fn chunk(&mut self) -> Result<Option<Bytes>, Error>;
+
+    /// The next chunk, as [`chunk`](Self::chunk), but waiting for it no later than
+    /// `deadline`: the clients read error bodies and buffered bodies with it, inside the
+    /// call's deadline. The default ignores the deadline and calls `chunk`; a transport whose
+    /// reads can wait should bound them.
+    ///
+    /// # Errors
+    ///
+    /// As [`chunk`](Self::chunk), and
+    /// [`ErrorKind::ServiceResponseTimeout`](clientcore_proto::ErrorKind::ServiceResponseTimeout)
+    /// when `deadline` passes first.
+    fn chunk_before(&mut self, deadline: std::time::Instant) -> Result<Option<Bytes>, Error> {
+        let _ = deadline;
+        self.chunk()
+    }
 }
 
 /// What an async transport returns: the head, and the body still on the wire.

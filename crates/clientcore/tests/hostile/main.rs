@@ -21,4 +21,8 @@ mod harness;
 mod credential_values;
 mod follow;
 mod loops;
+mod pools;
 mod retry_after;
+mod secrets;
+mod timeouts;
+mod userinfo;

@@ -79,7 +79,12 @@ impl Script {
         let length = body.len().to_string();
         let mut all: Vec<(&str, &str)> = headers.to_vec();
         all.push(("content-length", &length));
-        Script::head(status, &all).write(body)
+        // One write: head and body leave in one segment, as from a real server.
+        let mut script = Script::head(status, &all);
+        if let Some(Action::Write(bytes)) = script.actions.last_mut() {
+            bytes.extend_from_slice(body);
+        }
+        script
     }
 
     /// `200 OK` with `body`.
@@ -215,6 +220,8 @@ impl RawServer {
             .spawn(move || {
                 for stream in listener.incoming() {
                     let Ok(stream) = stream else { continue };
+                    // Each write leaves at once: a trickle is one byte per segment.
+                    let _ = stream.set_nodelay(true);
                     let id = shared.connections.fetch_add(1, Ordering::SeqCst);
                     let state = shared.clone();
                     std::thread::spawn(move || serve(stream, id, &state));
@@ -222,6 +229,14 @@ impl RawServer {
             })
             .unwrap();
         RawServer { addr, state }
+    }
+
+    /// Queues `script` after the ones given so far (for answers that need the server's own
+    /// URL, such as a `Location`). No effect on a [`RawServer::repeat`] server.
+    pub fn then(&self, script: Script) {
+        if let Answers::Queue(q) = &mut *self.state.answers.lock().unwrap() {
+            q.push_back(script);
+        }
     }
 
     /// `http://127.0.0.1:{port}{path}`.

@@ -879,8 +879,7 @@ impl Options {
         empty
     }
 
-    /// What the transport needs to know, as one hashable value: calls with equal configs can
-    /// share one connection pool.
+    /// What the transport needs to know for one call, as one hashable value.
     pub fn transport_config(&self) -> TransportConfig {
         TransportConfig {
             connection_timeout: self.connection_timeout(),
@@ -893,8 +892,11 @@ impl Options {
     }
 }
 
-/// The settings a transport fixes per connection pool (timeouts, TLS, proxies). Drivers keep
-/// one pool per distinct value, so these still work per call.
+/// The transport settings of one call. Only those a connection is made with (TLS
+/// verification, the client certificate, proxies) may split connection pools: a connection
+/// made with one value must never serve a call with another. Timeouts and decoding are
+/// applied per call on whatever connection serves it, so calls that differ only in them share
+/// one pool (rotating 40 connect timeouts over one host opens one connection, not 40).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TransportConfig {
     /// Connect timeout.

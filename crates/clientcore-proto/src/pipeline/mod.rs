@@ -40,6 +40,7 @@ use crate::options::{Options, Position};
 use crate::policy::log::{self, Level};
 use crate::time::Clock;
 
+pub mod batch;
 mod builder;
 mod credentials;
 pub mod follow;

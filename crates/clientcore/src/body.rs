@@ -253,6 +253,9 @@ impl RequestBody for Body {
     fn empty() -> Self {
         Body::empty()
     }
+    fn from_bytes(bytes: Bytes) -> Option<Self> {
+        Some(Body::from(bytes))
+    }
 }
 
 impl Default for Body {

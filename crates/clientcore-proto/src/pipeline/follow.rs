@@ -56,6 +56,9 @@ pub enum Chosen {
     NextLink,
     /// A long-running operation's poll or final-resource URL.
     PollUrl,
+    /// A policy's side request ([`side`](super::side)), whose URL may come from what the
+    /// service answered.
+    SideRequest,
 }
 
 impl Chosen {
@@ -64,6 +67,7 @@ impl Chosen {
             Chosen::Redirect => "a redirect",
             Chosen::NextLink => "a next link",
             Chosen::PollUrl => "a poll URL",
+            Chosen::SideRequest => "a policy's side request",
         }
     }
 }

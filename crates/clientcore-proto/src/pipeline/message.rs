@@ -53,6 +53,12 @@ pub trait RequestBody: Sized {
     fn as_bytes(&self) -> Option<&[u8]>;
     /// An empty body (for a 303 redirect's GET).
     fn empty() -> Self;
+    /// A body of these bytes, for a policy's side request ([`side`](super::side)); `None`
+    /// when the type cannot hold bytes (such a side request fails with a clear error).
+    fn from_bytes(bytes: Bytes) -> Option<Self> {
+        let _ = bytes;
+        None
+    }
 }
 
 impl RequestBody for Bytes {
@@ -67,6 +73,9 @@ impl RequestBody for Bytes {
     }
     fn empty() -> Self {
         Bytes::new()
+    }
+    fn from_bytes(bytes: Bytes) -> Option<Self> {
+        Some(bytes)
     }
 }
 

@@ -51,6 +51,7 @@ pub mod redirect;
 pub mod retry;
 mod retrying;
 mod shaping;
+pub mod side;
 
 pub use builder::Multipart;
 pub use message::{
@@ -98,6 +99,8 @@ enum State {
     Sleep(Duration),
     /// A successful response whose body the call buffered.
     Buffered(ResponseHead, Bytes),
+    /// A policy's detour is under way ([`side`]).
+    Side(Box<side::Detour>),
     /// The call failed. Successes are not kept here: a `Completion` is twice the size of any
     /// other state, and every step moves the state, so the completion is built as it is
     /// returned.
@@ -141,6 +144,8 @@ pub struct Exchange<B> {
     retry: RetryState,
     redirects: Vec<RedirectHop>,
     resend_count: u32,
+    /// Detours taken so far ([`side::MAX_DETOURS`] at most).
+    detours: u32,
     deadline: Option<Instant>,
     /// Whether credentials go with the next attempt: withheld, for the rest of the call, once
     /// it goes to another origin than `home` ([`follow`]).
@@ -186,6 +191,7 @@ impl<B: RequestBody> Exchange<B> {
             retry,
             redirects: Vec::new(),
             resend_count: 0,
+            detours: 0,
             deadline: None,
             credentials: Credentials::Attach,
             home: None,
@@ -286,9 +292,12 @@ impl<B: RequestBody> Exchange<B> {
                 None
             }
             State::Judge(head, result) => {
-                self.decide_status(&head, result, now);
+                if let Some((head, result)) = self.ask_detour(head, result) {
+                    self.decide_status(&head, result, now);
+                }
                 None
             }
+            State::Side(detour) => self.step_detour(detour, now),
             State::NeedBody(head) => {
                 self.state = State::NeedBody(head);
                 Some(Step::ReadBody {
@@ -325,6 +334,9 @@ impl<B: RequestBody> Exchange<B> {
 
     /// Reports the response to the last [`Step::Send`].
     pub fn on_response(&mut self, head: ResponseHead) {
+        if matches!(self.state, State::Side(_)) {
+            return self.on_side_response(head);
+        }
         let logged = log::enabled(self.opts.logger(), Level::Info);
         if logged || self.last_sent.is_some() || self.opts.response_hook().is_some() {
             self.observe_response(&head, logged);
@@ -335,6 +347,9 @@ impl<B: RequestBody> Exchange<B> {
     /// Reports that the last [`Step::Send`] failed. The error's kind says whether the request
     /// was sent ([`ErrorKind::ServiceResponse`]…) or not ([`ErrorKind::ServiceRequest`]…).
     pub fn on_transport_error(&mut self, error: Error) {
+        if matches!(self.state, State::Side(_)) {
+            return self.on_side_error(error);
+        }
         self.with_last_sent(|req| {
             for p in self.opts.policies(Position::PerTry) {
                 p.on_error(req, &error);
@@ -355,6 +370,9 @@ impl<B: RequestBody> Exchange<B> {
                 let record = log::response_body_record(bytes);
                 log::emit(self.opts.logger(), Level::Debug, &record);
             }
+        }
+        if matches!(self.state, State::Side(_)) {
+            return self.on_side_body(body);
         }
         let head = match std::mem::replace(&mut self.state, State::Done) {
             State::NeedBody(head) => head,

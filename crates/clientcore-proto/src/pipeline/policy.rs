@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::error::Error;
+use crate::pipeline::side::SideTask;
 use crate::pipeline::{HookRequest, ResponseHead};
 
 /// A step of the pipeline that an SDK or application adds.
@@ -51,6 +52,21 @@ pub trait Policy: Send + Sync {
     /// Sees each transport failure.
     fn on_error(&self, request: &HookRequest<'_>, error: &Error) {
         let _ = (request, error);
+    }
+
+    /// Asked when a response fails (its body read into `error`, with the service's code):
+    /// `Some` to take a detour of requests of its own before the call goes on (see
+    /// [`side`](crate::pipeline::side)), such as ARM's resource-provider registration. The
+    /// first policy that answers `Some` takes the detour; at most
+    /// [`MAX_DETOURS`](crate::pipeline::side::MAX_DETOURS) per call.
+    fn detour(
+        &self,
+        request: &HookRequest<'_>,
+        response: &ResponseHead,
+        error: &Error,
+    ) -> Option<Box<dyn SideTask>> {
+        let _ = (request, response, error);
+        None
     }
 }
 

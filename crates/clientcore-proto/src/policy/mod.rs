@@ -1,6 +1,7 @@
 //! Request and response shaping shared by every driver: redaction, logging, credentials and
 //! the `User-Agent`.
 
+pub mod arm;
 pub mod auth;
 pub mod log;
 pub mod redact;

@@ -16,14 +16,14 @@ use clientcore_proto::Error;
 use crate::Body;
 
 #[cfg(feature = "_transport")]
-mod hyper_impl;
+mod hyper;
 #[cfg(feature = "async")]
-pub(crate) use hyper_impl::response_timeout;
+pub(crate) use self::hyper::response_timeout;
 #[cfg(feature = "blocking")]
-pub(crate) use hyper_impl::transport_block_on;
+pub(crate) use self::hyper::transport_block_on;
 #[cfg(feature = "_transport")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
-pub use hyper_impl::HyperTransport;
+pub use self::hyper::HyperTransport;
 
 /// A boxed future, as the transport traits return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -70,7 +70,7 @@ pub trait AsyncBodyRead: Send {
 /// A response body as the async client holds it: the default transport's body read directly (no boxed future per chunk), or any transport's reader.
 #[cfg(feature = "async")]
 pub(crate) enum AsyncBody {
-    Default(hyper_impl::HyperRead),
+    Default(self::hyper::HyperRead),
     Dyn(Box<dyn AsyncBodyRead>),
 }
 

@@ -1,0 +1,88 @@
+//! What went wrong, as an error kind: classified by hyper's and hyper-util's error kinds, the
+//! `io::ErrorKind`s and the types in an error's `source()` chain; never by an error's text,
+//! which hyper documents as unstable.
+
+use clientcore_proto::{Error, ErrorKind};
+
+use super::connector::ConnectTimedOut;
+use super::BoxError;
+
+/// The error of an attempt whose head did not arrive within its time budget.
+pub(crate) fn response_timeout() -> Error {
+    Error::new(ErrorKind::ServiceResponseTimeout, "Response timeout")
+}
+
+/// The error of a setting that cannot work, found when its pool is set up.
+pub(super) fn invalid(what: &str, e: impl Into<BoxError>) -> Error {
+    Error::with_source(ErrorKind::ServiceRequest, e.into()).with_message(format!("invalid {what}"))
+}
+
+/// Classifies an error while reading a body: cut short (`IncompleteRead`), data the decoder
+/// refuses (`Decode`), or another failure of the connection (`ServiceResponse`).
+pub(super) fn read_error(e: impl std::error::Error + Send + Sync + 'static) -> Error {
+    let mut transport = false;
+    let mut incomplete = false;
+    for_each_cause(&e, &mut |cause| {
+        if let Some(h) = cause.downcast_ref::<hyper::Error>() {
+            transport = true;
+            incomplete |= h.is_incomplete_message();
+        }
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            incomplete |= io.kind() == std::io::ErrorKind::UnexpectedEof;
+        }
+    });
+    // hyper reports a body shorter than its `Content-Length` as a body error whose text says
+    // so, with no cause to match.
+    incomplete |= transport && e.to_string().contains("end of file before message length");
+    let kind = if incomplete {
+        ErrorKind::IncompleteRead
+    } else if transport {
+        ErrorKind::ServiceResponse
+    } else {
+        ErrorKind::Decode
+    };
+    Error::with_source(kind, e)
+}
+
+/// Whether hyper's error (the connection's) is among `e`'s causes.
+pub(super) fn from_hyper(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut found = false;
+    for_each_cause(e, &mut |cause| found |= cause.is::<hyper::Error>());
+    found
+}
+
+/// Calls `f` on `e` and each of its causes, including the error inside an `io::Error` (whose
+/// `source` skips it).
+fn for_each_cause(
+    e: &(dyn std::error::Error + 'static),
+    f: &mut dyn FnMut(&(dyn std::error::Error + 'static)),
+) {
+    let mut next = Some(e);
+    while let Some(cause) = next {
+        f(cause);
+        if let Some(inner) = cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            for_each_cause(inner, f);
+        }
+        next = cause.source();
+    }
+}
+
+/// Classifies a failure to get a response: the connection did not open (`ServiceRequest`,
+/// or its timeout), or the request may have reached the server (`ServiceResponse`).
+pub(super) fn send_error(e: hyper_util::client::legacy::Error) -> Error {
+    let kind = if e.is_connect() {
+        let mut timed_out = false;
+        for_each_cause(&e, &mut |cause| timed_out |= cause.is::<ConnectTimedOut>());
+        if timed_out {
+            ErrorKind::ServiceRequestTimeout
+        } else {
+            ErrorKind::ServiceRequest
+        }
+    } else {
+        ErrorKind::ServiceResponse
+    };
+    Error::with_source(kind, e)
+}

@@ -55,7 +55,6 @@ impl BlockingTransport for BlockOn {
         config: &TransportConfig,
         timeout: std::time::Duration,
     ) -> Result<BlockingTransportResponse, Error> {
-        let limit = timeout.min(std::time::Duration::from_secs(u64::from(u32::MAX)));
         let transport = self.transport.clone();
         let config = config.clone();
         // The whole exchange runs as one task on the runtime's worker, the thread that also
@@ -63,9 +62,7 @@ impl BlockingTransport for BlockOn {
         // woken once, as with `reqwest::blocking`. Driven from this thread with `block_on`
         // instead, every step of the exchange would cross between the two threads.
         let send = async move {
-            let (head, mut resp) = transport
-                .exchange_raw(request, &config, Some(limit))
-                .await?;
+            let (head, mut resp) = transport.exchange_raw(request, &config, timeout).await?;
             let mut prefetched = std::collections::VecDeque::new();
             let mut ended = false;
             let small = head

@@ -175,13 +175,15 @@ impl HyperTransport {
         Ok(pool)
     }
 
-    /// Sends one request; the shared implementation of both transport traits.
-    pub(crate) async fn exchange(
+    /// Sends one request; [`Transport::send`] for any caller but the async client, which
+    /// awaits [`exchange_raw`](Self::exchange_raw) itself.
+    async fn exchange(
         &self,
         request: Request<Body>,
         config: &TransportConfig,
+        timeout: Duration,
     ) -> Result<TransportResponse, Error> {
-        let (head, resp) = self.exchange_raw(request, config, None).await?;
+        let (head, resp) = self.exchange_raw(request, config, timeout).await?;
         Ok(TransportResponse {
             head,
             body: Box::new(HyperBody(resp)),
@@ -191,7 +193,8 @@ impl HyperTransport {
     /// Sends one request and returns the head and the body with its read timer, the body
     /// still on the wire. Gives up with `ServiceResponseTimeout` when the head has not arrived
     /// within the read timeout or the `limit` (the attempt's share of the call's time), both
-    /// counted from when the request is handed over.
+    /// counted from when the request is handed over. The head is not dated (its `received`
+    /// is left at the epoch): the client stamps it with its own clock.
     ///
     /// The request is handed over when this is called, not when the future is first polled
     /// (callers await it at once). Not an `async fn`: one would keep room for the request and
@@ -202,7 +205,7 @@ impl HyperTransport {
         &'a self,
         request: Request<Body>,
         config: &TransportConfig,
-        limit: Option<Duration>,
+        limit: Duration,
     ) -> impl Future<Output = Result<(ResponseHead, HyperRead), Error>> + Send + 'a {
         let sent = self.execute(request, config);
         let read_timeout = config.read_timeout;
@@ -214,7 +217,7 @@ impl HyperTransport {
             // The head's wait has one timer, armed here and kept in this future, not boxed:
             // due at the attempt's limit or the read timeout, whichever comes first; either
             // ends the wait with a timeout.
-            let first_due = limit.map_or(read_timeout, |limit| limit.min(read_timeout));
+            let first_due = limit.min(read_timeout);
             let mut sleep = std::pin::pin!(tokio::time::sleep(first_due));
             // hyper-util's pool opens a connection lazily, inside a poll of the request's
             // future: the connector reads this call's connect timeout from the scope.
@@ -254,7 +257,8 @@ impl HyperTransport {
                     .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned()),
                 version: parts.version,
                 headers: parts.headers,
-                received: std::time::SystemTime::now(),
+                // The transport reads no clock: the client stamps the head with its own.
+                received: std::time::SystemTime::UNIX_EPOCH,
             };
             Ok((head, HyperRead::new(body, read_timeout)))
         }
@@ -353,8 +357,9 @@ impl Transport for HyperTransport {
         &'a self,
         request: Request<Body>,
         config: &'a TransportConfig,
+        timeout: Duration,
     ) -> BoxFuture<'a, Result<TransportResponse, Error>> {
-        Box::pin(self.exchange(request, config))
+        Box::pin(self.exchange(request, config, timeout))
     }
 }
 

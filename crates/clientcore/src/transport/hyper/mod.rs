@@ -131,7 +131,8 @@ impl HyperTransport {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::ServiceRequest`] when a CA bundle, client certificate or proxy is invalid.
+    /// [`ErrorKind::ServiceRequest`](clientcore_proto::ErrorKind::ServiceRequest) when a CA
+    /// bundle, client certificate or proxy is invalid.
     pub fn prepare(&self, config: &TransportConfig) -> Result<(), Error> {
         self.pool(config).map(drop)
     }

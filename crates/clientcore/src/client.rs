@@ -184,7 +184,6 @@ mod async_client {
     use futures_util::future::{Either, FutureExt as _};
     use std::fmt;
     use std::future::Future;
-    use std::time::Duration;
     use tracing::Instrument as _;
 
     /// The async client. `Clone` is cheap: clones share the connection pools, the token
@@ -381,7 +380,10 @@ mod async_client {
                         }
                     };
                     match wait.await {
-                        Waited::Sent(span, Ok((head, reader))) => {
+                        Waited::Sent(span, Ok((mut head, reader))) => {
+                            // Dated by the client's clock, not the transport: `Retry-After`
+                            // dates are read against it, fake in tests.
+                            head.received = clock.wall();
                             span.record_response(&head);
                             body = Some(reader);
                             ex.on_response(head);
@@ -428,13 +430,16 @@ mod async_client {
                 config,
                 ..
             } = attempt;
-            let limit = timeout.min(Duration::from_secs(u64::from(u32::MAX)));
+            // Either transport keeps the attempt's time itself, as a blocking transport does:
+            // one timer per attempt, the transport's, and no second one around it here. The
+            // default transport is called directly (its future is inline in the call's and
+            // its body needs no box per read); any other through the trait.
             let sending = if let Some(t) = &self.default_transport {
-                // The default transport keeps the attempt's time budget itself. Creating its
-                // future hands the request to hyper, so that happens in the span too.
+                // Creating its future hands the request to hyper, so that happens in the span
+                // too.
                 let _entered = span.span().enter();
                 Either::Left(
-                    t.exchange_raw(request, &config, Some(limit))
+                    t.exchange_raw(request, &config, timeout)
                         .map(|sent| sent.map(|(head, r)| (head, AsyncBody::Default(r)))),
                 )
             } else {
@@ -442,11 +447,8 @@ mod async_client {
                 // belongs in the attempt's span too. Boxed (any transport's `send` allocates
                 // its future anyway), so that the call's future does not keep room for it.
                 let dyn_exchange: crate::transport::BoxFuture<'a, _> = Box::pin(async move {
-                    let dyn_send = self.inner.transport().send(request, &config);
-                    tokio::time::timeout(limit, dyn_send)
-                        .await
-                        .unwrap_or_else(|_| Err(response_timeout()))
-                        .map(|r| (r.head, AsyncBody::Dyn(r.body)))
+                    let sent = self.inner.transport().send(request, &config, timeout).await;
+                    sent.map(|r| (r.head, AsyncBody::Dyn(r.body)))
                 });
                 Either::Right(dyn_exchange)
             };
@@ -665,7 +667,9 @@ mod blocking_client {
                             attempt.timeout,
                         );
                         match sent {
-                            Ok(r) => {
+                            Ok(mut r) => {
+                                // As in the async client: dated by the client's clock.
+                                r.head.received = clock.wall();
                                 span.record_response(&r.head);
                                 body = Some(r.body);
                                 ex.on_response(r.head);

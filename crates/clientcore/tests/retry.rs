@@ -15,6 +15,7 @@ use std::time::{Duration, SystemTime};
 use clientcore::pipeline::retry::{
     AttemptOutcome, IdempotencyKey, Jitter, RetryBudget, SharedRandom,
 };
+use clientcore::time::Clock as _;
 use clientcore::{Body, ErrorKind, Options, Request, RetryOptions};
 use http::Method;
 use support::{Driver, Reply, Server, TestClient};
@@ -213,19 +214,21 @@ both_drivers!(throttling_429_with_each_retry_after_form, |driver| {
         let want = value.parse::<f64>().unwrap() / if name == "retry-after" { 1.0 } else { 1000.0 };
         assert_eq!(client.clock.sleeps(), secs(&[want]), "{name}");
     }
-    // An HTTP-date, 10 s after the response left the server (second precision).
+    // An HTTP-date, 10 s after the response left the server (second precision), by the
+    // client's clock: the client dates a response with it, fake here.
+    let client = TestClient::fake_time(driver, Options::new());
+    let server_clock = client.clock.clone();
     let server = Server::builder()
         .replies([])
-        .handler(|r| {
+        .handler(move |r| {
             if r.index == 0 {
-                let at = SystemTime::now() + Duration::from_secs(10);
+                let at = server_clock.wall() + Duration::from_secs(10);
                 Reply::status(429).header("retry-after", httpdate::fmt_http_date(at))
             } else {
                 Reply::status(200)
             }
         })
         .build();
-    let client = TestClient::fake_time(driver, Options::new());
     client.get(&server.url("/d"), &Options::new()).unwrap();
     let sleeps = client.clock.sleeps();
     assert_eq!(sleeps.len(), 1);
@@ -346,3 +349,38 @@ both_drivers!(a_client_budget_stops_a_storm_across_calls, |driver| {
     assert_eq!(sent, [4, 2, 1]);
     assert_eq!(server.requests().len(), 7);
 });
+
+both_drivers!(
+    a_retry_after_date_is_read_against_the_clients_clock,
+    |driver| {
+        // The fake wall clock an hour ahead of the real one, on a whole second (HTTP-dates
+        // have no fraction): a date 10 s after it is a 10 s wait by the client's clock, and
+        // an hour and 10 s by the system's, which the transport used to date responses with.
+        let client = TestClient::fake_time(driver, Options::new());
+        let past_second = client
+            .clock
+            .wall()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let to_next_second = Duration::from_nanos(u64::from(1_000_000_000 - past_second));
+        client
+            .clock
+            .advance(Duration::from_secs(3600) + to_next_second);
+        let fake_now = client.clock.wall();
+        assert!(fake_now > SystemTime::now() + Duration::from_secs(3000));
+        let at = httpdate::fmt_http_date(fake_now + Duration::from_secs(10));
+        let server = Server::start([
+            Reply::status(503).header("retry-after", &at),
+            Reply::status(200).body("done"),
+        ]);
+        // A cap above the real-clock reading, so that reading would show as a longer wait.
+        let opts = Options::new()
+            .with_retry(RetryOptions::new().with_retry_after_max(Duration::from_secs(7200)));
+        let got = client.get(&server.url("/date"), &opts).unwrap();
+        assert_eq!(got.status.as_u16(), 200);
+        assert_eq!(got.body, "done");
+        assert_eq!(server.requests().len(), 2);
+        assert_eq!(client.clock.sleeps(), secs(&[10.0]));
+    }
+);

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use bytes::Bytes;
 use clientcore_proto::options::TransportConfig;
@@ -16,36 +17,91 @@ use clientcore_proto::Error;
 use crate::Body;
 
 #[cfg(feature = "_transport")]
-mod hyper_impl;
+mod hyper;
 #[cfg(feature = "async")]
-pub(crate) use hyper_impl::response_timeout;
+pub(crate) use self::hyper::response_timeout;
 #[cfg(feature = "blocking")]
-pub(crate) use hyper_impl::transport_block_on;
+pub(crate) use self::hyper::transport_block_on;
 #[cfg(feature = "_transport")]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
-pub use hyper_impl::HyperTransport;
+pub use self::hyper::HyperTransport;
 
 /// A boxed future, as the transport traits return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Sends one request, asynchronously.
 ///
+/// Both transport traits take the same arguments: the request as the pipeline shaped it, the
+/// call's [`TransportConfig`], and the attempt's `timeout`. The transport keeps the timeout
+/// itself (the clients set no timer of their own around `send`): once it has passed without a
+/// response head, `send` ends with
+/// [`ErrorKind::ServiceResponseTimeout`](clientcore_proto::ErrorKind::ServiceResponseTimeout)
+/// (or `ServiceRequestTimeout` when no connection could be opened).
+///
 /// Errors must be classified: [`ErrorKind::ServiceRequest`] (or its timeout) when the request
 /// was not sent, [`ErrorKind::ServiceResponse`] (or its timeout) when it was. The retry
 /// policy relies on it to decide whether a POST may be sent again.
 ///
+/// The head's [`received`](ResponseHead::received) time need not be set (leave it at
+/// [`ResponseHead::new`]'s): the client stamps the head with its own clock's wall time when
+/// `send` hands it over, so that `Retry-After` dates are read against the clock the client
+/// was built with.
+///
 /// [`ErrorKind::ServiceRequest`]: clientcore_proto::ErrorKind::ServiceRequest
 /// [`ErrorKind::ServiceResponse`]: clientcore_proto::ErrorKind::ServiceResponse
+///
+/// # Examples
+///
+/// A transport that answers every request itself, as a test double does:
+///
+/// ```
+/// use std::time::Duration;
+/// use clientcore::options::TransportConfig;
+/// use clientcore::pipeline::{Request, ResponseHead};
+/// use clientcore::transport::{BoxFuture, BytesBody, Transport, TransportResponse};
+/// use clientcore::{Body, Error};
+///
+/// #[derive(Debug)]
+/// struct Canned;
+///
+/// impl Transport for Canned {
+///     fn send<'a>(
+///         &'a self,
+///         _request: Request<Body>,
+///         _config: &'a TransportConfig,
+///         _timeout: Duration,
+///     ) -> BoxFuture<'a, Result<TransportResponse, Error>> {
+///         // Answers at once: there is nothing to wait for, so no timeout to keep.
+///         Box::pin(async {
+///             Ok(TransportResponse {
+///                 head: ResponseHead::new(http::StatusCode::OK),
+///                 body: Box::new(BytesBody::new("hello")),
+///             })
+///         })
+///     }
+/// }
+///
+/// let client = clientcore::Client::builder()
+///     .transport(std::sync::Arc::new(Canned))
+///     .build()?;
+/// # let _ = client;
+/// # Ok::<(), clientcore::Error>(())
+/// ```
 pub trait Transport: Send + Sync + fmt::Debug {
-    /// Sends `request` with the timeouts, TLS settings and proxies of `config`.
+    /// Sends `request` with the timeouts, TLS settings and proxies of `config`, giving up
+    /// after `timeout` (the attempt's share of the call's time) with `ServiceResponseTimeout`.
     fn send<'a>(
         &'a self,
         request: Request<Body>,
         config: &'a TransportConfig,
+        timeout: Duration,
     ) -> BoxFuture<'a, Result<TransportResponse, Error>>;
 }
 
 /// Sends one request, blocking the thread.
+///
+/// The same arguments and the same contract as [`Transport`]: the transport keeps the
+/// attempt's `timeout`, classifies its errors as sent or not, and need not date the head.
 pub trait BlockingTransport: Send + Sync + fmt::Debug {
     /// Sends `request` with the settings of `config`, giving up after `timeout` (the time
     /// left in the call's budget) with `ServiceResponseTimeout`.
@@ -57,7 +113,7 @@ pub trait BlockingTransport: Send + Sync + fmt::Debug {
         &self,
         request: Request<Body>,
         config: &TransportConfig,
-        timeout: std::time::Duration,
+        timeout: Duration,
     ) -> Result<BlockingTransportResponse, Error>;
 }
 
@@ -70,7 +126,7 @@ pub trait AsyncBodyRead: Send {
 /// A response body as the async client holds it: the default transport's body read directly (no boxed future per chunk), or any transport's reader.
 #[cfg(feature = "async")]
 pub(crate) enum AsyncBody {
-    Default(hyper_impl::HyperRead),
+    Default(self::hyper::HyperRead),
     Dyn(Box<dyn AsyncBodyRead>),
 }
 

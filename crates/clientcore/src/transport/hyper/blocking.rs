@@ -1,0 +1,163 @@
+//! The default transport for the blocking client: the same exchange, run as one task on a
+//! runtime of its own, with small bodies read in the same trip as the head.
+
+use std::sync::Arc;
+use std::task::Poll;
+
+use bytes::Bytes;
+use clientcore_proto::options::TransportConfig;
+use clientcore_proto::pipeline::Request;
+use clientcore_proto::{Error, ErrorKind};
+
+use super::{response_timeout, HyperRead, HyperTransport};
+use crate::transport::{BlockingBodyRead, BlockingTransport, BlockingTransportResponse};
+use crate::Body;
+
+/// The default transport driven by a runtime of its own, for the blocking client.
+pub(crate) fn transport_block_on(transport: HyperTransport) -> Result<BlockOn, Error> {
+    BlockOn::new(transport)
+}
+
+/// The default transport driven by a runtime of its own, for the blocking client.
+#[derive(Debug)]
+pub(crate) struct BlockOn {
+    transport: HyperTransport,
+    runtime: Arc<tokio::runtime::Runtime>,
+}
+
+impl BlockOn {
+    pub(crate) fn new(transport: HyperTransport) -> Result<Self, Error> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("clientcore-blocking")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::with_source(ErrorKind::Other, e))?;
+        Ok(BlockOn {
+            transport,
+            runtime: Arc::new(runtime),
+        })
+    }
+}
+
+/// Small bodies (a declared length up to this) are read in the same trip to the runtime as the
+/// head: one hand-off per call instead of three for a typical JSON response.
+const PREFETCH_LIMIT: u64 = 64 * 1024;
+
+/// How many turns of the runtime the read-ahead gives the connection task to hand over bytes
+/// it already has, before leaving the rest to the caller's reads.
+const PREFETCH_TURNS: u32 = 3;
+
+impl BlockingTransport for BlockOn {
+    fn send(
+        &self,
+        request: Request<Body>,
+        config: &TransportConfig,
+        timeout: std::time::Duration,
+    ) -> Result<BlockingTransportResponse, Error> {
+        let transport = self.transport.clone();
+        let config = config.clone();
+        // The whole exchange runs as one task on the runtime's worker, the thread that also
+        // runs hyper's connection task and the I/O driver: the caller hands over once and is
+        // woken once, as with `reqwest::blocking`. Driven from this thread with `block_on`
+        // instead, every step of the exchange would cross between the two threads.
+        let send = async move {
+            let (head, mut resp) = transport.exchange_raw(request, &config, timeout).await?;
+            let mut prefetched = std::collections::VecDeque::new();
+            let mut ended = false;
+            let small = head
+                .headers
+                .get(http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+                .is_some_and(|n| n <= PREFETCH_LIMIT);
+            if small {
+                // Only what is already there: the head is never held back for a body that is
+                // still on its way (a server may trickle it). The connection task hands over
+                // the bytes it has in a turn of its own, so a read that finds nothing yet
+                // yields a few times before giving up; what is left stays on the wire for the
+                // caller's reads. Errors are kept in place and surface when the caller reads,
+                // as they would without the read-ahead.
+                let mut idle_turns = 0;
+                while idle_turns < PREFETCH_TURNS {
+                    let polled = std::future::poll_fn(|cx| Poll::Ready(resp.poll_chunk(cx)));
+                    match polled.await {
+                        Poll::Ready(Ok(Some(c))) => {
+                            idle_turns = 0;
+                            prefetched.push_back(Ok(c));
+                        }
+                        Poll::Ready(Ok(None)) => {
+                            ended = true;
+                            break;
+                        }
+                        Poll::Ready(Err(e)) => {
+                            prefetched.push_back(Err(e));
+                            ended = true;
+                            break;
+                        }
+                        Poll::Pending => {
+                            idle_turns += 1;
+                            tokio::task::yield_now().await;
+                        }
+                    }
+                }
+            }
+            Ok::<_, Error>((head, resp, prefetched, ended))
+        };
+        // Spans entered on the caller's thread (the call's and the attempt's) stay the
+        // context of whatever the exchange records.
+        let task = self
+            .runtime
+            .spawn(tracing::Instrument::in_current_span(send));
+        let (head, body, prefetched, ended) = match self.runtime.block_on(task) {
+            Ok(exchanged) => exchanged?,
+            // A panic in the exchange reaches the caller, as it did when driven here.
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => return Err(Error::with_source(ErrorKind::Other, e)),
+        };
+        Ok(BlockingTransportResponse {
+            head,
+            body: Box::new(BlockOnBody {
+                prefetched,
+                ended,
+                body,
+                runtime: self.runtime.clone(),
+            }),
+        })
+    }
+}
+
+struct BlockOnBody {
+    prefetched: std::collections::VecDeque<Result<Bytes, Error>>,
+    ended: bool,
+    /// the body and its read timer, read directly: no boxed reader, no boxed
+    /// future per chunk.
+    body: HyperRead,
+    runtime: Arc<tokio::runtime::Runtime>,
+}
+
+impl BlockingBodyRead for BlockOnBody {
+    fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
+        if let Some(item) = self.prefetched.pop_front() {
+            return item.map(Some);
+        }
+        if self.ended {
+            return Ok(None);
+        }
+        self.runtime.block_on(self.body.chunk())
+    }
+
+    fn chunk_before(&mut self, deadline: std::time::Instant) -> Result<Option<Bytes>, Error> {
+        if let Some(item) = self.prefetched.pop_front() {
+            return item.map(Some);
+        }
+        if self.ended {
+            return Ok(None);
+        }
+        // The timer is made inside the runtime: it needs the runtime's clock.
+        let body = &mut self.body;
+        let read = async move { tokio::time::timeout_at(deadline.into(), body.chunk()).await };
+        self.runtime
+            .block_on(read)
+            .unwrap_or_else(|_| Err(response_timeout()))
+    }
+}

@@ -94,6 +94,16 @@ impl<T: ?Sized, S: ?Sized, C: ?Sized> Parts<T, S, C> {
         mut self,
         default_transport: impl FnOnce() -> Result<Arc<T>, Error>,
     ) -> Result<Self, Error> {
+        // A bearer credential needs somewhere to get tokens from: say so now, not at the
+        // first call. (A call may still bring bearer scopes of its own; that it cannot be
+        // checked before it is made.)
+        let bearer = matches!(
+            self.shared.options.credential(),
+            Some(clientcore_proto::policy::auth::Credential::Bearer { .. })
+        );
+        if bearer && self.credential.is_none() {
+            return Err(no_token_credential());
+        }
         self.options = Arc::new(self.shared.resolved_options());
         self.prepared = Arc::new(Prepared::new(&self.options));
         if self.transport.is_none() {
@@ -120,6 +130,17 @@ impl<T: ?Sized, S: ?Sized, C: ?Sized> Parts<T, S, C> {
             .as_deref()
             .expect("a built client always has a transport")
     }
+}
+
+/// A bearer credential with no token credential to get its tokens from: at build time for
+/// the client's options, at run time for a call's.
+pub(crate) fn no_token_credential() -> Error {
+    Error::new(
+        clientcore_proto::ErrorKind::ClientAuthentication,
+        "a bearer credential is configured but the client has no token credential: \
+         build the client with `bearer(scopes, credential)`, or add \
+         `token_credential(credential)`",
+    )
 }
 
 impl<T: ?Sized, S: ?Sized, C: ?Sized> fmt::Debug for Parts<T, S, C> {
@@ -158,9 +179,29 @@ macro_rules! builder_methods {
             self
         }
 
-        /// Where bearer tokens come from; pair it with
-        /// `Options::with_credential(Credential::bearer(scopes))`. Default is none.
+        /// Where bearer tokens come from, for the scopes that
+        /// `Options::with_credential(Credential::bearer(scopes))` names in the client's
+        /// options or a call's. [`bearer`](Self::bearer) sets both at once. Default is none;
+        /// then `build` fails if the client's options name bearer scopes, and a call that
+        /// names them fails before anything is sent, both with
+        /// [`ClientAuthentication`](clientcore_proto::ErrorKind::ClientAuthentication).
         pub fn token_credential(mut self, credential: std::sync::Arc<$credential>) -> Self {
+            self.parts.credential = Some(credential);
+            self
+        }
+
+        /// Authenticates every call with bearer tokens for `scopes` from `credential`, in one
+        /// place: the same as `token_credential(credential)` plus client options
+        /// `with_credential(Credential::bearer(scopes))`, replacing any credential the
+        /// options set before (options set after replace it in turn). Tokens are cached and
+        /// shared by the client's clones. Default is none.
+        pub fn bearer<I, S>(mut self, scopes: I, credential: std::sync::Arc<$credential>) -> Self
+        where
+            I: IntoIterator<Item = S>,
+            S: Into<String>,
+        {
+            let bearer = clientcore_proto::policy::auth::Credential::bearer(scopes);
+            self.parts.shared.options = self.parts.shared.options.clone().with_credential(bearer);
             self.parts.credential = Some(credential);
             self
         }
@@ -180,7 +221,6 @@ mod async_client {
     use clientcore_proto::pipeline::{
         Attempt, Exchange, Request, ResponseHead, Step, TokenRequest,
     };
-    use clientcore_proto::ErrorKind;
     use futures_util::future::{Either, FutureExt as _};
     use std::fmt;
     use std::future::Future;
@@ -406,7 +446,7 @@ mod async_client {
                     (Some(c), Some(claims)) => {
                         c.get_token_with_claims(&request.scopes, claims).await
                     }
-                    (None, _) => Err(no_credential()),
+                    (None, _) => Err(super::no_token_credential()),
                 })
             })
         }
@@ -488,13 +528,6 @@ mod async_client {
         Ok(out.freeze())
     }
 
-    fn no_credential() -> Error {
-        Error::new(
-            ErrorKind::ClientAuthentication,
-            "a bearer credential is configured but the client has no token credential",
-        )
-    }
-
     impl fmt::Debug for Client {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             self.inner.fmt(f)
@@ -519,7 +552,6 @@ mod blocking_client {
     use crate::transport::{BlockingTransport, HyperTransport};
     use crate::Body;
     use clientcore_proto::pipeline::{Exchange, Request, Step};
-    use clientcore_proto::ErrorKind;
     use std::fmt;
 
     /// The blocking client: the same pipeline as [`Client`](crate::Client), for code without
@@ -646,10 +678,7 @@ mod blocking_client {
                                 None => c.get_token(&request.scopes),
                                 Some(claims) => c.get_token_with_claims(&request.scopes, claims),
                             },
-                            None => Err(Error::new(
-                                ErrorKind::ClientAuthentication,
-                                "a bearer credential is configured but the client has no token credential",
-                            )),
+                            None => Err(super::no_token_credential()),
                         };
                         ex.on_token(token);
                     }

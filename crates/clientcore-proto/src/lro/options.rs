@@ -98,7 +98,7 @@ impl LroOptions {
     }
 
     /// Resolves relative polling and result URLs against `base` instead of the request URL:
-    /// the reference's `path_format_arguments`, with the base built by [`format_url`].
+    /// the reference's `path_format_arguments`, with the base built by [`format_url`](super::format_url).
     /// Default is the request URL.
     ///
     /// # Examples

@@ -320,14 +320,14 @@ impl Conditional {
     #[must_use]
     pub fn apply(&self, mut options: Options) -> Options {
         for (name, value) in &self.headers {
-            options.headers.insert(name.clone(), value.clone());
+            options.request.headers.insert(name.clone(), value.clone());
         }
         if self.error_map != ErrorMap::new() {
-            let map = match &options.error_map {
+            let map = match &options.response.error_map {
                 Some(own) => own.merged(&self.error_map),
                 None => ErrorMap::generated().merged(&self.error_map),
             };
-            options.error_map = Some(map);
+            options.response.error_map = Some(map);
         }
         options
     }

@@ -1,11 +1,8 @@
 //! The clients: build once, send many calls, from async or blocking code.
 
-use std::fmt;
 use std::sync::Arc;
 
 use clientcore_proto::options::Options;
-use clientcore_proto::pipeline::Prepared;
-use clientcore_proto::time::{Clock, SystemClock};
 use clientcore_proto::Error;
 
 #[cfg(feature = "blocking")]
@@ -14,158 +11,7 @@ use crate::credential::BlockingTokenCredential;
 use crate::credential::TokenCredential;
 use crate::sleep::RealSleep;
 
-/// Client-wide settings, shared by the async and the blocking builder.
-#[derive(Clone)]
-pub(crate) struct Shared {
-    pub(crate) options: Options,
-    pub(crate) clock: Arc<dyn Clock>,
-}
-
-impl Shared {
-    pub(crate) fn new() -> Self {
-        Shared {
-            options: Options::new(),
-            clock: Arc::new(SystemClock),
-        }
-    }
-
-    /// The client options with the user-agent variable read once, at build time.
-    pub(crate) fn resolved_options(&self) -> Options {
-        let mut opts = self.options.clone();
-        if opts.user_agent_suffix().is_none() {
-            if let Some(value) = opts
-                .user_agent_env()
-                .and_then(|var| std::env::var(var).ok())
-                .filter(|v| !v.is_empty())
-            {
-                opts = opts.with_user_agent_suffix(value);
-            }
-        }
-        // As the reference: any value but the empty string turns it on.
-        if opts.logging_multirecord().is_none()
-            && std::env::var_os("AZURE_SDK_LOGGING_MULTIRECORD").is_some_and(|v| !v.is_empty())
-        {
-            opts = opts.with_logging_multirecord(true);
-        }
-        // One retry budget per client, shared by its clones and both of its calls' drivers.
-        if opts.retry().budget().is_none() {
-            let budget = clientcore_proto::pipeline::retry::RetryBudget::new();
-            opts = opts.with_retry(
-                clientcore_proto::pipeline::retry::RetryOptions::new().with_budget(budget),
-            );
-        }
-        opts
-    }
-}
-
-impl fmt::Debug for Shared {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("options", &self.options)
-            .finish_non_exhaustive()
-    }
-}
-
-/// What a client is made of, for either driver: `T` is its transport, `S` how it waits and `C`
-/// its token credential, each a trait object of the driver's flavour.
-pub(crate) struct Parts<T: ?Sized, S: ?Sized, C: ?Sized> {
-    pub(crate) shared: Shared,
-    pub(crate) options: Arc<Options>,
-    pub(crate) prepared: Arc<Prepared>,
-    pub(crate) transport: Option<Arc<T>>,
-    pub(crate) sleep: Arc<S>,
-    pub(crate) credential: Option<Arc<C>>,
-}
-
-impl<T: ?Sized, S: ?Sized, C: ?Sized> Parts<T, S, C> {
-    pub(crate) fn new(sleep: Arc<S>) -> Self {
-        Parts {
-            shared: Shared::new(),
-            options: Arc::new(Options::new()),
-            prepared: Arc::new(Prepared::new(&Options::new())),
-            transport: None,
-            sleep,
-            credential: None,
-        }
-    }
-
-    /// The parts of a built client: options resolved once, the transport chosen.
-    pub(crate) fn build(
-        mut self,
-        default_transport: impl FnOnce() -> Result<Arc<T>, Error>,
-    ) -> Result<Self, Error> {
-        self.options = Arc::new(self.shared.resolved_options());
-        self.prepared = Arc::new(Prepared::new(&self.options));
-        if self.transport.is_none() {
-            self.transport = Some(default_transport()?);
-        }
-        Ok(self)
-    }
-
-    /// The options and derived values of a call: the client's own, shared, when the call
-    /// sets nothing; else the call's merged over them.
-    pub(crate) fn call_options(&self, call: &Options) -> (Arc<Options>, Arc<Prepared>) {
-        if call.is_empty() {
-            (self.options.clone(), self.prepared.clone())
-        } else {
-            let merged = Arc::new(self.options.overwrite(call));
-            let prepared = Arc::new(Prepared::new(&merged));
-            (merged, prepared)
-        }
-    }
-
-    /// The transport of a built client.
-    pub(crate) fn transport(&self) -> &T {
-        self.transport
-            .as_deref()
-            .expect("a built client always has a transport")
-    }
-}
-
-impl<T: ?Sized, S: ?Sized, C: ?Sized> fmt::Debug for Parts<T, S, C> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.shared.fmt(f)
-    }
-}
-
-/// The builder methods both drivers share, over their `parts`.
-macro_rules! builder_methods {
-    ($transport:ty, $sleep:ty, $credential:ty, $sleep_default:literal) => {
-        /// Client-wide options; calls override them. Default is [`Options::new`].
-        ///
-        /// [`Options::new`]: clientcore_proto::options::Options::new
-        pub fn options(mut self, options: clientcore_proto::options::Options) -> Self {
-            self.parts.shared.options = self.parts.shared.options.overwrite(&options);
-            self
-        }
-
-        /// The clock deadlines are measured with. Default is the system clock; tests pass a
-        /// fake one.
-        pub fn clock(mut self, clock: std::sync::Arc<dyn clientcore_proto::time::Clock>) -> Self {
-            self.parts.shared.clock = clock;
-            self
-        }
-
-        /// The transport. Default is [`HyperTransport`](crate::transport::HyperTransport).
-        pub fn transport(mut self, transport: std::sync::Arc<$transport>) -> Self {
-            self.parts.transport = Some(transport);
-            self
-        }
-
-        #[doc = concat!("How the client waits between attempts. Default is ", $sleep_default, ".")]
-        pub fn sleep(mut self, sleep: std::sync::Arc<$sleep>) -> Self {
-            self.parts.sleep = sleep;
-            self
-        }
-
-        /// Where bearer tokens come from; pair it with
-        /// `Options::with_credential(Credential::bearer(scopes))`. Default is none.
-        pub fn token_credential(mut self, credential: std::sync::Arc<$credential>) -> Self {
-            self.parts.credential = Some(credential);
-            self
-        }
-    };
-}
+use crate::builder::{no_token_credential, Parts};
 
 #[cfg(feature = "async")]
 pub use async_client::{Client, ClientBuilder};
@@ -180,7 +26,6 @@ mod async_client {
     use clientcore_proto::pipeline::{
         Attempt, Exchange, Request, ResponseHead, Step, TokenRequest,
     };
-    use clientcore_proto::ErrorKind;
     use futures_util::future::{Either, FutureExt as _};
     use std::fmt;
     use std::future::Future;
@@ -289,7 +134,7 @@ mod async_client {
         ///
         /// # Errors
         ///
-        /// Every [`ErrorKind`]: a status the operation does not accept becomes an HTTP error
+        /// Every [`ErrorKind`](clientcore_proto::ErrorKind): a status the operation does not accept becomes an HTTP error
         /// with the parsed service error; transport failures are classified as sent or not.
         pub async fn send(
             &self,
@@ -408,7 +253,7 @@ mod async_client {
                     (Some(c), Some(claims)) => {
                         c.get_token_with_claims(&request.scopes, claims).await
                     }
-                    (None, _) => Err(no_credential()),
+                    (None, _) => Err(super::no_token_credential()),
                 })
             })
         }
@@ -490,13 +335,6 @@ mod async_client {
         Ok(out.freeze())
     }
 
-    fn no_credential() -> Error {
-        Error::new(
-            ErrorKind::ClientAuthentication,
-            "a bearer credential is configured but the client has no token credential",
-        )
-    }
-
     impl fmt::Debug for Client {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             self.inner.fmt(f)
@@ -521,7 +359,6 @@ mod blocking_client {
     use crate::transport::{BlockingTransport, HyperTransport};
     use crate::Body;
     use clientcore_proto::pipeline::{Exchange, Request, Step};
-    use clientcore_proto::ErrorKind;
     use std::fmt;
 
     /// The blocking client: the same pipeline as [`Client`](crate::Client), for code without
@@ -648,10 +485,7 @@ mod blocking_client {
                                 None => c.get_token(&request.scopes),
                                 Some(claims) => c.get_token_with_claims(&request.scopes, claims),
                             },
-                            None => Err(Error::new(
-                                ErrorKind::ClientAuthentication,
-                                "a bearer credential is configured but the client has no token credential",
-                            )),
+                            None => Err(super::no_token_credential()),
                         };
                         ex.on_token(token);
                     }

@@ -5,6 +5,9 @@
 mod body;
 // The clients and their responses exist with at least one driver.
 #[cfg(any(feature = "async", feature = "blocking"))]
+#[macro_use]
+mod builder;
+#[cfg(any(feature = "async", feature = "blocking"))]
 mod client;
 pub mod credential;
 pub mod lro;

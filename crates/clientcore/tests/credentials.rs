@@ -421,3 +421,91 @@ both_drivers!(a_401_without_a_claims_challenge_is_not_resent, |driver| {
     assert_eq!(server.requests().len(), 1);
     assert_eq!(cred.calls(), 1);
 });
+
+// ===== One place for a bearer credential (issue 15) =====
+
+// `builder.bearer(scopes, cred)` alone: the scopes and where tokens come from in one call.
+both_drivers!(bearer_configured_in_one_builder_call, |driver| {
+    use clientcore::http::Method;
+    use clientcore::{BlockingClient, Client, Request};
+
+    let (server, files) = tls_server([Reply::status(200)]);
+    let cred = Scripted::new([Some(("t1", HOUR))]);
+    let options = Options::new().with_connection_verify(Verify::CaBundle(files.ca().to_path_buf()));
+    let request = || Request::new(Method::GET, server.url("/one").parse().unwrap());
+    let status = match driver {
+        Driver::Async => {
+            let client = Client::builder()
+                .options(options)
+                .bearer([SCOPE], cred.clone())
+                .build()
+                .unwrap();
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime
+                .block_on(client.send(request(), &Options::new()))
+                .unwrap()
+                .status()
+        }
+        Driver::Blocking => BlockingClient::builder()
+            .options(options)
+            .bearer([SCOPE], cred.clone())
+            .build()
+            .unwrap()
+            .send(request(), &Options::new())
+            .unwrap()
+            .status(),
+    };
+    assert_eq!(status.as_u16(), 200);
+    assert_eq!(auths(&server), [bearer("t1")]);
+    assert_eq!(*cred.scopes.lock().unwrap(), [vec![SCOPE.to_owned()]]);
+});
+
+// Bearer scopes in the client's options with no token credential: `build` says so, instead
+// of the first call failing.
+both_drivers!(
+    bearer_scopes_without_token_credential_fail_at_build,
+    |driver| {
+        use clientcore::{BlockingClient, Client};
+
+        let options = Options::new().with_credential(Credential::bearer([SCOPE]));
+        let err = match driver {
+            Driver::Async => Client::builder().options(options).build().unwrap_err(),
+            Driver::Blocking => BlockingClient::builder()
+                .options(options)
+                .build()
+                .unwrap_err(),
+        };
+        assert_eq!(err.kind(), ErrorKind::ClientAuthentication);
+        let text = err.to_string();
+        assert!(text.contains("no token credential"), "{text}");
+        assert!(text.contains("bearer(scopes, credential)"), "{text}");
+    }
+);
+
+// A call that brings bearer scopes to a client without a token credential fails before
+// anything is sent, with the same advice.
+both_drivers!(
+    call_bearer_without_token_credential_fails_unsent,
+    |driver| {
+        let (server, files) = tls_server(Vec::<Reply>::new());
+        let client = TestClient::new(
+            driver,
+            Options::new().with_connection_verify(Verify::CaBundle(files.ca().to_path_buf())),
+        );
+        let err = client
+            .get(
+                &server.url("/x"),
+                &Options::new().with_credential(Credential::bearer([SCOPE])),
+            )
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ClientAuthentication);
+        assert!(
+            err.to_string().contains("bearer(scopes, credential)"),
+            "{err}"
+        );
+        assert!(server.requests().is_empty());
+    }
+);

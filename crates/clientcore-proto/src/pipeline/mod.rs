@@ -453,7 +453,7 @@ impl<B: RequestBody> Exchange<B> {
         let full = self.opts.logging_enable();
         let level = if full { Level::Debug } else { Level::Info };
         let logged = log::enabled(self.opts.logger(), level);
-        if logged || !self.opts.policies.is_empty() || self.opts.request_hook().is_some() {
+        if logged || !self.opts.hooks.policies.is_empty() || self.opts.request_hook().is_some() {
             let log_at = logged.then_some(level);
             if let Err(e) = self.observe_attempt(&mut request, full, log_at) {
                 return self.finish(e, now);

@@ -69,7 +69,7 @@ impl<B: RequestBody> Exchange<B> {
         }
         // Only custom policies look at the request again (on_response, on_error): without
         // them, no copy of the headers per attempt.
-        self.last_sent = (!self.opts.policies.is_empty()).then(|| {
+        self.last_sent = (!self.opts.hooks.policies.is_empty()).then(|| {
             let bytes = request.body.as_bytes().map(Bytes::copy_from_slice);
             Box::new((request.parts.clone(), bytes, streaming))
         });

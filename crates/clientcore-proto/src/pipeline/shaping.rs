@@ -59,7 +59,7 @@ impl<B: RequestBody> Exchange<B> {
         if !self.opts.cookies().is_empty()
             || self.opts.credential().is_some()
             || self.opts.retry().idempotency_key().is_some()
-            || !self.opts.policies.is_empty()
+            || !self.opts.hooks.policies.is_empty()
         {
             self.shape_more()?;
         }

@@ -99,7 +99,7 @@ impl<B: RequestBody> Exchange<B> {
         head: ResponseHead,
         result: Result<Error, Error>,
     ) -> Option<(ResponseHead, Result<Error, Error>)> {
-        if self.detours >= MAX_DETOURS || self.opts.policies.is_empty() {
+        if self.detours >= MAX_DETOURS || self.opts.hooks.policies.is_empty() {
             return Some((head, result));
         }
         let Ok(error) = &result else {

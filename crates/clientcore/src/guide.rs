@@ -1,0 +1,1 @@
+//! Writing an SDK on clientcore (filled in below).

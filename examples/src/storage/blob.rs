@@ -3,12 +3,12 @@
 //!
 //! Errors come back in Azure Storage's XML with the code in `x-ms-error-code` (also on
 //! answers without a body, such as a HEAD or a 304), parsed by clientcore's
-//! [`ErrorFormat::StorageXml`].
+//! [`ErrorFormat::StorageXml`](clientcore::ErrorFormat::StorageXml).
 
 use bytes::Bytes;
 use clientcore::http::{HeaderName, HeaderValue, Method};
 use clientcore::paging::{Page, PageStrategy};
-use clientcore::{Body, Error, ErrorFormat, ErrorKind, Options, Request};
+use clientcore::{Body, Error, ErrorKind, Options, Request};
 use serde::Deserialize;
 use url::Url;
 
@@ -29,14 +29,7 @@ impl BlobService {
     pub fn new(endpoint: Url, auth: Auth) -> Self {
         BlobService {
             endpoint,
-            options: auth
-                .options(Service::Blob)
-                .with_error_format(ErrorFormat::StorageXml)
-                .with_error_map(super::error_map())
-                .with_header(
-                    HeaderName::from_static("x-ms-version"),
-                    HeaderValue::from_static(super::API_VERSION),
-                ),
+            options: super::xml_options(auth, Service::Blob),
         }
     }
 

@@ -178,9 +178,9 @@ mod tests {
         assert!(NamedKeyCredential::new("a", "").is_err());
 
         let cred = NamedKeyCredential::new("a", "a2V5").unwrap();
-        let before = cred.sign(|n| n.to_owned());
+        let before = cred.sign(str::to_owned);
         assert!(cred.update("b", "not base64!").is_err());
-        assert_eq!(cred.sign(|n| n.to_owned()), before);
+        assert_eq!(cred.sign(str::to_owned), before);
         assert_eq!(before.1, hmac_sha256_base64(b"key", "a"));
     }
 
@@ -191,7 +191,7 @@ mod tests {
         cred.update("b", "b3RoZXI=").unwrap();
         assert_eq!(clone.name(), "b");
         assert_eq!(
-            clone.sign(|n| n.to_owned()).1,
+            clone.sign(str::to_owned).1,
             hmac_sha256_base64(b"other", "b")
         );
     }

@@ -1,5 +1,5 @@
 //! The operation type every example client returns: clientcore's own
-//! [`Operation`](clientcore::operation::Operation), re-exported so the examples' paths keep
+//! [`Operation`], re-exported so the examples' paths keep
 //! working.
 
 pub use clientcore::operation::{Decode, Head, Operation};

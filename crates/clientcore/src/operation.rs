@@ -177,6 +177,31 @@ impl<T> Operation<T> {
         (self.request, self.options)
     }
 
+    /// The request, options and decoder: to send with a transport of one's own, or, in an
+    /// SDK's tests, to check the request and feed the decoder a recorded answer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore::http::{HeaderMap, Method, StatusCode};
+    /// use clientcore::operation::{Head, Operation};
+    /// use clientcore::{Options, Request};
+    ///
+    /// let op = Operation::new(
+    ///     Request::new(Method::GET, "https://example.com/count".parse().unwrap()),
+    ///     Options::new(),
+    ///     |head, body| Ok((head.status.as_u16(), body.len())),
+    /// );
+    /// let (request, _options, decode) = op.split();
+    /// assert_eq!(request.parts.url.path(), "/count");
+    /// let headers = HeaderMap::new();
+    /// let head = Head { status: StatusCode::OK, headers: &headers };
+    /// assert_eq!(decode(head, "12".into()).unwrap(), (200, 2));
+    /// ```
+    pub fn split(self) -> (Request<Body>, Options, Decode<T>) {
+        (self.request, self.options, self.decode)
+    }
+
     /// Sends through the async client and decodes the answer.
     ///
     /// The answer is read whole, inside the pipeline, up to

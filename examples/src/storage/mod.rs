@@ -47,7 +47,7 @@ use crate::operation::Head;
 pub const API_VERSION: &str = "2021-12-02";
 
 /// A storage account's name and key: clientcore's
-/// [`NamedKeyCredential`](clientcore::policy::sign::NamedKeyCredential), shared by every
+/// [`NamedKeyCredential`], shared by every
 /// clone, so [`update`](Self::update) rotates the key of the clients already built with it.
 ///
 /// `Debug` never prints the key.

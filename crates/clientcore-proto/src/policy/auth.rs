@@ -85,8 +85,8 @@ impl Credential {
     ///
     /// Signing is the service's, so this is not a credential the pipeline attaches: hand it
     /// to the service's signing [`Policy`](crate::pipeline::policy::Policy) (which calls
-    /// [`NamedKeyCredential::sign`]). Keep a clone to rotate the key on a live client with
-    /// [`NamedKeyCredential::update`].
+    /// [`NamedKeyCredential::sign`](crate::policy::sign::NamedKeyCredential::sign)). Keep a clone to rotate the key on a live client with
+    /// [`NamedKeyCredential::update`](crate::policy::sign::NamedKeyCredential::update).
     ///
     /// # Errors
     ///

@@ -2,11 +2,11 @@
 //! [`NamedKeyCredential`](clientcore::policy::sign::NamedKeyCredential): the strings to sign
 //! follow the "Authorize with Shared Key" and "Create an account SAS" REST documentation.
 
-use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use clientcore::http::header::InvalidHeaderValue;
 use clientcore::pipeline::RequestParts;
+use clientcore::policy::sign::{canonical_headers, canonical_query, header_text};
 use clientcore::{Error, ErrorKind, Policy};
 
 use super::{Account, Service, API_VERSION};
@@ -27,79 +27,29 @@ impl SharedKey {
     }
 }
 
+/// The headers of the Blob/Queue string to sign, in order. The date is signed empty (it
+/// travels in `x-ms-date`), a `Content-Length` of 0 too.
+const SIGNED: &str = "content-encoding content-language content-length content-md5 content-type \
+                      date if-modified-since if-match if-none-match if-unmodified-since range";
+
 /// The Blob/Queue string to sign (`x-ms-version` 2015-02-21 and later).
 fn blob_string(account: &str, r: &RequestParts) -> String {
-    let h = |name: &str| {
-        r.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    };
-    let length = Some(h("content-length"))
-        .filter(|l| *l != "0")
-        .unwrap_or("");
-    // The date field stays empty: the date travels in `x-ms-date`, signed with the others.
-    let standard = ["content-encoding", "content-language"].map(h);
-    let conditional = [
-        "if-modified-since",
-        "if-match",
-        "if-none-match",
-        "if-unmodified-since",
-        "range",
-    ];
-    let mut s = [
-        r.method.as_str(),
-        standard[0],
-        standard[1],
-        length,
-        h("content-md5"),
-        h("content-type"),
-        "",
-    ]
-    .join("\n");
-    for value in conditional.map(h) {
-        s = s + "\n" + value;
+    let mut s = r.method.to_string();
+    for name in SIGNED.split_whitespace() {
+        s.push('\n');
+        match (name, header_text(&r.headers, name)) {
+            ("content-length", "0") | ("date", _) => {}
+            (_, value) => s.push_str(value),
+        }
     }
-    // Every `x-ms-` header, sorted, whitespace folded; then the resource with its query
-    // parameters by lowercase name (repeated values sorted, joined with commas).
-    let mut ms: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for (name, value) in r
-        .headers
-        .iter()
-        .filter(|(n, _)| n.as_str().starts_with("x-ms-"))
-    {
-        let value = String::from_utf8_lossy(value.as_bytes())
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        ms.entry(name.as_str()).or_default().push(value);
-    }
-    for (name, values) in ms {
-        s = s + "\n" + name + ":" + &values.join(",");
-    }
-    s = s + "\n/" + account + r.url.path();
-    let mut params: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (name, value) in r.url.query_pairs() {
-        params
-            .entry(name.to_lowercase())
-            .or_default()
-            .push(value.into_owned());
-    }
-    for (name, mut values) in params {
-        values.sort();
-        s = s + "\n" + &name + ":" + &values.join(",");
-    }
-    s
+    let headers = canonical_headers(&r.headers, "x-ms-");
+    let query = canonical_query(&r.url);
+    format!("{s}\n{headers}/{account}{}{query}", r.url.path())
 }
 
 /// The Table string to sign: only `comp` of the query is part of the resource.
 fn table_string(account: &str, r: &RequestParts, date: &str) -> String {
-    let h = |name: &str| {
-        r.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    };
+    let h = |name: &str| header_text(&r.headers, name);
     let comp = r.url.query_pairs().find(|(k, _)| k == "comp");
     let comp = comp.map(|(_, c)| format!("?comp={c}")).unwrap_or_default();
     let (method, path) = (&r.method, r.url.path());
@@ -113,9 +63,8 @@ fn table_string(account: &str, r: &RequestParts, date: &str) -> String {
 impl Policy for SharedKey {
     fn on_request(&self, request: &mut RequestParts) -> Result<(), Error> {
         let date = httpdate::fmt_http_date(SystemTime::now());
-        request
-            .headers
-            .insert("x-ms-date", date.parse().map_err(invalid)?);
+        let value = date.parse().map_err(invalid)?;
+        request.headers.insert("x-ms-date", value);
         let version = request.headers.entry("x-ms-version");
         version.or_insert(clientcore::http::HeaderValue::from_static(API_VERSION));
         let (name, signature) = self.account.credential().sign(|name| match self.service {
@@ -177,18 +126,9 @@ impl AccountSas {
         let (_, sig) = account.credential().sign(|name| {
             format!("{name}\n{sp}\nbqt\nsco\n\n{se}\n\nhttps,http\n{API_VERSION}\n\n")
         });
-        let pairs = [
-            ("sv", API_VERSION),
-            ("ss", "bqt"),
-            ("srt", "sco"),
-            ("sp", sp),
-            ("se", se),
-        ];
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        query
-            .extend_pairs(pairs)
-            .extend_pairs([("spr", "https,http"), ("sig", &sig)]);
-        query.finish()
+        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        let (sp, se, sig) = (enc(sp), enc(se), enc(&sig));
+        format!("sv={API_VERSION}&ss=bqt&srt=sco&sp={sp}&se={se}&spr=https%2Chttp&sig={sig}")
     }
 }
 

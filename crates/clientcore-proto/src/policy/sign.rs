@@ -5,11 +5,14 @@
 //! from the request with the account key; the string is the service's, the arithmetic and the
 //! key's keeping are here.
 
-use std::fmt;
+use std::collections::BTreeMap;
+use std::fmt::{self, Write as _};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac as _};
+use http::HeaderMap;
+use url::Url;
 
 use crate::error::{Error, ErrorKind};
 
@@ -45,6 +48,91 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
 /// ```
 pub fn hmac_sha256_base64(key: &[u8], message: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(hmac_sha256(key, message.as_bytes()))
+}
+
+/// The value of header `name` as text: `""` when it is absent or not visible ASCII, as
+/// the strings to sign of Azure Storage want it.
+///
+/// # Examples
+///
+/// ```
+/// use clientcore_proto::policy::sign::header_text;
+///
+/// let mut headers = http::HeaderMap::new();
+/// headers.insert("content-type", "text/plain".parse().unwrap());
+/// assert_eq!(header_text(&headers, "content-type"), "text/plain");
+/// assert_eq!(header_text(&headers, "content-md5"), "");
+/// ```
+pub fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// The canonical form of every header whose name starts with `prefix` (Azure Storage's
+/// `x-ms-`): one `name:value` line each (with its `\n`), sorted by name; the values of a
+/// repeated header joined with `,`; runs of whitespace in a value folded to one space.
+///
+/// # Examples
+///
+/// ```
+/// use clientcore_proto::policy::sign::canonical_headers;
+///
+/// let mut headers = http::HeaderMap::new();
+/// headers.insert("x-ms-version", "2021-12-02".parse().unwrap());
+/// headers.insert("x-ms-meta-a", "  two   words ".parse().unwrap());
+/// headers.insert("content-type", "text/plain".parse().unwrap());
+/// assert_eq!(
+///     canonical_headers(&headers, "x-ms-"),
+///     "x-ms-meta-a:two words\nx-ms-version:2021-12-02\n"
+/// );
+/// ```
+pub fn canonical_headers(headers: &HeaderMap, prefix: &str) -> String {
+    let mut lines: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (name, value) in headers {
+        if name.as_str().starts_with(prefix) {
+            let value = String::from_utf8_lossy(value.as_bytes());
+            let folded = value.split_whitespace().collect::<Vec<_>>().join(" ");
+            lines.entry(name.as_str()).or_default().push(folded);
+        }
+    }
+    let mut out = String::new();
+    for (name, values) in lines {
+        let _ = writeln!(out, "{name}:{}", values.join(","));
+    }
+    out
+}
+
+/// The canonical form of `url`'s query: one `\nname:value` line per parameter name,
+/// decoded, lower-cased and sorted; the values of a repeated name sorted and joined with `,`
+/// (Azure Storage's canonicalized resource after its path).
+///
+/// # Examples
+///
+/// ```
+/// use clientcore_proto::policy::sign::canonical_query;
+///
+/// let url = "https://a.example/c?timeout=5&Comp=block&blockid=x%20y&tag=b&tag=a".parse().unwrap();
+/// assert_eq!(
+///     canonical_query(&url),
+///     "\nblockid:x y\ncomp:block\ntag:a,b\ntimeout:5"
+/// );
+/// ```
+pub fn canonical_query(url: &Url) -> String {
+    let mut params: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, value) in url.query_pairs() {
+        params
+            .entry(name.to_lowercase())
+            .or_default()
+            .push(value.into_owned());
+    }
+    let mut out = String::new();
+    for (name, mut values) in params {
+        values.sort();
+        let _ = write!(out, "\n{name}:{}", values.join(","));
+    }
+    out
 }
 
 /// An account name and its key, shared by every clone and replaced in all of them at once by

@@ -228,7 +228,8 @@ impl Properties {
 ///
 /// # Errors
 ///
-/// A [`Deserialization`](ErrorKind::Deserialization) error when the body is not XML.
+/// A [`Deserialization`](ErrorKind::Deserialization) error when the body is not XML or ends
+/// inside an element (a cut answer).
 pub(crate) fn xml_records(
     body: &[u8],
     record: &str,
@@ -250,7 +251,8 @@ pub(crate) fn xml_records(
                 text.push_str(&String::from_utf8_lossy(c));
                 continue;
             }
-            Event::Eof => return Ok(out),
+            Event::Eof if path.is_empty() => return Ok(out),
+            Event::Eof => return Err(bad_xml(&"it ends inside an element")),
             _ => continue,
         };
         if let Some(name) = start {
@@ -281,4 +283,37 @@ fn bad_xml(e: &dyn std::fmt::Display) -> Error {
         ErrorKind::Deserialization,
         format!("the storage service sent malformed XML: {e}"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_records_keep_text_exactly_and_name_nested_leaves_by_path() {
+        let xml = br#"<?xml version="1.0"?><List><Item><Name>  a &amp; b </Name>
+            <Metadata><owner>ops</owner><empty/></Metadata></Item><Item><Name><![CDATA[<c>]]></Name></Item>
+            <NextMarker/></List>"#;
+        let items = xml_records(xml, "Item").unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0]["Name"], "  a & b ");
+        assert_eq!(items[0]["Metadata/owner"], "ops");
+        assert_eq!(items[0]["Metadata/empty"], "");
+        assert_eq!(items[1]["Name"], "<c>");
+        let root = xml_records(xml, "List").unwrap();
+        assert_eq!(root[0]["NextMarker"], "");
+    }
+
+    #[test]
+    fn a_cut_or_malformed_body_is_a_deserialization_error() {
+        for body in [
+            &b"<List><Item><Name>a</Name>"[..],
+            b"<List><Item></List>",
+            b"<a>&bogus;</a>",
+        ] {
+            let err = xml_records(body, "Item").unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Deserialization, "{body:?}");
+        }
+        assert!(xml_records(b"", "Item").unwrap().is_empty());
+    }
 }

@@ -10,7 +10,9 @@ mod builder;
 #[cfg(any(feature = "async", feature = "blocking"))]
 mod client;
 pub mod credential;
+pub mod guide;
 pub mod lro;
+pub mod operation;
 pub mod paging;
 #[cfg(any(feature = "async", feature = "blocking"))]
 mod response;
@@ -31,6 +33,7 @@ pub use client::{BlockingClient, BlockingClientBuilder};
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use client::{Client, ClientBuilder};
+pub use operation::Operation;
 #[cfg(feature = "blocking")]
 pub use response::BlockingResponse;
 #[cfg(feature = "async")]

@@ -3,12 +3,12 @@
 //!
 //! Errors come back in Azure Storage's XML with the code in `x-ms-error-code` (also on
 //! answers without a body, such as a HEAD or a 304), parsed by clientcore's
-//! [`ErrorFormat::StorageXml`].
+//! [`ErrorFormat::StorageXml`](clientcore::ErrorFormat::StorageXml).
 
 use bytes::Bytes;
-use clientcore::http::{HeaderName, HeaderValue, Method};
+use clientcore::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use clientcore::paging::{Page, PageStrategy};
-use clientcore::{Body, Error, ErrorFormat, ErrorKind, Options, Request};
+use clientcore::{Body, Error, ErrorKind, Options, Request};
 use serde::Deserialize;
 use url::Url;
 
@@ -29,14 +29,7 @@ impl BlobService {
     pub fn new(endpoint: Url, auth: Auth) -> Self {
         BlobService {
             endpoint,
-            options: auth
-                .options(Service::Blob)
-                .with_error_format(ErrorFormat::StorageXml)
-                .with_error_map(super::error_map())
-                .with_header(
-                    HeaderName::from_static("x-ms-version"),
-                    HeaderValue::from_static(super::API_VERSION),
-                ),
+            options: super::xml_options(auth, Service::Blob),
         }
     }
 
@@ -160,8 +153,8 @@ pub struct BlobItemProperties {
 /// Decodes one page of a blob listing (`EnumerationResults` XML): its blobs, and its
 /// `<NextMarker>` as the continuation token (an empty marker ends the listing).
 ///
-/// Read event by event rather than through serde: quick-xml's serde deserializer trims text,
-/// and a blob named `" a "` must not be listed as `"a"`.
+/// Read event by event rather than through serde (quick-xml's serde deserializer trims text,
+/// and a blob named `" a "` must not be listed as `"a"`).
 ///
 /// # Errors
 ///
@@ -180,79 +173,32 @@ pub struct BlobItemProperties {
 /// assert_eq!(page.items[0].properties.content_length, 3);
 /// assert_eq!(page.continuation_token.as_deref(), Some("m2"));
 /// ```
-pub fn decode_listing(
-    _: &clientcore::http::HeaderMap,
-    body: &[u8],
-) -> Result<Page<BlobItem>, Error> {
-    use quick_xml::events::Event;
-
+pub fn decode_listing(_: &HeaderMap, body: &[u8]) -> Result<Page<BlobItem>, Error> {
+    let root = super::xml_records(body, "EnumerationResults")?.pop();
     let bad = |what: &str| {
-        Error::new(
-            ErrorKind::Deserialization,
-            format!("the blob listing is not EnumerationResults XML: {what}"),
-        )
+        let message = format!("the blob listing is not EnumerationResults XML: {what}");
+        Error::new(ErrorKind::Deserialization, message)
     };
-    let mut reader = quick_xml::Reader::from_reader(body);
-    // The element names from the root down to where the reader is.
-    let mut path: Vec<Vec<u8>> = Vec::new();
-    let mut text = String::new();
-    let (mut items, mut marker, mut item) = (Vec::new(), None, BlobItem::default());
-    let mut buf = Vec::new();
-    loop {
-        match reader.read_event_into(&mut buf) {
-            Ok(Event::Start(e)) => {
-                path.push(e.name().as_ref().to_vec());
-                text.clear();
-            }
-            Ok(Event::Empty(e)) => {
-                // `<NextMarker/>`: the last page; other empty elements say nothing.
-                if path.len() == 1 && e.name().as_ref() == b"NextMarker" {
-                    marker = None;
-                }
-            }
-            Ok(Event::Text(t)) => text.push_str(&t.unescape().map_err(|e| bad(&e.to_string()))?),
-            Ok(Event::CData(c)) => text.push_str(&String::from_utf8_lossy(&c)),
-            Ok(Event::End(_)) => {
-                let names: Vec<&[u8]> = path.iter().map(Vec::as_slice).collect();
-                match names.as_slice() {
-                    [b"EnumerationResults", b"NextMarker"] => {
-                        marker = Some(std::mem::take(&mut text)).filter(|m| !m.is_empty());
-                    }
-                    [b"EnumerationResults", b"Blobs", b"Blob"] => {
-                        items.push(std::mem::take(&mut item));
-                    }
-                    [b"EnumerationResults", b"Blobs", b"Blob", b"Name"] => {
-                        item.name = std::mem::take(&mut text);
-                    }
-                    [b"EnumerationResults", b"Blobs", b"Blob", b"Properties", field] => {
-                        match *field {
-                            b"Content-Length" => {
-                                item.properties.content_length = text
-                                    .trim()
-                                    .parse()
-                                    .map_err(|_| bad("a Content-Length is not a number"))?;
-                            }
-                            b"Etag" => item.properties.etag = std::mem::take(&mut text),
-                            _ => {}
-                        }
-                    }
-                    _ => {}
-                }
-                path.pop();
-                text.clear();
-            }
-            Ok(Event::Eof) => break,
-            Ok(_) => {}
-            Err(e) => return Err(bad(&e.to_string())),
-        }
-        buf.clear();
+    let mut root = root.ok_or_else(|| bad("no EnumerationResults"))?;
+    let mut items = Vec::new();
+    for mut fields in super::xml_records(body, "Blob")? {
+        let length = fields.remove("Properties/Content-Length");
+        let length = length.map(|l| {
+            l.trim()
+                .parse()
+                .map_err(|_| bad("a Content-Length is not a number"))
+        });
+        let properties = BlobItemProperties {
+            content_length: length.transpose()?.unwrap_or(0),
+            etag: fields.remove("Properties/Etag").unwrap_or_default(),
+        };
+        let name = fields.remove("Name").unwrap_or_default();
+        items.push(BlobItem { name, properties });
     }
-    if !path.is_empty() {
-        return Err(bad("it ends inside an element"));
-    }
+    let continuation_token = root.remove("NextMarker").filter(|m| !m.is_empty());
     Ok(Page {
         items,
-        continuation_token: marker,
+        continuation_token,
     })
 }
 

@@ -25,18 +25,19 @@
 //! ```
 
 pub mod blob;
+pub mod queue;
 mod sign;
 pub mod table;
 
-use std::fmt;
-use std::sync::Arc;
+use std::collections::BTreeMap;
 
-use base64::Engine as _;
 use bytes::Bytes;
 use clientcore::http::HeaderMap;
 use clientcore::policy::auth::Credential;
+use clientcore::policy::sign::NamedKeyCredential;
 use clientcore::{Error, ErrorKind, ErrorMap, Options, Position, SharedPolicy};
 
+use quick_xml::events::Event;
 pub use sign::{AccountSas, SharedKey};
 use url::Url;
 
@@ -45,14 +46,13 @@ use crate::operation::Head;
 /// The storage REST API version these clients speak (`x-ms-version`).
 pub const API_VERSION: &str = "2021-12-02";
 
-/// A storage account's name and key.
+/// A storage account's name and key: clientcore's
+/// [`NamedKeyCredential`], shared by every
+/// clone, so [`update`](Self::update) rotates the key of the clients already built with it.
 ///
 /// `Debug` never prints the key.
-#[derive(Clone)]
-pub struct Account {
-    name: Arc<str>,
-    key: Arc<[u8]>,
-}
+#[derive(Clone, Debug)]
+pub struct Account(NamedKeyCredential);
 
 impl Account {
     /// The account `name` with its base64 `key`, as the portal shows it.
@@ -73,16 +73,7 @@ impl Account {
     /// assert!(Account::new("myaccount", "not base64!").is_err());
     /// ```
     pub fn new(name: &str, key: &str) -> Result<Self, Error> {
-        let key = base64::engine::general_purpose::STANDARD
-            .decode(key)
-            .map_err(|e| {
-                Error::with_source(ErrorKind::ClientAuthentication, e)
-                    .with_message("the account key is not base64")
-            })?;
-        Ok(Account {
-            name: name.into(),
-            key: key.into(),
-        })
+        Credential::named_key(name, key).map(Account)
     }
 
     /// `devstoreaccount1`, the development account every Azure Storage emulator ships with.
@@ -98,24 +89,28 @@ impl Account {
     }
 
     /// The account name.
-    pub fn name(&self) -> &str {
-        &self.name
+    pub fn name(&self) -> String {
+        self.0.name()
     }
 
-    /// `Base64(HMAC-SHA256(key, message))`: every storage signature.
-    fn sign(&self, message: &str) -> String {
-        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &self.key);
-        let tag = aws_lc_rs::hmac::sign(&key, message.as_bytes());
-        base64::engine::general_purpose::STANDARD.encode(tag.as_ref())
+    /// Replaces the key (after a rotation) for every client built with this account.
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Self::new); the old key stays.
+    pub fn update(&self, key: &str) -> Result<(), Error> {
+        self.0.update(self.0.name(), key)
+    }
+
+    /// The credential, to sign with.
+    pub fn credential(&self) -> &NamedKeyCredential {
+        &self.0
     }
 }
 
-impl fmt::Debug for Account {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Account")
-            .field("name", &self.name)
-            .field("key", &"REDACTED")
-            .finish()
+impl From<NamedKeyCredential> for Account {
+    fn from(credential: NamedKeyCredential) -> Self {
+        Account(credential)
     }
 }
 
@@ -130,7 +125,7 @@ pub enum Auth {
     Anonymous,
 }
 
-/// Which service a request goes to: Blob and Table sign differently.
+/// Which service a request goes to: Blob and Queue sign alike, Table differently.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Service {
     Blob,
@@ -149,6 +144,19 @@ impl Auth {
             Auth::Anonymous => Options::new(),
         }
     }
+}
+
+/// The options of a service whose errors are XML (Blob, Queue): `auth`, the error format
+/// and map, and `x-ms-version`.
+fn xml_options(auth: Auth, service: Service) -> Options {
+    let version = clientcore::http::HeaderValue::from_static(API_VERSION);
+    auth.options(service)
+        .with_error_format(clientcore::ErrorFormat::StorageXml)
+        .with_error_map(error_map())
+        .with_header(
+            clientcore::http::HeaderName::from_static("x-ms-version"),
+            version,
+        )
 }
 
 /// `base` with one more path segment (percent-encoded as needed).
@@ -211,5 +219,101 @@ impl Properties {
             content_length: text("content-length").and_then(|v| v.parse().ok()),
             request_id: text("x-ms-request-id").map(str::to_owned),
         })
+    }
+}
+
+/// Every `record` element of an XML body, as its leaf elements: the path below the record
+/// (`MessageText`, `Metadata/owner`) to the text, entities decoded and nothing trimmed
+/// (a queue message's text or a blob's name is the caller's, spaces included).
+///
+/// # Errors
+///
+/// A [`Deserialization`](ErrorKind::Deserialization) error when the body is not XML or ends
+/// inside an element (a cut answer).
+pub(crate) fn xml_records(
+    body: &[u8],
+    record: &str,
+) -> Result<Vec<BTreeMap<String, String>>, Error> {
+    let mut reader = quick_xml::Reader::from_reader(body);
+    let (mut out, mut path, mut text) = (Vec::new(), Vec::<String>::new(), String::new());
+    let (mut depth, mut leaf) = (None, false);
+    loop {
+        let event = reader.read_event().map_err(|e| bad_xml(&e))?;
+        let (start, end) = match &event {
+            Event::Start(e) => (Some(e.local_name()), false),
+            Event::Empty(e) => (Some(e.local_name()), true),
+            Event::End(_) => (None, true),
+            Event::Text(t) => {
+                text.push_str(&t.unescape().map_err(|e| bad_xml(&e))?);
+                continue;
+            }
+            Event::CData(c) => {
+                text.push_str(&String::from_utf8_lossy(c));
+                continue;
+            }
+            Event::Eof if path.is_empty() => return Ok(out),
+            Event::Eof => return Err(bad_xml(&"it ends inside an element")),
+            _ => continue,
+        };
+        if let Some(name) = start {
+            let name = String::from_utf8_lossy(name.as_ref()).into_owned();
+            if depth.is_none() && name == record {
+                depth = Some(path.len());
+                out.push(BTreeMap::new());
+            }
+            (leaf, text) = (true, String::new());
+            path.push(name);
+        }
+        if end {
+            match (depth, out.last_mut()) {
+                (Some(d), Some(fields)) if leaf && path.len() > d + 1 => {
+                    fields.insert(path[d + 1..].join("/"), std::mem::take(&mut text));
+                }
+                _ => {}
+            }
+            path.pop();
+            depth = depth.filter(|d| *d != path.len());
+            (leaf, text) = (false, String::new());
+        }
+    }
+}
+
+fn bad_xml(e: &dyn std::fmt::Display) -> Error {
+    Error::new(
+        ErrorKind::Deserialization,
+        format!("the storage service sent malformed XML: {e}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_records_keep_text_exactly_and_name_nested_leaves_by_path() {
+        let xml = br#"<?xml version="1.0"?><List><Item><Name>  a &amp; b </Name>
+            <Metadata><owner>ops</owner><empty/></Metadata></Item><Item><Name><![CDATA[<c>]]></Name></Item>
+            <NextMarker/></List>"#;
+        let items = xml_records(xml, "Item").unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0]["Name"], "  a & b ");
+        assert_eq!(items[0]["Metadata/owner"], "ops");
+        assert_eq!(items[0]["Metadata/empty"], "");
+        assert_eq!(items[1]["Name"], "<c>");
+        let root = xml_records(xml, "List").unwrap();
+        assert_eq!(root[0]["NextMarker"], "");
+    }
+
+    #[test]
+    fn a_cut_or_malformed_body_is_a_deserialization_error() {
+        for body in [
+            &b"<List><Item><Name>a</Name>"[..],
+            b"<List><Item></List>",
+            b"<a>&bogus;</a>",
+        ] {
+            let err = xml_records(body, "Item").unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Deserialization, "{body:?}");
+        }
+        assert!(xml_records(b"", "Item").unwrap().is_empty());
     }
 }

@@ -1,26 +1,20 @@
-//! SharedKey signing (a custom per-attempt policy) and account SAS tokens.
-//!
-//! The strings to sign follow the public "Authorize with Shared Key" and "Create an account
-//! SAS" REST documentation: every storage signature is `Base64(HMAC-SHA256(key, string))`.
+//! SharedKey signing (a custom per-attempt policy) and account SAS tokens, on clientcore's
+//! [`NamedKeyCredential`](clientcore::policy::sign::NamedKeyCredential): the strings to sign
+//! follow the "Authorize with Shared Key" and "Create an account SAS" REST documentation.
 
-use std::collections::BTreeMap;
 use std::time::SystemTime;
 
-use clientcore::http::{HeaderMap, HeaderValue};
+use clientcore::http::header::InvalidHeaderValue;
 use clientcore::pipeline::RequestParts;
+use clientcore::policy::sign::{canonical_headers, canonical_query, header_text};
 use clientcore::{Error, ErrorKind, Policy};
 
 use super::{Account, Service, API_VERSION};
 
 /// Signs every attempt with the account key: `x-ms-date`, `x-ms-version` and
-/// `Authorization: SharedKey account:signature`.
-///
-/// It runs per attempt (after the pipeline has added its own headers, such as the client
-/// request id, which is an `x-ms-` header and so signed too), so a retry sent minutes later
-/// carries a fresh date and a signature over exactly what is sent.
-///
-/// The signed `Content-Length` is the header the operation set: operations that send a body
-/// set it themselves, so the signature never depends on what the transport would add.
+/// `Authorization: SharedKey account:signature`. Per attempt, so a retry carries a fresh
+/// date, and the client request id (an `x-ms-` header) is signed too. The signed
+/// `Content-Length` is the one the operation set (operations with a body set it).
 #[derive(Clone, Debug)]
 pub struct SharedKey {
     account: Account,
@@ -31,133 +25,67 @@ impl SharedKey {
     pub(super) fn new(account: Account, service: Service) -> Self {
         SharedKey { account, service }
     }
-
-    /// The Blob/Queue/File string to sign (`x-ms-version` 2015-02-21 and later).
-    fn blob_string(&self, request: &RequestParts) -> String {
-        let header = |name: &str| -> &str {
-            request
-                .headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-        };
-        let content_length = match header("content-length") {
-            "0" => "",
-            other => other,
-        };
-        let mut s = format!("{}\n", request.method);
-        for value in [
-            header("content-encoding"),
-            header("content-language"),
-            content_length,
-            header("content-md5"),
-            header("content-type"),
-            // Empty: the date travels in `x-ms-date`, which is signed below.
-            "",
-            header("if-modified-since"),
-            header("if-match"),
-            header("if-none-match"),
-            header("if-unmodified-since"),
-            header("range"),
-        ] {
-            s.push_str(value);
-            s.push('\n');
-        }
-        s.push_str(&canonical_headers(&request.headers));
-        s.push('/');
-        s.push_str(self.account.name());
-        s.push_str(request.url.path());
-        // Query parameters by lowercase name; repeated names have their values sorted and
-        // joined with commas.
-        let mut params: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (name, value) in request.url.query_pairs() {
-            params
-                .entry(name.to_lowercase())
-                .or_default()
-                .push(value.into_owned());
-        }
-        for (name, mut values) in params {
-            values.sort();
-            s.push('\n');
-            s.push_str(&name);
-            s.push(':');
-            s.push_str(&values.join(","));
-        }
-        s
-    }
-
-    /// The Table string to sign: only `comp` of the query is part of the resource.
-    fn table_string(&self, request: &RequestParts, date: &str) -> String {
-        let header = |name: &str| {
-            request
-                .headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_owned()
-        };
-        let mut s = format!(
-            "{}\n{}\n{}\n{date}\n/{}{}",
-            request.method,
-            header("content-md5"),
-            header("content-type"),
-            self.account.name(),
-            request.url.path(),
-        );
-        if let Some((_, comp)) = request.url.query_pairs().find(|(k, _)| k == "comp") {
-            s.push_str("?comp=");
-            s.push_str(&comp);
-        }
-        s
-    }
 }
 
-/// Every `x-ms-` header as `name:value\n`, sorted by name, whitespace in values folded.
-fn canonical_headers(headers: &HeaderMap) -> String {
-    let mut ms: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for (name, value) in headers {
-        if name.as_str().starts_with("x-ms-") {
-            let value = String::from_utf8_lossy(value.as_bytes());
-            let folded = value.split_whitespace().collect::<Vec<_>>().join(" ");
-            ms.entry(name.as_str()).or_default().push(folded);
+/// The headers of the Blob/Queue string to sign, in order. The date is signed empty (it
+/// travels in `x-ms-date`), a `Content-Length` of 0 too.
+const SIGNED: &str = "content-encoding content-language content-length content-md5 content-type \
+                      date if-modified-since if-match if-none-match if-unmodified-since range";
+
+/// The Blob/Queue string to sign (`x-ms-version` 2015-02-21 and later).
+fn blob_string(account: &str, r: &RequestParts) -> String {
+    let mut s = r.method.to_string();
+    for name in SIGNED.split_whitespace() {
+        s.push('\n');
+        match (name, header_text(&r.headers, name)) {
+            ("content-length", "0") | ("date", _) => {}
+            (_, value) => s.push_str(value),
         }
     }
-    let mut s = String::new();
-    for (name, values) in ms {
-        s.push_str(name);
-        s.push(':');
-        s.push_str(&values.join(","));
-        s.push('\n');
-    }
-    s
+    let headers = canonical_headers(&r.headers, "x-ms-");
+    let query = canonical_query(&r.url);
+    format!("{s}\n{headers}/{account}{}{query}", r.url.path())
+}
+
+/// The Table string to sign: only `comp` of the query is part of the resource.
+fn table_string(account: &str, r: &RequestParts, date: &str) -> String {
+    let h = |name: &str| header_text(&r.headers, name);
+    let comp = r.url.query_pairs().find(|(k, _)| k == "comp");
+    let comp = comp.map(|(_, c)| format!("?comp={c}")).unwrap_or_default();
+    let (method, path) = (&r.method, r.url.path());
+    format!(
+        "{method}\n{}\n{}\n{date}\n/{account}{path}{comp}",
+        h("content-md5"),
+        h("content-type")
+    )
 }
 
 impl Policy for SharedKey {
     fn on_request(&self, request: &mut RequestParts) -> Result<(), Error> {
         let date = httpdate::fmt_http_date(SystemTime::now());
-        let value = |s: &str| {
-            HeaderValue::from_str(s).map_err(|e| Error::with_source(ErrorKind::Serialization, e))
-        };
-        request.headers.insert("x-ms-date", value(&date)?);
-        if !request.headers.contains_key("x-ms-version") {
-            request
-                .headers
-                .insert("x-ms-version", HeaderValue::from_static(API_VERSION));
-        }
-        let string_to_sign = match self.service {
-            Service::Blob => self.blob_string(request),
-            Service::Table => self.table_string(request, &date),
-        };
-        let signature = self.account.sign(&string_to_sign);
-        let mut auth = value(&format!("SharedKey {}:{signature}", self.account.name()))?;
+        let value = date.parse().map_err(invalid)?;
+        request.headers.insert("x-ms-date", value);
+        let version = request.headers.entry("x-ms-version");
+        version.or_insert(clientcore::http::HeaderValue::from_static(API_VERSION));
+        let (name, signature) = self.account.credential().sign(|name| match self.service {
+            Service::Blob => blob_string(name, request),
+            Service::Table => table_string(name, request, &date),
+        });
+        let mut auth: clientcore::http::HeaderValue = format!("SharedKey {name}:{signature}")
+            .parse()
+            .map_err(invalid)?;
         auth.set_sensitive(true);
         request.headers.insert("authorization", auth);
         Ok(())
     }
 }
 
+fn invalid(e: InvalidHeaderValue) -> Error {
+    Error::with_source(ErrorKind::Serialization, e)
+}
+
 /// An account SAS: a query string that grants its holder `permissions` on the account's
-/// `services` until `expiry`, signed with the account key.
+/// Blob, Queue and Table services (`ss=bqt`, `srt=sco`) until `expiry`, signed with the key.
 ///
 /// # Examples
 ///
@@ -170,23 +98,17 @@ impl Policy for SharedKey {
 /// ```
 #[derive(Clone, Debug)]
 pub struct AccountSas {
-    services: String,
-    resource_types: String,
     permissions: String,
     expiry: String,
-    protocol: String,
 }
 
 impl AccountSas {
-    /// Everything on Blob, Queue and Table (`ss=bqt`, `srt=sco`, `sp=rwdlacup`) over HTTPS
-    /// or HTTP, until `expiry` (ISO 8601 UTC, e.g. `2099-12-31T23:59:59Z`).
+    /// Every permission (`sp=rwdlacup`) over HTTPS or HTTP until `expiry` (ISO 8601 UTC, e.g.
+    /// `2099-12-31T23:59:59Z`).
     pub fn new(expiry: &str) -> Self {
         AccountSas {
-            services: "bqt".into(),
-            resource_types: "sco".into(),
             permissions: "rwdlacup".into(),
             expiry: expiry.into(),
-            protocol: "https,http".into(),
         }
     }
 
@@ -199,33 +121,21 @@ impl AccountSas {
 
     /// The query string (without `?`), signed with `account`'s key.
     pub fn sign(&self, account: &Account) -> String {
-        // `sv` 2020-12-06 and later sign the encryption scope (`ses`) line too, empty here;
-        // `st` and `sip` are unset.
-        let string_to_sign = format!(
-            "{}\n{}\n{}\n{}\n\n{}\n\n{}\n{API_VERSION}\n\n",
-            account.name(),
-            self.permissions,
-            self.services,
-            self.resource_types,
-            self.expiry,
-            self.protocol,
-        );
-        let signature = account.sign(&string_to_sign);
-        url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("sv", API_VERSION)
-            .append_pair("ss", &self.services)
-            .append_pair("srt", &self.resource_types)
-            .append_pair("sp", &self.permissions)
-            .append_pair("se", &self.expiry)
-            .append_pair("spr", &self.protocol)
-            .append_pair("sig", &signature)
-            .finish()
+        let (sp, se) = (&self.permissions, &self.expiry);
+        // `st`, `sip` and the encryption scope (`ses`, signed since 2020-12-06) are empty.
+        let (_, sig) = account.credential().sign(|name| {
+            format!("{name}\n{sp}\nbqt\nsco\n\n{se}\n\nhttps,http\n{API_VERSION}\n\n")
+        });
+        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        let (sp, se, sig) = (enc(sp), enc(se), enc(&sig));
+        format!("sv={API_VERSION}&ss=bqt&srt=sco&sp={sp}&se={se}&spr=https%2Chttp&sig={sig}")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clientcore::http::{HeaderMap, HeaderName, HeaderValue};
 
     #[test]
     fn account_sas_matches_a_signature_azurite_accepted() {
@@ -242,7 +152,7 @@ mod tests {
         let mut map = HeaderMap::new();
         for (k, v) in headers {
             map.append(
-                clientcore::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderName::from_bytes(k.as_bytes()).unwrap(),
                 HeaderValue::from_str(v).unwrap(),
             );
         }
@@ -255,7 +165,6 @@ mod tests {
 
     #[test]
     fn blob_string_to_sign_is_the_documented_one() {
-        let key = SharedKey::new(Account::devstoreaccount1(), Service::Blob);
         let request = parts(
             "GET",
             "http://127.0.0.1:10000/devstoreaccount1?comp=list",
@@ -265,7 +174,7 @@ mod tests {
             ],
         );
         assert_eq!(
-            key.blob_string(&request),
+            blob_string("devstoreaccount1", &request),
             "GET\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:Sun, 22 Nov 2026 22:25:01 GMT\n\
              x-ms-version:2021-12-02\n/devstoreaccount1/devstoreaccount1\ncomp:list"
         );
@@ -273,7 +182,6 @@ mod tests {
 
     #[test]
     fn blob_string_sorts_headers_and_query_and_blanks_a_zero_length() {
-        let key = SharedKey::new(Account::devstoreaccount1(), Service::Blob);
         let request = parts(
             "PUT",
             "http://h/devstoreaccount1/c/b?timeout=5&Comp=block&blockid=x%20y",
@@ -286,7 +194,7 @@ mod tests {
             ],
         );
         assert_eq!(
-            key.blob_string(&request),
+            blob_string("devstoreaccount1", &request),
             "PUT\n\n\n\n\n\n\n\n\"0x1\"\n\n\n\nx-ms-blob-type:BlockBlob\nx-ms-meta-a:two words\n\
              x-ms-version:2021-12-02\n/devstoreaccount1/devstoreaccount1/c/b\nblockid:x y\n\
              comp:block\ntimeout:5"
@@ -295,23 +203,31 @@ mod tests {
 
     #[test]
     fn table_string_keeps_only_comp() {
-        let key = SharedKey::new(Account::devstoreaccount1(), Service::Table);
         let request = parts(
             "GET",
             "http://h/devstoreaccount1/t(PartitionKey='p',RowKey='r')?$select=a&comp=x",
             &[("content-type", "application/json")],
         );
         assert_eq!(
-            key.table_string(&request, "D"),
+            table_string("devstoreaccount1", &request, "D"),
             "GET\n\napplication/json\nD\n/devstoreaccount1/devstoreaccount1/t(PartitionKey='p',RowKey='r')?comp=x"
         );
     }
 
     #[test]
-    fn the_authorization_header_is_sensitive_and_fresh() {
-        let key = SharedKey::new(Account::devstoreaccount1(), Service::Blob);
-        let mut request = parts("GET", "http://h/devstoreaccount1/c/b", &[]);
-        key.on_request(&mut request).unwrap();
+    fn the_authorization_header_is_sensitive_fresh_and_follows_a_rotated_key() {
+        let account = Account::devstoreaccount1();
+        let key = SharedKey::new(account.clone(), Service::Blob);
+        let sign = |key: &SharedKey| {
+            let mut request = parts(
+                "GET",
+                "http://h/devstoreaccount1/c/b",
+                &[("x-ms-date", "x")],
+            );
+            key.on_request(&mut request).unwrap();
+            request
+        };
+        let request = sign(&key);
         let auth = &request.headers["authorization"];
         assert!(auth.is_sensitive());
         assert!(auth
@@ -320,5 +236,12 @@ mod tests {
             .starts_with("SharedKey devstoreaccount1:"));
         assert_eq!(request.headers["x-ms-version"], API_VERSION);
         assert!(httpdate::parse_http_date(request.headers["x-ms-date"].to_str().unwrap()).is_ok());
+
+        account.credential().update("other", "a2V5").unwrap();
+        let rotated = sign(&key);
+        assert!(rotated.headers["authorization"]
+            .to_str()
+            .unwrap()
+            .starts_with("SharedKey other:"));
     }
 }

@@ -152,7 +152,7 @@ impl TableClient {
 
     /// Reads one entity. A missing one fails with
     /// [`ResourceNotFound`](ErrorKind::ResourceNotFound), code `ResourceNotFound`.
-    pub fn get<T: DeserializeOwned>(
+    pub fn get<T: DeserializeOwned + 'static>(
         &self,
         partition_key: &str,
         row_key: &str,

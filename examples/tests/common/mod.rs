@@ -16,11 +16,11 @@ pub fn run<T>(client: &TestClient, op: Operation<T>) -> Result<T, Error> {
     }
 }
 
-/// The Blob and Table endpoints of a running Azurite, or `None` (after saying how to start
+/// The Blob, Queue and Table endpoints of a running Azurite, or `None` (after saying how to start
 /// it) when none answers on 127.0.0.1. Under `CI=true` a missing Azurite fails the test
 /// instead: CI starts one, so its absence is a broken run, not a skip.
 pub fn azurite() -> Option<Azurite> {
-    let up = [10000, 10002].iter().all(|port| {
+    let up = [10000, 10001, 10002].iter().all(|port| {
         std::net::TcpStream::connect_timeout(
             &std::net::SocketAddr::from(([127, 0, 0, 1], *port)),
             std::time::Duration::from_secs(1),
@@ -30,10 +30,11 @@ pub fn azurite() -> Option<Azurite> {
     if up {
         return Some(Azurite {
             blob: "http://127.0.0.1:10000/devstoreaccount1".parse().unwrap(),
+            queue: "http://127.0.0.1:10001/devstoreaccount1".parse().unwrap(),
             table: "http://127.0.0.1:10002/devstoreaccount1".parse().unwrap(),
         });
     }
-    let how = "Azurite is not running on 127.0.0.1:10000 (blob) and 10002 (table): \
+    let how = "Azurite is not running on 127.0.0.1:10000 (blob), 10001 (queue) and 10002 (table): \
                start it with `.ci/azurite-ctl start` (it installs the pinned version with npm), \
                stop it with `.ci/azurite-ctl stop`";
     assert!(
@@ -47,6 +48,7 @@ pub fn azurite() -> Option<Azurite> {
 /// Where Azurite's services are.
 pub struct Azurite {
     pub blob: url::Url,
+    pub queue: url::Url,
     pub table: url::Url,
 }
 

@@ -79,6 +79,36 @@ impl Credential {
             cache: TokenCache::default(),
         }
     }
+
+    /// An account name and its base64 key, for schemes that sign each request with the key
+    /// (Azure Storage's SharedKey, SAS tokens): the reference's `AzureNamedKeyCredential`.
+    ///
+    /// Signing is the service's, so this is not a credential the pipeline attaches: hand it
+    /// to the service's signing [`Policy`](crate::pipeline::policy::Policy) (which calls
+    /// [`NamedKeyCredential::sign`](crate::policy::sign::NamedKeyCredential::sign)). Keep a clone to rotate the key on a live client with
+    /// [`NamedKeyCredential::update`](crate::policy::sign::NamedKeyCredential::update).
+    ///
+    /// # Errors
+    ///
+    /// A [`ClientAuthentication`](crate::ErrorKind::ClientAuthentication) error when the key
+    /// is not base64 or either is empty; the error does not print the key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore_proto::policy::auth::Credential;
+    ///
+    /// let key = Credential::named_key("devstoreaccount1", "a2V5")?;
+    /// assert_eq!(key.name(), "devstoreaccount1");
+    /// assert!(Credential::named_key("devstoreaccount1", "not base64!").is_err());
+    /// # Ok::<(), clientcore_proto::Error>(())
+    /// ```
+    pub fn named_key(
+        name: impl Into<String>,
+        key: &str,
+    ) -> Result<crate::policy::sign::NamedKeyCredential, crate::Error> {
+        crate::policy::sign::NamedKeyCredential::new(name, key)
+    }
 }
 
 impl fmt::Debug for Credential {

@@ -5,6 +5,7 @@ pub mod arm;
 pub mod auth;
 pub mod log;
 pub mod redact;
+pub mod sign;
 
 /// 128 random bits, for client request ids and trace ids.
 ///

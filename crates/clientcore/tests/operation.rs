@@ -1,0 +1,141 @@
+//! `Operation`: one description of a call (request, options, decoder), sent by either
+//! driver; and a signing policy on a `NamedKeyCredential` whose key is rotated on a live
+//! client.
+
+mod support;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use clientcore::http::Method;
+use clientcore::operation::Operation;
+use clientcore::pipeline::RequestParts;
+use clientcore::policy::auth::Credential;
+use clientcore::policy::sign::{hmac_sha256_base64, NamedKeyCredential};
+use clientcore::{Error, ErrorFormat, ErrorKind, Options, Policy, Position, Request, SharedPolicy};
+use support::{Driver, Reply, Server, TestClient};
+
+fn send<T>(client: &TestClient, op: Operation<T>) -> Result<T, Error> {
+    match client.driver() {
+        Driver::Async => client.block_on(op.send(client.async_client())),
+        Driver::Blocking => op.send_blocking(client.blocking_client()),
+    }
+}
+
+both_drivers!(
+    an_operation_is_sent_and_decoded_by_a_capturing_closure,
+    |driver| {
+        let server = Server::start([Reply::status(201).header("x-count", "3").body("apples")]);
+        let client = TestClient::new(driver, Options::new());
+        let unit = String::from("kg"); // captured by the decoder
+        let request = Request::new(Method::PUT, server.url("/items/1").parse().unwrap())
+            .with_query("api-version", "2024-01-01")
+            .try_header("x-ms-meta-owner", "ops")
+            .unwrap();
+        let op = Operation::new(request, Options::new(), move |head, body| {
+            let count: u32 = head.parse("x-count")?;
+            Ok((
+                head.status.as_u16(),
+                count,
+                String::from_utf8_lossy(&body).into_owned(),
+                unit,
+            ))
+        });
+        let got = send(&client, op).unwrap();
+        assert_eq!(got, (201, 3, "apples".to_owned(), "kg".to_owned()));
+
+        let seen = server.requests();
+        assert_eq!(seen.len(), 1);
+        assert_eq!(seen[0].method, Method::PUT);
+        assert_eq!(seen[0].path, "/items/1");
+        assert_eq!(seen[0].query.as_deref(), Some("api-version=2024-01-01"));
+        assert_eq!(seen[0].header("x-ms-meta-owner"), Some("ops"));
+    }
+);
+
+both_drivers!(
+    a_failed_call_is_typed_by_the_operations_options_and_not_decoded,
+    |driver| {
+        let body = r#"{"error": {"code": "ItemNotFound", "message": "No item 7."}}"#;
+        let server = Server::start([Reply::status(404)
+            .header("content-type", "application/json")
+            .body(body)]);
+        let client = TestClient::new(driver, Options::new());
+        let decoded = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&decoded);
+        let op = Operation::new(
+            Request::new(Method::GET, server.url("/items/7").parse().unwrap()),
+            Options::new().with_error_format(ErrorFormat::ODataV4),
+            move |_, _| {
+                flag.store(true, Ordering::SeqCst);
+                Ok(())
+            },
+        );
+        let err = send(&client, op).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ResourceNotFound);
+        assert_eq!(err.error_code(), Some("ItemNotFound"));
+        assert!(
+            !decoded.load(Ordering::SeqCst),
+            "a failed call is not decoded"
+        );
+
+        // A decoder's own error comes back as it is.
+        let server = Server::start([Reply::status(200)]);
+        let op = Operation::new(
+            Request::new(Method::GET, server.url("/").parse().unwrap()),
+            Options::new(),
+            |head, _| head.parse::<u32>("x-missing"),
+        );
+        let err = send(&client, op).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Deserialization);
+        assert!(err.to_string().contains("x-missing"), "{err}");
+    }
+);
+
+/// A toy signing scheme: `x-sig: name:Base64(HMAC(key, "METHOD path"))`.
+#[derive(Debug)]
+struct Sign(NamedKeyCredential);
+
+impl Policy for Sign {
+    fn on_request(&self, request: &mut RequestParts) -> Result<(), Error> {
+        let (name, sig) = self
+            .0
+            .sign(|name| format!("{} /{name}{}", request.method, request.url.path()));
+        request
+            .headers
+            .insert("x-sig", format!("{name}:{sig}").parse().unwrap());
+        Ok(())
+    }
+}
+
+both_drivers!(
+    a_named_key_rotated_on_a_live_client_signs_the_next_call,
+    |driver| {
+        let server = Server::start([Reply::status(200), Reply::status(200)]);
+        let key = Credential::named_key("acct", "a2V5").unwrap(); // "key"
+        let client = TestClient::new(
+            driver,
+            Options::new().with_policy(Position::PerTry, SharedPolicy::new(Sign(key.clone()))),
+        );
+        let op = |path: &str| {
+            let request = Request::new(Method::GET, server.url(path).parse().unwrap());
+            Operation::new(request, Options::new(), |_, _| Ok(()))
+        };
+        send(&client, op("/a")).unwrap();
+        key.update("acct2", "bmV3").unwrap(); // "new"
+        send(&client, op("/b")).unwrap();
+
+        let sigs: Vec<String> = server
+            .requests()
+            .iter()
+            .map(|r| r.header("x-sig").unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            sigs,
+            [
+                format!("acct:{}", hmac_sha256_base64(b"key", "GET /acct/a")),
+                format!("acct2:{}", hmac_sha256_base64(b"new", "GET /acct2/b")),
+            ]
+        );
+    }
+);

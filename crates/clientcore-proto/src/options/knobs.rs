@@ -142,10 +142,10 @@ macro_rules! knob_unset {
 /// What `Debug` shows of one knob that is set.
 macro_rules! knob_debug {
     (set, $v:expr, $redactor:expr) => {
-        $v as &dyn std::fmt::Debug
+        $crate::options::knobs::Shown($v)
     };
     (merged, $v:expr, $redactor:expr) => {
-        $v as &dyn std::fmt::Debug
+        $crate::options::knobs::Shown($v)
     };
     (opaque, $v:expr, $redactor:expr) => {
         format_args!("<set>")
@@ -156,6 +156,18 @@ macro_rules! knob_debug {
     (headers, $v:expr, $redactor:expr) => {
         $crate::error::DebugHeaders($v, $redactor)
     };
+}
+
+/// A set knob's value, without the `Some(…)` around it (only set knobs are shown).
+pub(super) struct Shown<'a, T>(pub(super) &'a Option<T>);
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Shown<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(v) => v.fmt(f),
+            None => f.write_str("None"),
+        }
+    }
 }
 
 /// `over`'s headers laid on `out`: a name `over` sets loses all of `out`'s values for it, and

@@ -204,8 +204,8 @@ both_drivers!(bearer_token_is_refreshed_within_300s_of_expiry, |driver| {
     client.clock.advance(Duration::from_secs(3600 - 310));
     client.get(&server.url("/2"), &Options::new()).unwrap();
     assert_eq!(cred.calls(), 1);
-    // 290 s left: inside the refresh window.
-    client.clock.advance(Duration::from_secs(20));
+    // 230 s left: inside the refresh window whatever the jitter (0 to 60 s, reference §3.12).
+    client.clock.advance(Duration::from_secs(80));
     client.get(&server.url("/3"), &Options::new()).unwrap();
     assert_eq!(cred.calls(), 2);
     assert_eq!(auths(&server), [bearer("t1"), bearer("t1"), bearer("t2")]);
@@ -506,6 +506,187 @@ both_drivers!(
             err.to_string().contains("bearer(scopes, credential)"),
             "{err}"
         );
+        assert!(server.requests().is_empty());
+    }
+);
+
+/// A credential that takes 200 ms to answer (a slow identity provider) and counts its calls:
+/// each call gets `token` for an hour, or fails when `token` is `None`.
+#[derive(Debug)]
+struct Slow {
+    token: Option<&'static str>,
+    calls: AtomicUsize,
+}
+
+const SLOW: Duration = Duration::from_millis(200);
+
+impl Slow {
+    fn answer(&self) -> Result<AccessToken, Error> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        match self.token {
+            Some(t) => Ok(AccessToken {
+                token: t.to_owned(),
+                expires_on: SystemTime::now() + HOUR,
+            }),
+            None => Err(Error::new(
+                ErrorKind::ClientAuthentication,
+                "identity provider unavailable",
+            )),
+        }
+    }
+}
+
+impl TokenCredential for Slow {
+    fn get_token<'a>(&'a self, _: &'a [String]) -> BoxFuture<'a, Result<AccessToken, Error>> {
+        Box::pin(async move {
+            tokio::time::sleep(SLOW).await;
+            self.answer()
+        })
+    }
+}
+
+impl BlockingTokenCredential for Slow {
+    fn get_token(&self, _: &[String]) -> Result<AccessToken, Error> {
+        std::thread::sleep(SLOW);
+        self.answer()
+    }
+}
+
+const CONCURRENT: usize = 16;
+
+/// Sends `CONCURRENT` GETs at once through `client` (tasks or threads), with a bearer
+/// credential whose cache already holds `cached` (token, seconds of life left), and returns
+/// what each call got.
+fn concurrent_calls(
+    driver: Driver,
+    server: &Server,
+    files: &clientcore_testkit::PkiFiles,
+    cred: &Arc<Slow>,
+    cached: (&str, u64),
+) -> Vec<Result<u16, Error>> {
+    let bearer = Credential::bearer([SCOPE]);
+    let Credential::Bearer { cache, .. } = &bearer else {
+        unreachable!()
+    };
+    // The fake clock's wall stands at about the real time it was made.
+    cache.store(AccessToken {
+        token: cached.0.to_owned(),
+        expires_on: SystemTime::now() + Duration::from_secs(cached.1),
+    });
+    let client = TestClient::with(
+        driver,
+        Setup {
+            options: Options::new()
+                .with_connection_verify(Verify::CaBundle(files.ca().to_path_buf()))
+                .with_credential(bearer),
+            fake_clock: true,
+            async_credential: Some(cred.clone()),
+            blocking_credential: Some(cred.clone()),
+        },
+    );
+    let url: clientcore::url::Url = server.url("/t").parse().unwrap();
+    let get = |url: &clientcore::url::Url| {
+        clientcore::Request::new(clientcore::http::Method::GET, url.clone())
+    };
+    match driver {
+        Driver::Async => {
+            let c = client.async_client().clone();
+            client.block_on(async move {
+                let tasks: Vec<_> = (0..CONCURRENT)
+                    .map(|_| {
+                        let (c, request) = (c.clone(), get(&url));
+                        tokio::spawn(async move {
+                            let r = c.send(request, &Options::new()).await?;
+                            Ok(r.status().as_u16())
+                        })
+                    })
+                    .collect();
+                let mut out = Vec::new();
+                for t in tasks {
+                    out.push(t.await.unwrap());
+                }
+                out
+            })
+        }
+        Driver::Blocking => {
+            let c = client.blocking_client();
+            let start = std::sync::Barrier::new(CONCURRENT);
+            std::thread::scope(|s| {
+                let threads: Vec<_> = (0..CONCURRENT)
+                    .map(|_| {
+                        let (start, request) = (&start, get(&url));
+                        s.spawn(move || {
+                            start.wait();
+                            let r = c.send(request, &Options::new())?;
+                            Ok(r.status().as_u16())
+                        })
+                    })
+                    .collect();
+                threads.into_iter().map(|t| t.join().unwrap()).collect()
+            })
+        }
+    }
+}
+
+both_drivers!(
+    concurrent_calls_with_a_stale_token_share_one_refresh,
+    |driver| {
+        // Issue 17: 16 calls find the cached token stale (100 s left) at once; one asks the
+        // slow credential, the others wait for its token, and every request carries it.
+        let (server, files) = tls_server((0..CONCURRENT).map(|_| Reply::status(200)));
+        let cred = Arc::new(Slow {
+            token: Some("new"),
+            calls: AtomicUsize::new(0),
+        });
+        let started = std::time::Instant::now();
+        let got = concurrent_calls(driver, &server, &files, &cred, ("old", 100));
+        assert!(got.iter().all(|r| matches!(r, Ok(200))), "{got:?}");
+        assert_eq!(cred.calls.load(Ordering::SeqCst), 1, "one refresh for all");
+        assert_eq!(auths(&server), vec![bearer("new"); CONCURRENT]);
+        // One credential call of 200 ms, not 16 in turn.
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+);
+
+both_drivers!(
+    a_failed_shared_refresh_falls_back_to_the_unexpired_token,
+    |driver| {
+        // The refresh the 16 calls wait for fails: each falls back to the cached token that
+        // has not expired (as one call does alone), and the credential is asked once.
+        let (server, files) = tls_server((0..CONCURRENT).map(|_| Reply::status(200)));
+        let cred = Arc::new(Slow {
+            token: None,
+            calls: AtomicUsize::new(0),
+        });
+        let got = concurrent_calls(driver, &server, &files, &cred, ("old", 100));
+        assert!(got.iter().all(|r| matches!(r, Ok(200))), "{got:?}");
+        assert_eq!(cred.calls.load(Ordering::SeqCst), 1);
+        assert_eq!(auths(&server), vec![bearer("old"); CONCURRENT]);
+    }
+);
+
+both_drivers!(
+    a_failed_shared_refresh_with_no_usable_token_fails_every_waiter,
+    |driver| {
+        // Nothing to fall back on (the cached token has expired): every call fails with the
+        // credential's error, none is sent, and none hangs.
+        let (server, files) = tls_server(Vec::<Reply>::new());
+        let cred = Arc::new(Slow {
+            token: None,
+            calls: AtomicUsize::new(0),
+        });
+        let got = concurrent_calls(driver, &server, &files, &cred, ("old", 0));
+        assert_eq!(got.len(), CONCURRENT);
+        for r in got {
+            let err = r.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::ClientAuthentication);
+            assert_eq!(err.to_string(), "identity provider unavailable");
+        }
+        assert_eq!(cred.calls.load(Ordering::SeqCst), 1);
         assert!(server.requests().is_empty());
     }
 );

@@ -229,8 +229,10 @@ mod async_client {
                         Step::Done(Ok(done)) => {
                             let method = ex.request().method.clone();
                             call.record_done(&done.head);
+                            let stall = ex.options().stall_protection();
                             return Ok(Response {
-                                core: Core::new(done, method, block_size, encoding),
+                                core: Core::new(done, method, block_size, encoding)
+                                    .with_stall(stall),
                                 body,
                             });
                         }
@@ -570,8 +572,9 @@ mod blocking_client {
                     Step::Done(Ok(done)) => {
                         let method = ex.request().method.clone();
                         call.record_done(&done.head);
+                        let stall = ex.options().stall_protection();
                         return Ok(BlockingResponse {
-                            core: Core::new(done, method, block_size, encoding),
+                            core: Core::new(done, method, block_size, encoding).with_stall(stall),
                             body,
                             leftover: bytes::Bytes::new(),
                         });

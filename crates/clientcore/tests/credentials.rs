@@ -690,3 +690,135 @@ both_drivers!(
         assert!(server.requests().is_empty());
     }
 );
+
+/// A credential whose tokens live an hour but should be refreshed after ten minutes, as it
+/// says through `get_token_info` (the reference's `refresh_on`).
+#[derive(Debug)]
+struct Hinted {
+    start: SystemTime,
+    calls: AtomicUsize,
+}
+
+impl Hinted {
+    fn info(&self) -> clientcore::policy::auth::AccessTokenInfo {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        clientcore::policy::auth::AccessTokenInfo::from(AccessToken {
+            token: format!("h{n}"),
+            expires_on: self.start + HOUR,
+        })
+        .with_refresh_on(self.start + Duration::from_secs(600))
+    }
+}
+
+impl TokenCredential for Hinted {
+    fn get_token<'a>(&'a self, _: &'a [String]) -> BoxFuture<'a, Result<AccessToken, Error>> {
+        Box::pin(async move { Ok(self.info().token) })
+    }
+
+    fn get_token_info<'a>(
+        &'a self,
+        _: &'a [String],
+        _: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<clientcore::policy::auth::AccessTokenInfo, Error>> {
+        Box::pin(async move { Ok(self.info()) })
+    }
+}
+
+impl BlockingTokenCredential for Hinted {
+    fn get_token(&self, _: &[String]) -> Result<AccessToken, Error> {
+        Ok(self.info().token)
+    }
+
+    fn get_token_info(
+        &self,
+        _: &[String],
+        _: Option<&str>,
+    ) -> Result<clientcore::policy::auth::AccessTokenInfo, Error> {
+        Ok(self.info())
+    }
+}
+
+both_drivers!(the_credentials_refresh_on_hint_is_honoured, |driver| {
+    // Reference §3.12: with `refresh_on`, the token is refreshed once
+    // `min(refresh_on + jitter, expires_on)` has passed, long before the 300 s window.
+    let (server, files) = tls_server([Reply::status(200), Reply::status(200), Reply::status(200)]);
+    let cred = Arc::new(Hinted {
+        start: SystemTime::now(),
+        calls: AtomicUsize::new(0),
+    });
+    let client = TestClient::with(
+        driver,
+        Setup {
+            options: Options::new()
+                .with_connection_verify(Verify::CaBundle(files.ca().to_path_buf()))
+                .with_credential(Credential::bearer([SCOPE])),
+            fake_clock: true,
+            async_credential: Some(cred.clone()),
+            blocking_credential: Some(cred.clone()),
+        },
+    );
+    client.get(&server.url("/1"), &Options::new()).unwrap();
+    // Nine minutes on: before the hint.
+    client.clock.advance(Duration::from_secs(540));
+    client.get(&server.url("/2"), &Options::new()).unwrap();
+    // Past the hint and its largest jitter, 48 minutes before expiry.
+    client.clock.advance(Duration::from_secs(600 + 61 - 540));
+    client.get(&server.url("/3"), &Options::new()).unwrap();
+    assert_eq!(auths(&server), [bearer("h1"), bearer("h1"), bearer("h2")]);
+    assert_eq!(cred.calls.load(Ordering::SeqCst), 2);
+});
+
+#[test]
+fn a_cancelled_refresh_lets_a_waiting_call_lead_the_next() {
+    // Async only (a blocking call cannot be dropped midway): the call that leads the refresh
+    // is dropped while the credential works; the call waiting for it is let go, asks the
+    // credential itself, and is sent with the new token, with no deadlock.
+    support::bounded(|| {
+        let (server, files) = tls_server([Reply::status(200)]);
+        let cred = Arc::new(Slow {
+            token: Some("new"),
+            calls: AtomicUsize::new(0),
+        });
+        let client = TestClient::with(
+            Driver::Async,
+            Setup {
+                options: Options::new()
+                    .with_connection_verify(Verify::CaBundle(files.ca().to_path_buf()))
+                    .with_credential(Credential::bearer([SCOPE])),
+                fake_clock: true,
+                async_credential: Some(cred.clone()),
+                blocking_credential: None,
+            },
+        );
+        let c = client.async_client().clone();
+        let url: clientcore::url::Url = server.url("/t").parse().unwrap();
+        let get = move || clientcore::Request::new(clientcore::http::Method::GET, url.clone());
+        let status = client.block_on(async move {
+            let leader = {
+                let (c, request) = (c.clone(), get());
+                tokio::spawn(async move {
+                    tokio::time::timeout(
+                        Duration::from_millis(50),
+                        c.send(request, &Options::new()),
+                    )
+                    .await
+                    .is_err()
+                })
+            };
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            let waiter = c
+                .send(get(), &Options::new())
+                .await
+                .map(|r| r.status().as_u16());
+            assert!(leader.await.unwrap(), "the leader was cut by its timeout");
+            waiter
+        });
+        assert_eq!(status.unwrap(), 200);
+        assert_eq!(auths(&server), [bearer("new")]);
+        assert_eq!(
+            cred.calls.load(Ordering::SeqCst),
+            1,
+            "the cancelled call's ask never ended"
+        );
+    });
+}

@@ -142,7 +142,9 @@ mod async_client {
         /// it buffers with [`with_buffered_body`](Options::with_buffered_body), and so every
         /// page of a pager and every poll of a poller). Once `send` has returned, the
         /// caller's reads of the response body are bounded by the
-        /// [`read_timeout`](Options::with_read_timeout) alone, per read: the call is over.
+        /// [`read_timeout`](Options::with_read_timeout) per read and by the
+        /// [stalled-stream protection](Options::with_stall_protection) (default: at least
+        /// 20 bytes per 20 s of waiting), not by the call's deadline: the call is over.
         ///
         /// # Errors
         ///
@@ -501,7 +503,8 @@ mod blocking_client {
         ///
         /// As [`Client::send`](crate::Client::send): the call's deadline bounds everything
         /// up to the return, the bodies the pipeline reads included; the caller's reads of
-        /// the body after it are bounded by the read timeout alone. A small body that has
+        /// the body after it are bounded by the read timeout and the stalled-stream
+        /// protection. A small body that has
         /// already arrived with the head is read with it; `send` never waits for more.
         ///
         /// # Errors

@@ -13,11 +13,22 @@ use crate::sleep::RealSleep;
 
 use crate::builder::{no_token_credential, Parts};
 
+/// The token cache of a call's bearer credential, for the drivers' single-flight refresh.
+fn bearer_cache(opts: &Options) -> Option<clientcore_proto::policy::auth::TokenCache> {
+    match opts.credential() {
+        Some(clientcore_proto::policy::auth::Credential::Bearer { cache, .. }) => {
+            Some(cache.clone())
+        }
+        _ => None,
+    }
+}
+
 #[cfg(feature = "async")]
 pub use async_client::{Client, ClientBuilder};
 
 #[cfg(feature = "async")]
 mod async_client {
+    use super::bearer_cache;
     use super::{Arc, Error, Options, Parts, RealSleep, TokenCredential};
     use crate::response::{Core, Response};
     use crate::sleep::AsyncSleep;
@@ -26,6 +37,7 @@ mod async_client {
     use clientcore_proto::pipeline::{
         Attempt, Exchange, Request, ResponseHead, Step, TokenRequest,
     };
+    use clientcore_proto::policy::auth::{Refresh, TokenCache};
     use futures_util::future::{Either, FutureExt as _};
     use std::fmt;
     use std::future::Future;
@@ -130,7 +142,9 @@ mod async_client {
         /// it buffers with [`with_buffered_body`](Options::with_buffered_body), and so every
         /// page of a pager and every poll of a poller). Once `send` has returned, the
         /// caller's reads of the response body are bounded by the
-        /// [`read_timeout`](Options::with_read_timeout) alone, per read: the call is over.
+        /// [`read_timeout`](Options::with_read_timeout) per read and by the
+        /// [stalled-stream protection](Options::with_stall_protection) (default: at least
+        /// 20 bytes per 20 s of waiting), not by the call's deadline: the call is over.
         ///
         /// # Errors
         ///
@@ -188,7 +202,10 @@ mod async_client {
                             attempt_due = tokio::time::Instant::now().checked_add(attempt.timeout);
                             Either::Left(self.start(attempt, &call, ex.options()))
                         }
-                        Step::GetToken(request) => Either::Right(self.token(request)),
+                        Step::GetToken(request) => {
+                            let cache = bearer_cache(ex.options());
+                            Either::Right(self.token(request, cache, clock.wall()))
+                        }
                         Step::ReadBody { limit } => {
                             let read = read_limited(body.take(), limit);
                             let read: crate::transport::BoxFuture<'_, Waited> = match attempt_due {
@@ -214,8 +231,10 @@ mod async_client {
                         Step::Done(Ok(done)) => {
                             let method = ex.request().method.clone();
                             call.record_done(&done.head);
+                            let stall = ex.options().stall_protection();
                             return Ok(Response {
-                                core: Core::new(done, method, block_size, encoding),
+                                core: Core::new(done, method, block_size, encoding)
+                                    .with_stall(stall),
                                 body,
                             });
                         }
@@ -245,16 +264,45 @@ mod async_client {
             }
         }
 
-        /// The wait for a bearer token.
-        fn token(&self, request: TokenRequest) -> crate::transport::BoxFuture<'_, Waited> {
+        /// The wait for a bearer token: single flight over the call's cache (one call of
+        /// all those that find it stale asks the credential, the others wait for its answer),
+        /// except for a claims challenge, whose token is this call's own.
+        fn token(
+            &self,
+            request: TokenRequest,
+            cache: Option<TokenCache>,
+            now: std::time::SystemTime,
+        ) -> crate::transport::BoxFuture<'_, Waited> {
             Box::pin(async move {
-                Waited::Token(match (&self.inner.credential, &request.claims) {
-                    (Some(c), None) => c.get_token(&request.scopes).await,
-                    (Some(c), Some(claims)) => {
-                        c.get_token_with_claims(&request.scopes, claims).await
+                let Some(c) = &self.inner.credential else {
+                    return Waited::Token(Err(super::no_token_credential()));
+                };
+                let got = match (cache, request.claims.as_deref()) {
+                    (Some(cache), None) => loop {
+                        match cache.refresh(now) {
+                            Refresh::Fresh(t) => break Ok(t),
+                            Refresh::Lead(lead) => {
+                                let got = c.get_token_info(&request.scopes, None).await;
+                                lead.finish(&got);
+                                break got.map(|i| i.token);
+                            }
+                            // `None`: the leader's call was dropped; lead or wait again.
+                            Refresh::Wait(wait) => {
+                                if let Some(outcome) = wait.await {
+                                    break outcome;
+                                }
+                            }
+                        }
+                    },
+                    (cache, claims) => {
+                        let got = c.get_token_info(&request.scopes, claims).await;
+                        if let (Some(cache), Ok(info)) = (cache, &got) {
+                            cache.store_info(info.clone());
+                        }
+                        got.map(|i| i.token)
                     }
-                    (None, _) => Err(super::no_token_credential()),
-                })
+                };
+                Waited::Token(got)
             })
         }
 
@@ -455,7 +503,8 @@ mod blocking_client {
         ///
         /// As [`Client::send`](crate::Client::send): the call's deadline bounds everything
         /// up to the return, the bodies the pipeline reads included; the caller's reads of
-        /// the body after it are bounded by the read timeout alone. A small body that has
+        /// the body after it are bounded by the read timeout and the stalled-stream
+        /// protection. A small body that has
         /// already arrived with the head is read with it; `send` never waits for more.
         ///
         /// # Errors
@@ -480,11 +529,9 @@ mod blocking_client {
             loop {
                 match ex.step(clock) {
                     Step::GetToken(request) => {
+                        let cache = super::bearer_cache(ex.options());
                         let token = match &self.inner.credential {
-                            Some(c) => match &request.claims {
-                                None => c.get_token(&request.scopes),
-                                Some(claims) => c.get_token_with_claims(&request.scopes, claims),
-                            },
+                            Some(c) => blocking_token(&**c, &request, cache, clock.wall()),
                             None => Err(super::no_token_credential()),
                         };
                         ex.on_token(token);
@@ -528,8 +575,9 @@ mod blocking_client {
                     Step::Done(Ok(done)) => {
                         let method = ex.request().method.clone();
                         call.record_done(&done.head);
+                        let stall = ex.options().stall_protection();
                         return Ok(BlockingResponse {
-                            core: Core::new(done, method, block_size, encoding),
+                            core: Core::new(done, method, block_size, encoding).with_stall(stall),
                             body,
                             leftover: bytes::Bytes::new(),
                         });
@@ -539,6 +587,41 @@ mod blocking_client {
                         return Err(e);
                     }
                 }
+            }
+        }
+    }
+
+    /// A bearer token for a blocking call: single flight over the call's cache, as the async
+    /// client's.
+    fn blocking_token(
+        c: &dyn BlockingTokenCredential,
+        request: &clientcore_proto::pipeline::TokenRequest,
+        cache: Option<clientcore_proto::policy::auth::TokenCache>,
+        now: std::time::SystemTime,
+    ) -> Result<clientcore_proto::policy::auth::AccessToken, Error> {
+        use clientcore_proto::policy::auth::Refresh;
+        match (cache, request.claims.as_deref()) {
+            (Some(cache), None) => loop {
+                match cache.refresh(now) {
+                    Refresh::Fresh(t) => return Ok(t),
+                    Refresh::Lead(lead) => {
+                        let got = c.get_token_info(&request.scopes, None);
+                        lead.finish(&got);
+                        return got.map(|i| i.token);
+                    }
+                    Refresh::Wait(wait) => {
+                        if let Some(outcome) = wait.wait() {
+                            return outcome;
+                        }
+                    }
+                }
+            },
+            (cache, claims) => {
+                let got = c.get_token_info(&request.scopes, claims);
+                if let (Some(cache), Ok(info)) = (cache, &got) {
+                    cache.store_info(info.clone());
+                }
+                got.map(|i| i.token)
             }
         }
     }

@@ -1,11 +1,14 @@
 //! Token credentials: where bearer tokens come from.
 //!
 //! The pipeline asks for a token only when its cache has none that is valid for more than
-//! five minutes, so a credential can be slow (a network call to an identity provider).
+//! five minutes (less a jitter of up to a minute, or past the credential's `refresh_on`
+//! hint), so a credential can be slow (a network call to an identity provider). When many
+//! calls of a client find the token stale at once, one of them asks the credential and the
+//! others wait for its answer (single flight).
 
 use std::fmt;
 
-use clientcore_proto::policy::auth::AccessToken;
+use clientcore_proto::policy::auth::{AccessToken, AccessTokenInfo};
 use clientcore_proto::Error;
 
 use crate::transport::BoxFuture;
@@ -52,6 +55,25 @@ pub trait TokenCredential: Send + Sync + fmt::Debug {
         let _ = claims;
         self.get_token(scopes)
     }
+
+    /// A token for `scopes` (satisfying `claims` when given) with the credential's hint of
+    /// when to refresh it: the reference's `get_token_info`. The pipeline calls this one. The
+    /// default calls [`get_token`](Self::get_token) or
+    /// [`get_token_with_claims`](Self::get_token_with_claims) and gives no hint; a
+    /// credential whose identity provider says when to refresh (`refresh_in`) overrides it.
+    fn get_token_info<'a>(
+        &'a self,
+        scopes: &'a [String],
+        claims: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<AccessTokenInfo, Error>> {
+        Box::pin(async move {
+            match claims {
+                None => self.get_token(scopes).await,
+                Some(c) => self.get_token_with_claims(scopes, c).await,
+            }
+            .map(AccessTokenInfo::from)
+        })
+    }
 }
 
 /// Gets tokens, blocking.
@@ -72,5 +94,23 @@ pub trait BlockingTokenCredential: Send + Sync + fmt::Debug {
     fn get_token_with_claims(&self, scopes: &[String], claims: &str) -> Result<AccessToken, Error> {
         let _ = claims;
         self.get_token(scopes)
+    }
+
+    /// A token with its refresh hint, as [`TokenCredential::get_token_info`]. The default
+    /// gives no hint.
+    ///
+    /// # Errors
+    ///
+    /// As [`get_token`](Self::get_token).
+    fn get_token_info(
+        &self,
+        scopes: &[String],
+        claims: Option<&str>,
+    ) -> Result<AccessTokenInfo, Error> {
+        match claims {
+            None => self.get_token(scopes),
+            Some(c) => self.get_token_with_claims(scopes, c),
+        }
+        .map(AccessTokenInfo::from)
     }
 }

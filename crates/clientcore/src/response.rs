@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use bytes::{Bytes, BytesMut};
+use clientcore_proto::options::StallProtection;
 use clientcore_proto::pipeline::retry::AttemptRecord;
 use clientcore_proto::pipeline::{Completion, ResponseHead};
 use clientcore_proto::{Error, ErrorKind, RedirectHop};
@@ -54,6 +55,8 @@ pub(crate) struct Core {
     content: Option<Bytes>,
     offset: usize,
     eof: bool,
+    /// The stalled-stream protection of the caller's reads, `None` when off.
+    pub(crate) stall: Option<Stall>,
 }
 
 impl Core {
@@ -83,7 +86,14 @@ impl Core {
             content: done.body,
             offset: 0,
             eof: false,
+            stall: None,
         }
+    }
+
+    /// Turns on stalled-stream protection for the caller's reads of the body.
+    pub(crate) fn with_stall(mut self, protection: Option<StallProtection>) -> Self {
+        self.stall = protection.map(Stall::new);
+        self
     }
 
     fn stream_error(&self, kind: ErrorKind) -> Error {
@@ -214,6 +224,61 @@ impl Core {
             Some((_, charset)) => charset.decode_lossy(content),
             None => text::lossy(content),
         })
+    }
+}
+
+/// Stalled-stream protection as the caller reads: a tumbling window of time spent waiting
+/// for data (not the caller's own pauses between reads), which must bring
+/// [`StallProtection::bytes_per_window`] bytes before `grace` of waiting has passed; once it
+/// has, a new window starts. Each wait is bounded by what is left of the window.
+pub(crate) struct Stall {
+    config: StallProtection,
+    need: u64,
+    waited: std::time::Duration,
+    got: u64,
+}
+
+impl Stall {
+    fn new(config: StallProtection) -> Self {
+        Stall {
+            need: config.bytes_per_window(),
+            config,
+            waited: std::time::Duration::ZERO,
+            got: 0,
+        }
+    }
+
+    /// How long the next read may wait.
+    pub(crate) fn remaining(&self) -> std::time::Duration {
+        self.config.grace.saturating_sub(self.waited)
+    }
+
+    /// A read that waited `waited` and brought `bytes`.
+    pub(crate) fn record(&mut self, waited: std::time::Duration, bytes: usize) {
+        self.waited = self.waited.saturating_add(waited);
+        self.got = self
+            .got
+            .saturating_add(u64::try_from(bytes).unwrap_or(u64::MAX));
+        if self.got >= self.need {
+            self.waited = std::time::Duration::ZERO;
+            self.got = 0;
+        }
+    }
+
+    /// The error of a window that ran out.
+    pub(crate) fn error(&self) -> Error {
+        Error::new(
+            ErrorKind::ServiceResponseTimeout,
+            format!(
+                "the response body stalled: {} of the {} bytes due within {:?} of waiting \
+                 arrived (stall protection: at least {} bytes/s over {:?})",
+                self.got,
+                self.need,
+                self.config.grace,
+                self.config.min_bytes_per_sec,
+                self.config.grace
+            ),
+        )
     }
 }
 
@@ -350,7 +415,7 @@ pub use async_response::Response;
 
 #[cfg(feature = "async")]
 mod async_response {
-    use super::{json, Core, Gather, Pushed};
+    use super::{json, Core, Gather, Pushed, Stall};
     use crate::transport::AsyncBody;
     use bytes::Bytes;
     use clientcore_proto::Error;
@@ -389,7 +454,7 @@ mod async_response {
             }
             let mut all = Gather::default();
             if let Some(body) = self.body.as_mut() {
-                while let Some(chunk) = body.chunk().await? {
+                while let Some(chunk) = guarded_chunk(body, self.core.stall.as_mut()).await? {
                     all.push(chunk);
                     // A body of known length read whole: no read for its end.
                     if body.is_end() {
@@ -414,7 +479,7 @@ mod async_response {
             }
             loop {
                 let chunk = match self.body.as_mut() {
-                    Some(body) => body.chunk().await?,
+                    Some(body) => guarded_chunk(body, self.core.stall.as_mut()).await?,
                     None => None,
                 };
                 if chunk.is_none() {
@@ -452,6 +517,27 @@ mod async_response {
         }
     }
 
+    /// The next chunk, within what is left of the stall window when protection is on.
+    async fn guarded_chunk(
+        body: &mut AsyncBody,
+        stall: Option<&mut Stall>,
+    ) -> Result<Option<Bytes>, Error> {
+        // The timer needs a tokio runtime: a custom transport's body read elsewhere is read
+        // unguarded rather than panicking.
+        let Some(stall) = stall.filter(|_| tokio::runtime::Handle::try_current().is_ok()) else {
+            return body.chunk().await;
+        };
+        let started = tokio::time::Instant::now();
+        match tokio::time::timeout(stall.remaining(), body.chunk()).await {
+            Ok(chunk) => {
+                let chunk = chunk?;
+                stall.record(started.elapsed(), chunk.as_ref().map_or(0, Bytes::len));
+                Ok(chunk)
+            }
+            Err(_) => Err(stall.error()),
+        }
+    }
+
     impl fmt::Debug for Response {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             self.core.fmt(f)
@@ -464,7 +550,7 @@ pub use blocking_response::BlockingResponse;
 
 #[cfg(feature = "blocking")]
 mod blocking_response {
-    use super::{json, Core, Gather, Pushed};
+    use super::{json, Core, Gather, Pushed, Stall};
     use crate::transport::BlockingBodyRead;
     use bytes::{Buf, Bytes};
     use clientcore_proto::Error;
@@ -499,7 +585,7 @@ mod blocking_response {
             }
             let mut all = Gather::default();
             if let Some(body) = self.body.as_mut() {
-                while let Some(chunk) = body.chunk()? {
+                while let Some(chunk) = guarded_chunk(&mut **body, self.core.stall.as_mut())? {
                     all.push(chunk);
                 }
             }
@@ -520,7 +606,7 @@ mod blocking_response {
             }
             loop {
                 let chunk = match self.body.as_mut() {
-                    Some(body) => body.chunk()?,
+                    Some(body) => guarded_chunk(&mut **body, self.core.stall.as_mut())?,
                     None => None,
                 };
                 if chunk.is_none() {
@@ -554,6 +640,37 @@ mod blocking_response {
         pub fn json<T: DeserializeOwned>(&mut self) -> Result<T, Error> {
             let content = self.read_all()?;
             json(&self.core, &content)
+        }
+    }
+
+    /// The next chunk, waiting no later than the end of the stall window when protection is
+    /// on (through [`BlockingBodyRead::chunk_before`]: a transport whose body ignores the
+    /// deadline is not bounded).
+    fn guarded_chunk(
+        body: &mut dyn BlockingBodyRead,
+        stall: Option<&mut Stall>,
+    ) -> Result<Option<Bytes>, Error> {
+        let Some(stall) = stall else {
+            return body.chunk();
+        };
+        let started = std::time::Instant::now();
+        let remaining = stall.remaining();
+        let Some(due) = started.checked_add(remaining) else {
+            return body.chunk();
+        };
+        match body.chunk_before(due) {
+            Ok(chunk) => {
+                stall.record(started.elapsed(), chunk.as_ref().map_or(0, Bytes::len));
+                Ok(chunk)
+            }
+            // The window's deadline, not another timeout of the transport.
+            Err(e)
+                if e.kind() == clientcore_proto::ErrorKind::ServiceResponseTimeout
+                    && started.elapsed() >= remaining =>
+            {
+                Err(stall.error())
+            }
+            Err(e) => Err(e),
         }
     }
 

@@ -204,8 +204,8 @@ both_drivers!(bearer_token_is_refreshed_within_300s_of_expiry, |driver| {
     client.clock.advance(Duration::from_secs(3600 - 310));
     client.get(&server.url("/2"), &Options::new()).unwrap();
     assert_eq!(cred.calls(), 1);
-    // 290 s left: inside the refresh window.
-    client.clock.advance(Duration::from_secs(20));
+    // 230 s left: inside the refresh window whatever the jitter (0 to 60 s, reference §3.12).
+    client.clock.advance(Duration::from_secs(80));
     client.get(&server.url("/3"), &Options::new()).unwrap();
     assert_eq!(cred.calls(), 2);
     assert_eq!(auths(&server), [bearer("t1"), bearer("t1"), bearer("t2")]);
@@ -509,3 +509,316 @@ both_drivers!(
         assert!(server.requests().is_empty());
     }
 );
+
+/// A credential that takes 200 ms to answer (a slow identity provider) and counts its calls:
+/// each call gets `token` for an hour, or fails when `token` is `None`.
+#[derive(Debug)]
+struct Slow {
+    token: Option<&'static str>,
+    calls: AtomicUsize,
+}
+
+const SLOW: Duration = Duration::from_millis(200);
+
+impl Slow {
+    fn answer(&self) -> Result<AccessToken, Error> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        match self.token {
+            Some(t) => Ok(AccessToken {
+                token: t.to_owned(),
+                expires_on: SystemTime::now() + HOUR,
+            }),
+            None => Err(Error::new(
+                ErrorKind::ClientAuthentication,
+                "identity provider unavailable",
+            )),
+        }
+    }
+}
+
+impl TokenCredential for Slow {
+    fn get_token<'a>(&'a self, _: &'a [String]) -> BoxFuture<'a, Result<AccessToken, Error>> {
+        Box::pin(async move {
+            tokio::time::sleep(SLOW).await;
+            self.answer()
+        })
+    }
+}
+
+impl BlockingTokenCredential for Slow {
+    fn get_token(&self, _: &[String]) -> Result<AccessToken, Error> {
+        std::thread::sleep(SLOW);
+        self.answer()
+    }
+}
+
+const CONCURRENT: usize = 16;
+
+/// Sends `CONCURRENT` GETs at once through `client` (tasks or threads), with a bearer
+/// credential whose cache already holds `cached` (token, seconds of life left), and returns
+/// what each call got.
+fn concurrent_calls(
+    driver: Driver,
+    server: &Server,
+    files: &clientcore_testkit::PkiFiles,
+    cred: &Arc<Slow>,
+    cached: (&str, u64),
+) -> Vec<Result<u16, Error>> {
+    let bearer = Credential::bearer([SCOPE]);
+    let Credential::Bearer { cache, .. } = &bearer else {
+        unreachable!()
+    };
+    // The fake clock's wall stands at about the real time it was made.
+    cache.store(AccessToken {
+        token: cached.0.to_owned(),
+        expires_on: SystemTime::now() + Duration::from_secs(cached.1),
+    });
+    let client = TestClient::with(
+        driver,
+        Setup {
+            options: Options::new()
+                .with_connection_verify(Verify::CaBundle(files.ca().to_path_buf()))
+                .with_credential(bearer),
+            fake_clock: true,
+            async_credential: Some(cred.clone()),
+            blocking_credential: Some(cred.clone()),
+        },
+    );
+    let url: clientcore::url::Url = server.url("/t").parse().unwrap();
+    let get = |url: &clientcore::url::Url| {
+        clientcore::Request::new(clientcore::http::Method::GET, url.clone())
+    };
+    match driver {
+        Driver::Async => {
+            let c = client.async_client().clone();
+            client.block_on(async move {
+                let tasks: Vec<_> = (0..CONCURRENT)
+                    .map(|_| {
+                        let (c, request) = (c.clone(), get(&url));
+                        tokio::spawn(async move {
+                            let r = c.send(request, &Options::new()).await?;
+                            Ok(r.status().as_u16())
+                        })
+                    })
+                    .collect();
+                let mut out = Vec::new();
+                for t in tasks {
+                    out.push(t.await.unwrap());
+                }
+                out
+            })
+        }
+        Driver::Blocking => {
+            let c = client.blocking_client();
+            let start = std::sync::Barrier::new(CONCURRENT);
+            std::thread::scope(|s| {
+                let threads: Vec<_> = (0..CONCURRENT)
+                    .map(|_| {
+                        let (start, request) = (&start, get(&url));
+                        s.spawn(move || {
+                            start.wait();
+                            let r = c.send(request, &Options::new())?;
+                            Ok(r.status().as_u16())
+                        })
+                    })
+                    .collect();
+                threads.into_iter().map(|t| t.join().unwrap()).collect()
+            })
+        }
+    }
+}
+
+both_drivers!(
+    concurrent_calls_with_a_stale_token_share_one_refresh,
+    |driver| {
+        // Issue 17: 16 calls find the cached token stale (100 s left) at once; one asks the
+        // slow credential, the others wait for its token, and every request carries it.
+        let (server, files) = tls_server((0..CONCURRENT).map(|_| Reply::status(200)));
+        let cred = Arc::new(Slow {
+            token: Some("new"),
+            calls: AtomicUsize::new(0),
+        });
+        let started = std::time::Instant::now();
+        let got = concurrent_calls(driver, &server, &files, &cred, ("old", 100));
+        assert!(got.iter().all(|r| matches!(r, Ok(200))), "{got:?}");
+        assert_eq!(cred.calls.load(Ordering::SeqCst), 1, "one refresh for all");
+        assert_eq!(auths(&server), vec![bearer("new"); CONCURRENT]);
+        // One credential call of 200 ms, not 16 in turn.
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+);
+
+both_drivers!(
+    a_failed_shared_refresh_falls_back_to_the_unexpired_token,
+    |driver| {
+        // The refresh the 16 calls wait for fails: each falls back to the cached token that
+        // has not expired (as one call does alone), and the credential is asked once.
+        let (server, files) = tls_server((0..CONCURRENT).map(|_| Reply::status(200)));
+        let cred = Arc::new(Slow {
+            token: None,
+            calls: AtomicUsize::new(0),
+        });
+        let got = concurrent_calls(driver, &server, &files, &cred, ("old", 100));
+        assert!(got.iter().all(|r| matches!(r, Ok(200))), "{got:?}");
+        assert_eq!(cred.calls.load(Ordering::SeqCst), 1);
+        assert_eq!(auths(&server), vec![bearer("old"); CONCURRENT]);
+    }
+);
+
+both_drivers!(
+    a_failed_shared_refresh_with_no_usable_token_fails_every_waiter,
+    |driver| {
+        // Nothing to fall back on (the cached token has expired): every call fails with the
+        // credential's error, none is sent, and none hangs.
+        let (server, files) = tls_server(Vec::<Reply>::new());
+        let cred = Arc::new(Slow {
+            token: None,
+            calls: AtomicUsize::new(0),
+        });
+        let got = concurrent_calls(driver, &server, &files, &cred, ("old", 0));
+        assert_eq!(got.len(), CONCURRENT);
+        for r in got {
+            let err = r.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::ClientAuthentication);
+            assert_eq!(err.to_string(), "identity provider unavailable");
+        }
+        assert_eq!(cred.calls.load(Ordering::SeqCst), 1);
+        assert!(server.requests().is_empty());
+    }
+);
+
+/// A credential whose tokens live an hour but should be refreshed after ten minutes, as it
+/// says through `get_token_info` (the reference's `refresh_on`).
+#[derive(Debug)]
+struct Hinted {
+    start: SystemTime,
+    calls: AtomicUsize,
+}
+
+impl Hinted {
+    fn info(&self) -> clientcore::policy::auth::AccessTokenInfo {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        clientcore::policy::auth::AccessTokenInfo::from(AccessToken {
+            token: format!("h{n}"),
+            expires_on: self.start + HOUR,
+        })
+        .with_refresh_on(self.start + Duration::from_secs(600))
+    }
+}
+
+impl TokenCredential for Hinted {
+    fn get_token<'a>(&'a self, _: &'a [String]) -> BoxFuture<'a, Result<AccessToken, Error>> {
+        Box::pin(async move { Ok(self.info().token) })
+    }
+
+    fn get_token_info<'a>(
+        &'a self,
+        _: &'a [String],
+        _: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<clientcore::policy::auth::AccessTokenInfo, Error>> {
+        Box::pin(async move { Ok(self.info()) })
+    }
+}
+
+impl BlockingTokenCredential for Hinted {
+    fn get_token(&self, _: &[String]) -> Result<AccessToken, Error> {
+        Ok(self.info().token)
+    }
+
+    fn get_token_info(
+        &self,
+        _: &[String],
+        _: Option<&str>,
+    ) -> Result<clientcore::policy::auth::AccessTokenInfo, Error> {
+        Ok(self.info())
+    }
+}
+
+both_drivers!(the_credentials_refresh_on_hint_is_honoured, |driver| {
+    // Reference §3.12: with `refresh_on`, the token is refreshed once
+    // `min(refresh_on + jitter, expires_on)` has passed, long before the 300 s window.
+    let (server, files) = tls_server([Reply::status(200), Reply::status(200), Reply::status(200)]);
+    let cred = Arc::new(Hinted {
+        start: SystemTime::now(),
+        calls: AtomicUsize::new(0),
+    });
+    let client = TestClient::with(
+        driver,
+        Setup {
+            options: Options::new()
+                .with_connection_verify(Verify::CaBundle(files.ca().to_path_buf()))
+                .with_credential(Credential::bearer([SCOPE])),
+            fake_clock: true,
+            async_credential: Some(cred.clone()),
+            blocking_credential: Some(cred.clone()),
+        },
+    );
+    client.get(&server.url("/1"), &Options::new()).unwrap();
+    // Nine minutes on: before the hint.
+    client.clock.advance(Duration::from_secs(540));
+    client.get(&server.url("/2"), &Options::new()).unwrap();
+    // Past the hint and its largest jitter, 48 minutes before expiry.
+    client.clock.advance(Duration::from_secs(600 + 61 - 540));
+    client.get(&server.url("/3"), &Options::new()).unwrap();
+    assert_eq!(auths(&server), [bearer("h1"), bearer("h1"), bearer("h2")]);
+    assert_eq!(cred.calls.load(Ordering::SeqCst), 2);
+});
+
+#[test]
+fn a_cancelled_refresh_lets_a_waiting_call_lead_the_next() {
+    // Async only (a blocking call cannot be dropped midway): the call that leads the refresh
+    // is dropped while the credential works; the call waiting for it is let go, asks the
+    // credential itself, and is sent with the new token, with no deadlock.
+    support::bounded(|| {
+        let (server, files) = tls_server([Reply::status(200)]);
+        let cred = Arc::new(Slow {
+            token: Some("new"),
+            calls: AtomicUsize::new(0),
+        });
+        let client = TestClient::with(
+            Driver::Async,
+            Setup {
+                options: Options::new()
+                    .with_connection_verify(Verify::CaBundle(files.ca().to_path_buf()))
+                    .with_credential(Credential::bearer([SCOPE])),
+                fake_clock: true,
+                async_credential: Some(cred.clone()),
+                blocking_credential: None,
+            },
+        );
+        let c = client.async_client().clone();
+        let url: clientcore::url::Url = server.url("/t").parse().unwrap();
+        let get = move || clientcore::Request::new(clientcore::http::Method::GET, url.clone());
+        let status = client.block_on(async move {
+            let leader = {
+                let (c, request) = (c.clone(), get());
+                tokio::spawn(async move {
+                    tokio::time::timeout(
+                        Duration::from_millis(50),
+                        c.send(request, &Options::new()),
+                    )
+                    .await
+                    .is_err()
+                })
+            };
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            let waiter = c
+                .send(get(), &Options::new())
+                .await
+                .map(|r| r.status().as_u16());
+            assert!(leader.await.unwrap(), "the leader was cut by its timeout");
+            waiter
+        });
+        assert_eq!(status.unwrap(), 200);
+        assert_eq!(auths(&server), [bearer("new")]);
+        assert_eq!(
+            cred.calls.load(Ordering::SeqCst),
+            1,
+            "the cancelled call's ask never ended"
+        );
+    });
+}

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 
-use super::{ClientCert, Options, Position, Proxies, RequestHook, ResponseHook, Verify};
+use super::{
+    ClientCert, Options, Position, Proxies, RequestHook, ResponseHook, StallProtection, Verify,
+};
 use crate::error::ErrorMap;
 use crate::format::ErrorFormat;
 use crate::pipeline::policy::SharedPolicy;
@@ -276,6 +278,17 @@ impl Options {
         self
     }
 
+    /// Stalled-stream protection for the response bodies the caller reads after `send`
+    /// returns (streamed in blocks or read whole): `Some` sets the least throughput, `None`
+    /// turns it off. Default is on, [`StallProtection::default`]: a body that brings fewer
+    /// than 20 bytes in 20 s of waiting fails with `ServiceResponseTimeout`. The pipeline's
+    /// own reads (error bodies, buffered bodies) are bounded by the call's deadline instead.
+    #[must_use]
+    pub fn with_stall_protection(mut self, protection: Option<StallProtection>) -> Self {
+        self.response.stall = Some(protection);
+        self
+    }
+
     /// How long a read may wait for data (`read_timeout`). Default is 300 s.
     #[must_use]
     pub fn with_read_timeout(mut self, timeout: Duration) -> Self {
@@ -361,6 +374,15 @@ impl Options {
     /// The proxies.
     pub fn proxies(&self) -> Proxies {
         self.transport.proxies.clone().unwrap_or_default()
+    }
+
+    /// The stalled-stream protection of the caller's body reads; `None` when turned off.
+    /// Default is [`StallProtection::default`] (1 byte/s over 20 s).
+    pub fn stall_protection(&self) -> Option<StallProtection> {
+        self.response
+            .stall
+            .unwrap_or(Some(StallProtection::default()))
+            .filter(|s| !s.grace.is_zero())
     }
 
     /// The streamed download block size.

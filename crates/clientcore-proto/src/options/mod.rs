@@ -25,8 +25,10 @@ use crate::policy::redact::Redactor;
 #[macro_use]
 mod knobs;
 mod access;
+mod stall;
 mod transport;
 
+pub use stall::StallProtection;
 pub use transport::{ClientCert, Proxies, TransportConfig, Verify};
 
 /// Where a custom policy runs: once per call, or on every attempt (after retries and
@@ -171,6 +173,9 @@ knobs! {
         /// Buffer successful bodies up to this many bytes, or `Some(None)` to stream them.
         #[allow(clippy::option_option, reason = "unset (inherit) is kept apart from disabled")]
         buffered_body: Option<Option<usize>> = set,
+        /// Stalled-stream protection of the caller's body reads, or `Some(None)` for none.
+        #[allow(clippy::option_option, reason = "unset (inherit) is kept apart from disabled")]
+        stall: Option<Option<StallProtection>> = set,
     }
     ;
     /// Retries: counters, backoff, budget, classifiers; merged field by field.

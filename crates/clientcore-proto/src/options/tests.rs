@@ -82,6 +82,7 @@ fn every_setter() -> Vec<(&'static str, Options)> {
         ),
         ("success_statuses", o().with_success_statuses(&[200])),
         ("buffered_body", o().with_buffered_body(None)),
+        ("stall_protection", o().with_stall_protection(None)),
     ]
 }
 
@@ -200,4 +201,42 @@ fn overwrite_keeps_the_special_merges() {
     );
     assert_eq!(merged.cookies().len(), 2, "cookies are appended");
     assert_eq!(merged.timeout(), Duration::from_secs(30), "inherited");
+}
+
+#[test]
+fn stall_protection_is_on_by_default_and_set_or_turned_off_per_call() {
+    use super::StallProtection;
+    let default = StallProtection::default();
+    assert_eq!(
+        (default.min_bytes_per_sec, default.grace),
+        (1, Duration::from_secs(20))
+    );
+    assert_eq!(default.bytes_per_window(), 20);
+    let fast = StallProtection {
+        min_bytes_per_sec: 1000,
+        grace: Duration::from_millis(300),
+    };
+    assert_eq!(fast.bytes_per_window(), 300);
+    let client = Options::new().with_stall_protection(Some(fast));
+    assert_eq!(
+        client.overwrite(&Options::new()).stall_protection(),
+        Some(fast)
+    );
+    let call = Options::new().with_stall_protection(None);
+    assert_eq!(client.overwrite(&call).stall_protection(), None);
+    let zero = StallProtection {
+        min_bytes_per_sec: 0,
+        grace: Duration::from_millis(1),
+    };
+    assert_eq!(zero.bytes_per_window(), 1, "at least a byte per window");
+    let off = StallProtection {
+        grace: Duration::ZERO,
+        ..default
+    };
+    assert_eq!(
+        Options::new()
+            .with_stall_protection(Some(off))
+            .stall_protection(),
+        None
+    );
 }

@@ -5,13 +5,24 @@
 //! credential itself lives in the driver.
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, SystemTime};
 
 use http::HeaderName;
 
-/// Tokens are refreshed this long before they expire, as the reference does.
+use crate::error::{Error, ErrorKind};
+
+/// Tokens are refreshed this long before they expire, as the reference does (less a jitter of
+/// up to [`REFRESH_JITTER`]).
 pub const REFRESH_WINDOW: Duration = Duration::from_secs(300);
+
+/// The most by which a token's refresh is put off, chosen at random (whole seconds) each time
+/// a token is stored, as the reference's `random.randint(0, 60)`: the clients that got their
+/// tokens at the same time do not all refresh them at the same time.
+pub const REFRESH_JITTER: Duration = Duration::from_secs(60);
 
 /// An access token and when it expires.
 #[derive(Clone, PartialEq, Eq)]
@@ -28,6 +39,54 @@ impl fmt::Debug for AccessToken {
             .field("token", &crate::policy::redact::REDACTED)
             .field("expires_on", &self.expires_on)
             .finish()
+    }
+}
+
+/// A token with the credential's hint of when to refresh it: the reference's
+/// `AccessTokenInfo`. A separate type rather than a field of [`AccessToken`], so that every
+/// `AccessToken { token, expires_on }` written before it still compiles.
+///
+/// # Examples
+///
+/// ```
+/// use clientcore_proto::policy::auth::{AccessToken, AccessTokenInfo};
+/// use std::time::{Duration, SystemTime};
+///
+/// let now = SystemTime::now();
+/// let token = AccessToken { token: "t".into(), expires_on: now + Duration::from_secs(3600) };
+/// let info = AccessTokenInfo::from(token).with_refresh_on(now + Duration::from_secs(1800));
+/// assert_eq!(info.refresh_on, Some(now + Duration::from_secs(1800)));
+/// ```
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[non_exhaustive]
+pub struct AccessTokenInfo {
+    /// The token and when it expires.
+    pub token: AccessToken,
+    /// When the credential would have it refreshed (e.g. half its lifetime, as Microsoft
+    /// Entra suggests); `None` to refresh it [`REFRESH_WINDOW`] before it expires.
+    pub refresh_on: Option<SystemTime>,
+}
+
+impl AccessTokenInfo {
+    /// `token` with no refresh hint.
+    pub fn new(token: AccessToken) -> Self {
+        AccessTokenInfo {
+            token,
+            refresh_on: None,
+        }
+    }
+
+    /// Sets the refresh hint.
+    #[must_use]
+    pub fn with_refresh_on(mut self, refresh_on: SystemTime) -> Self {
+        self.refresh_on = Some(refresh_on);
+        self
+    }
+}
+
+impl From<AccessToken> for AccessTokenInfo {
+    fn from(token: AccessToken) -> Self {
+        AccessTokenInfo::new(token)
     }
 }
 
@@ -127,48 +186,271 @@ impl fmt::Debug for Credential {
     }
 }
 
-/// A token cache shared by the calls of one client.
+/// A token cache shared by the calls of one client, with its single-flight refresh: when
+/// the token is stale, one call asks the credential ([`TokenCache::refresh`] answers
+/// [`Refresh::Lead`]) and the others wait for its outcome ([`Refresh::Wait`]) instead of each
+/// asking too.
 #[derive(Clone, Default)]
-pub struct TokenCache(Arc<Mutex<Option<AccessToken>>>);
+pub struct TokenCache(Arc<CacheInner>);
+
+#[derive(Default)]
+struct CacheInner {
+    entry: Mutex<Option<Entry>>,
+    flight: Mutex<Flight>,
+    /// Wakes the blocking waiters when a flight lands.
+    landed: Condvar,
+}
+
+/// The cached token and when it is due for refresh.
+struct Entry {
+    token: AccessToken,
+    refresh_on: Option<SystemTime>,
+    /// Chosen when the token was stored, so that every check of one token agrees.
+    jitter: Duration,
+}
+
+impl Entry {
+    /// The reference's rule: due when expired; else, with a hint, when
+    /// `min(refresh_on + jitter, expires_on) <= now`; else when fewer than
+    /// `REFRESH_WINDOW - jitter` remain.
+    fn fresh_at(&self, now: SystemTime) -> bool {
+        let expires = self.token.expires_on;
+        if expires <= now {
+            return false;
+        }
+        if let Some(on) = self.refresh_on {
+            on.checked_add(self.jitter)
+                .map_or(expires, |j| j.min(expires))
+                > now
+        } else {
+            let window = REFRESH_WINDOW.saturating_sub(self.jitter);
+            now.checked_add(window).is_some_and(|w| expires > w)
+        }
+    }
+}
+
+/// The refresh in flight, and the outcome of the last one.
+#[derive(Default)]
+struct Flight {
+    leading: bool,
+    /// Counts the flights that ended; a waiter is done when it moves on.
+    generation: u64,
+    /// What the last flight got: the token, or its error's kind and text (an `Error` is not
+    /// `Clone`). `None` when its leader gave up (its call was dropped).
+    outcome: Option<Result<AccessToken, (ErrorKind, String)>>,
+    wakers: Vec<(u64, Waker)>,
+    next_waiter: u64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 impl TokenCache {
-    /// The cached token if it is valid for longer than [`REFRESH_WINDOW`] at `now`.
+    /// The cached token if it is not due for refresh at `now`: not expired, and more than
+    /// [`REFRESH_WINDOW`] less its jitter from expiry, or before the credential's
+    /// `refresh_on` (plus the jitter).
     pub fn fresh(&self, now: SystemTime) -> Option<String> {
-        let guard = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        guard
+        lock(&self.0.entry)
             .as_ref()
-            .filter(|t| t.expires_on > now + REFRESH_WINDOW)
-            .map(|t| t.token.clone())
+            .filter(|e| e.fresh_at(now))
+            .map(|e| e.token.token.clone())
     }
 
     /// The cached token if it has not expired at `now`, even inside the refresh window: used
     /// when a refresh fails.
     pub fn usable(&self, now: SystemTime) -> Option<String> {
-        let guard = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        guard
+        lock(&self.0.entry)
             .as_ref()
-            .filter(|t| t.expires_on > now)
-            .map(|t| t.token.clone())
+            .filter(|e| e.token.expires_on > now)
+            .map(|e| e.token.token.clone())
     }
 
-    /// Stores a new token.
+    /// Stores a new token. Storing the token already cached keeps its refresh hint and
+    /// jitter (the pipeline stores what the driver's refresh stored already).
     pub fn store(&self, token: AccessToken) {
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(token);
+        let mut entry = lock(&self.0.entry);
+        if entry.as_ref().is_some_and(|e| e.token == token) {
+            return;
+        }
+        *entry = Some(Entry {
+            token,
+            refresh_on: None,
+            jitter: jitter(),
+        });
     }
+
+    /// Stores a new token with its refresh hint.
+    pub fn store_info(&self, info: AccessTokenInfo) {
+        *lock(&self.0.entry) = Some(Entry {
+            token: info.token,
+            refresh_on: info.refresh_on,
+            jitter: jitter(),
+        });
+    }
+
+    /// Starts a refresh at `now`, once for all the calls that find the token stale: a
+    /// token another call has just stored, the lead (ask the credential, then
+    /// [`RefreshLead::finish`]), or a wait for the call that leads.
+    pub fn refresh(&self, now: SystemTime) -> Refresh {
+        let mut flight = lock(&self.0.flight);
+        if let Some(e) = lock(&self.0.entry).as_ref().filter(|e| e.fresh_at(now)) {
+            return Refresh::Fresh(e.token.clone());
+        }
+        if flight.leading {
+            flight.next_waiter += 1;
+            return Refresh::Wait(RefreshWait {
+                cache: self.clone(),
+                generation: flight.generation,
+                id: flight.next_waiter,
+            });
+        }
+        flight.leading = true;
+        Refresh::Lead(RefreshLead {
+            cache: Some(self.clone()),
+        })
+    }
+
+    /// Ends the flight with `outcome` and wakes its waiters.
+    fn land(&self, outcome: Option<Result<AccessToken, (ErrorKind, String)>>) {
+        let wakers = {
+            let mut flight = lock(&self.0.flight);
+            flight.leading = false;
+            flight.generation = flight.generation.wrapping_add(1);
+            flight.outcome = outcome;
+            std::mem::take(&mut flight.wakers)
+        };
+        self.0.landed.notify_all();
+        for (_, w) in wakers {
+            w.wake();
+        }
+    }
+}
+
+/// A jitter of 0 to 60 whole seconds, as the reference's `random.randint(0, 60)`.
+fn jitter() -> Duration {
+    Duration::from_secs(fastrand::u64(0..=REFRESH_JITTER.as_secs()))
 }
 
 impl fmt::Debug for TokenCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("TokenCache")
+    }
+}
+
+/// What [`TokenCache::refresh`] tells a call to do.
+#[derive(Debug)]
+pub enum Refresh {
+    /// Another call has just stored a token that is fresh: use it.
+    Fresh(AccessToken),
+    /// This call asks the credential, then calls [`RefreshLead::finish`].
+    Lead(RefreshLead),
+    /// Another call is asking: wait for its outcome.
+    Wait(RefreshWait),
+}
+
+/// The call that refreshes the token. Dropped without [`finish`](Self::finish) (its call was
+/// cancelled), it lets the waiters go, and the next of them leads a new refresh.
+#[must_use = "the waiters wait until this is finished or dropped"]
+pub struct RefreshLead {
+    cache: Option<TokenCache>,
+}
+
+impl RefreshLead {
+    /// Stores the token the credential gave (with its hint) and hands it, or the error's
+    /// kind and text, to every waiter.
+    pub fn finish(mut self, outcome: &Result<AccessTokenInfo, Error>) {
+        if let Some(cache) = self.cache.take() {
+            let shared = match outcome {
+                Ok(info) => {
+                    cache.store_info(info.clone());
+                    Ok(info.token.clone())
+                }
+                Err(e) => Err((e.kind(), e.to_string())),
+            };
+            cache.land(Some(shared));
+        }
+    }
+}
+
+impl Drop for RefreshLead {
+    fn drop(&mut self) {
+        if let Some(cache) = self.cache.take() {
+            cache.land(None);
+        }
+    }
+}
+
+impl fmt::Debug for RefreshLead {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RefreshLead")
+    }
+}
+
+/// A wait for the refresh another call leads: [`wait`](Self::wait) in blocking code, `.await`
+/// in async code. Either gives the leader's outcome: its token, its error (same kind and
+/// text), or `None` when the leader gave up; then call [`TokenCache::refresh`] again.
+pub struct RefreshWait {
+    cache: TokenCache,
+    generation: u64,
+    id: u64,
+}
+
+/// What a waiter gets: the token, the leader's error, or `None` when the leader gave up.
+pub type RefreshOutcome = Option<Result<AccessToken, Error>>;
+
+impl RefreshWait {
+    fn outcome(flight: &Flight) -> RefreshOutcome {
+        flight.outcome.as_ref().map(|o| match o {
+            Ok(t) => Ok(t.clone()),
+            Err((kind, text)) => Err(Error::new(*kind, text.clone())),
+        })
+    }
+
+    /// Blocks until the leader's refresh ends.
+    pub fn wait(self) -> RefreshOutcome {
+        let inner = &self.cache.0;
+        let mut flight = lock(&inner.flight);
+        while flight.generation == self.generation {
+            flight = inner
+                .landed
+                .wait(flight)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        Self::outcome(&flight)
+    }
+}
+
+impl Future for RefreshWait {
+    type Output = RefreshOutcome;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<RefreshOutcome> {
+        let this = self.get_mut();
+        let mut flight = lock(&this.cache.0.flight);
+        if flight.generation != this.generation {
+            return Poll::Ready(Self::outcome(&flight));
+        }
+        // One waker per waiter however often it is polled: the list stays as long as the
+        // number of waiters.
+        let id = this.id;
+        match flight.wakers.iter_mut().find(|(i, _)| *i == id) {
+            Some((_, w)) => w.clone_from(cx.waker()),
+            None => flight.wakers.push((id, cx.waker().clone())),
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for RefreshWait {
+    fn drop(&mut self) {
+        let id = self.id;
+        lock(&self.cache.0.flight).wakers.retain(|(i, _)| *i != id);
+    }
+}
+
+impl fmt::Debug for RefreshWait {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RefreshWait")
     }
 }
 
@@ -296,6 +578,118 @@ fn unquote(s: &str) -> Option<(String, &str)> {
 /// RFC 9110 `tchar`.
 fn is_tchar(c: char) -> bool {
     c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::{AccessToken, AccessTokenInfo, Refresh, TokenCache};
+    use crate::error::{Error, ErrorKind};
+    use std::time::{Duration, SystemTime};
+
+    fn token(t: &str, expires_on: SystemTime) -> AccessToken {
+        AccessToken {
+            token: t.to_owned(),
+            expires_on,
+        }
+    }
+
+    const S: fn(u64) -> Duration = Duration::from_secs;
+
+    #[test]
+    fn the_refresh_window_is_300_s_less_a_jitter_of_up_to_60_s_chosen_per_token() {
+        let now = SystemTime::now();
+        let (mut early, mut late) = (false, false);
+        for _ in 0..500 {
+            let cache = TokenCache::default();
+            cache.store(token("t", now + S(3600)));
+            // Always fresh with more than 300 s left, never with fewer than 240 s.
+            assert!(cache.fresh(now + S(3600 - 301)).is_some());
+            assert!(cache.fresh(now + S(3600 - 239)).is_none());
+            assert!(cache.usable(now + S(3600 - 239)).is_some());
+            // In between, it depends on the token's jitter, the same at every check.
+            let mid = cache.fresh(now + S(3600 - 270)).is_some();
+            assert_eq!(cache.fresh(now + S(3600 - 270)).is_some(), mid);
+            early |= !mid;
+            late |= mid;
+        }
+        assert!(early && late, "the jitter spreads the refreshes");
+    }
+
+    #[test]
+    fn a_refresh_on_hint_is_honoured_and_storing_the_same_token_keeps_it() {
+        let now = SystemTime::now();
+        let cache = TokenCache::default();
+        let t = token("t", now + S(3600));
+        cache.store_info(AccessTokenInfo::from(t.clone()).with_refresh_on(now + S(1800)));
+        // The pipeline stores the token it was handed again: the hint stays.
+        cache.store(t);
+        assert!(cache.fresh(now + S(1799)).is_some());
+        assert!(
+            cache.fresh(now + S(1800 + 61)).is_none(),
+            "due at refresh_on + jitter"
+        );
+        assert!(cache.usable(now + S(1800 + 61)).is_some());
+        // A hint past expiry: expiry wins.
+        let cache = TokenCache::default();
+        cache.store_info(
+            AccessTokenInfo::from(token("u", now + S(10))).with_refresh_on(now + S(99)),
+        );
+        assert!(cache.fresh(now + S(10)).is_none());
+        // A new token drops the old hint.
+        cache.store(token("v", now + S(3600)));
+        assert!(cache.fresh(now + S(3000)).is_some());
+    }
+
+    #[test]
+    fn one_call_leads_a_refresh_and_the_others_get_its_outcome() {
+        let now = SystemTime::now();
+        let cache = TokenCache::default();
+        let Refresh::Lead(lead) = cache.refresh(now) else {
+            panic!("the first call leads")
+        };
+        let waiters: Vec<_> = (0..4)
+            .map(|_| match cache.refresh(now) {
+                Refresh::Wait(w) => std::thread::spawn(move || w.wait()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(20));
+        lead.finish(&Ok(AccessTokenInfo::from(token("new", now + S(3600)))));
+        for w in waiters {
+            assert_eq!(w.join().unwrap().unwrap().unwrap().token, "new");
+        }
+        // Later calls find it fresh.
+        assert!(matches!(cache.refresh(now), Refresh::Fresh(t) if t.token == "new"));
+    }
+
+    #[test]
+    fn a_failed_or_abandoned_refresh_lets_the_waiters_go() {
+        let now = SystemTime::now();
+        let cache = TokenCache::default();
+        let Refresh::Lead(lead) = cache.refresh(now) else {
+            panic!()
+        };
+        let Refresh::Wait(w) = cache.refresh(now) else {
+            panic!()
+        };
+        lead.finish(&Err(Error::new(ErrorKind::ClientAuthentication, "no")));
+        let err = w.wait().unwrap().unwrap_err();
+        assert_eq!(
+            (err.kind(), err.to_string().as_str()),
+            (ErrorKind::ClientAuthentication, "no")
+        );
+        // A leader dropped unfinished (its call cancelled): the waiter gets `None` and the
+        // next refresh leads.
+        let Refresh::Lead(lead) = cache.refresh(now) else {
+            panic!()
+        };
+        let Refresh::Wait(w) = cache.refresh(now) else {
+            panic!()
+        };
+        drop(lead);
+        assert!(w.wait().is_none());
+        assert!(matches!(cache.refresh(now), Refresh::Lead(_)));
+    }
 }
 
 #[cfg(test)]

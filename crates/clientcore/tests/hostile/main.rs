@@ -24,5 +24,6 @@ mod loops;
 mod pools;
 mod retry_after;
 mod secrets;
+mod stalls;
 mod timeouts;
 mod userinfo;

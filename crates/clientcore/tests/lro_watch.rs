@@ -302,3 +302,30 @@ both_drivers!(
         assert!(c.clock.sleeps().is_empty(), "{:?}", c.clock.sleeps());
     }
 );
+
+both_drivers!(
+    progress_ends_on_a_failed_operation_and_wait_gives_its_error,
+    |driver| {
+        let server = Server::builder()
+        .handler(|r: &Recorded| match r.path.as_str() {
+            "/actions/restart" => Reply::status(202).header("operation-location", "/ops/2"),
+            "/ops/2" => json_reply(
+                200,
+                &json!({"status": "Failed", "error": {"code": "Busy", "message": "Try later."}}),
+            ),
+            other => panic!("unexpected {other}"),
+        })
+        .build();
+        let c = TestClient::fake_time(driver, Options::new());
+        let mut p = begin(&c, Method::POST, &server.url("/actions/restart"), lro());
+        assert_eq!(progress(&c, &mut p), ["Failed"]);
+        let err = wait(&c, p).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::HttpResponse, "{err:?}");
+        assert_eq!(err.error_code(), Some("Busy"));
+        assert!(err.continuation_token().is_some());
+        assert_eq!(
+            server.request_lines(),
+            ["POST /actions/restart", "GET /ops/2"]
+        );
+    }
+);

@@ -145,15 +145,17 @@ impl Recorder {
     #[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
     pub fn new(path: impl AsRef<Path>) -> Result<Self, Error> {
         let transport = crate::transport::HyperTransport::new();
-        let mut recorder = Recorder::empty(path.as_ref());
         #[cfg(feature = "blocking")]
-        {
-            recorder.inner_blocking = Some(Arc::new(crate::transport::transport_block_on(
-                transport.clone(),
-            )?));
-        }
-        recorder.inner_async = Some(Arc::new(transport));
-        Ok(recorder)
+        let blocking: Option<Arc<dyn BlockingTransport>> = Some(Arc::new(
+            crate::transport::transport_block_on(transport.clone())?,
+        ));
+        #[cfg(not(feature = "blocking"))]
+        let blocking = None;
+        Ok(Recorder {
+            inner_async: Some(Arc::new(transport)),
+            inner_blocking: blocking,
+            ..Recorder::empty(path.as_ref())
+        })
     }
 
     /// A recorder over an async transport of your own, writing to `path`.

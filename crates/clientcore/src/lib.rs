@@ -17,6 +17,9 @@ pub mod paging;
 #[cfg(any(feature = "async", feature = "blocking"))]
 mod response;
 pub mod sleep;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 // Only the drivers open spans.
 #[cfg(any(feature = "async", feature = "blocking"))]
 mod trace;

@@ -35,7 +35,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 pub use clientcore_proto::lro::{
-    is_failed, is_terminal, FinalStateVia, LroOptions, LroResponse, LroStep, Operation,
+    is_failed, is_terminal, FinalStateVia, LroOptions, LroResponse, LroStep, Operation, PollState,
+    PollingStrategy,
 };
 #[cfg(any(feature = "async", feature = "blocking"))]
 use clientcore_proto::options::Options;
@@ -79,6 +80,22 @@ macro_rules! poller_common {
                 op,
                 clock,
                 sleep,
+                owed: None,
+                outcome: None,
+            }
+        }
+
+        /// The outcome [`advance`](Self::advance) kept, or the decider's "already finished".
+        fn take_outcome(&mut self) -> Result<LroResponse, Error> {
+            match self.outcome.take() {
+                Some(outcome) => outcome,
+                None => match self.op.step(self.clock.wall()) {
+                    LroStep::Done(result) => result,
+                    _ => Err(self.op.fail(Error::new(
+                        clientcore_proto::ErrorKind::Other,
+                        "the long-running operation has already finished",
+                    ))),
+                },
             }
         }
 
@@ -135,26 +152,67 @@ fn started(
         .with_request_id(opts.request_id_header(), id))
 }
 
+/// What one move of a poller came to.
+#[cfg(any(feature = "async", feature = "blocking"))]
+enum Advance {
+    /// A status poll was answered: there is a new status.
+    Polled,
+    /// The wait's time ran out before the next poll.
+    TimedOut,
+    /// The operation is over; the poller holds the outcome.
+    Done,
+}
+
+/// A wait of `wait` cut at `deadline`: what to sleep now, and what is left for later (when
+/// the deadline comes first).
+#[cfg(any(feature = "async", feature = "blocking"))]
+fn split_wait(
+    wait: std::time::Duration,
+    deadline: Option<std::time::Instant>,
+    now: std::time::Instant,
+) -> (std::time::Duration, Option<std::time::Duration>) {
+    let Some(deadline) = deadline else {
+        return (wait, None);
+    };
+    let left = deadline.saturating_duration_since(now);
+    if wait <= left {
+        (wait, None)
+    } else {
+        (left, Some(wait.saturating_sub(left)))
+    }
+}
+
 #[cfg(feature = "async")]
 pub use async_poller::Poller;
 
 #[cfg(feature = "async")]
 mod async_poller {
+    use super::Advance;
     use super::{
         fmt, poll_options, resumed, started, Arc, Body, Clock, Error, LroOptions, LroResponse,
         LroStep, Operation, Options, Request,
     };
     use crate::sleep::AsyncSleep;
     use crate::Client;
+    use futures_util::Stream;
     use serde::de::DeserializeOwned;
+    use std::time::{Duration, Instant};
 
     /// An async poller of one long-running operation.
+    ///
+    /// Watch it with [`progress`](Self::progress) (a `Stream` of statuses) or
+    /// [`status`](Self::status); wait for it with [`wait`](Self::wait), or for a while with
+    /// [`wait_for`](Self::wait_for), which leaves it usable.
     pub struct Poller {
         client: Client,
         options: Options,
         op: Operation,
         clock: Arc<dyn Clock>,
         sleep: Arc<dyn AsyncSleep>,
+        /// What is left of a wait that [`wait_for`](Self::wait_for) cut short.
+        owed: Option<Duration>,
+        /// The result, once the decider gave it and no caller took it yet.
+        outcome: Option<Result<LroResponse, Error>>,
     }
 
     impl Poller {
@@ -191,10 +249,87 @@ mod async_poller {
         /// `HttpResponse` error with the parsed service error), and bad monitor responses;
         /// each carries the continuation token.
         pub async fn wait(mut self) -> Result<LroResponse, Error> {
+            while let Advance::Polled = self.advance(None).await {}
+            self.take_outcome()
+        }
+
+        /// Waits for the operation for at most `timeout` (on the client's clock): the final
+        /// response when it is over in time, `None` when the time is up. The poller stays
+        /// usable: call it again (or [`wait`](Self::wait)) to go on where it stopped, the
+        /// rest of an interrupted wait first. A poll already sent when the time runs out is
+        /// not abandoned: its answer is read (within the call's own timeout) first.
+        ///
+        /// # Errors
+        ///
+        /// As [`wait`](Self::wait); once the result or the error has been returned, a further
+        /// call fails with an `Other` error saying the operation has already finished.
+        pub async fn wait_for(&mut self, timeout: Duration) -> Result<Option<LroResponse>, Error> {
+            let deadline = self.clock.now() + timeout;
             loop {
-                match self.op.step(self.clock.wall()) {
-                    LroStep::Sleep(d) => self.sleep.sleep(d).await,
+                match self.advance(Some(deadline)).await {
+                    Advance::Polled => {}
+                    Advance::TimedOut => return Ok(None),
+                    Advance::Done => return self.take_outcome().map(Some),
+                }
+            }
+        }
+
+        /// The operation's progress: its status after each poll, as a `Stream`, waiting
+        /// between polls as [`wait`](Self::wait) does. The stream ends when the operation is
+        /// over or polling failed; [`wait`](Self::wait) then returns the result or the error
+        /// at once (a last GET of the result, if any, is sent by the stream's end).
+        ///
+        /// # Examples
+        ///
+        /// ```no_run
+        /// # async fn run(mut poller: clientcore::lro::Poller) -> Result<(), clientcore::Error> {
+        /// use futures_util::StreamExt as _;
+        ///
+        /// {
+        ///     let mut progress = std::pin::pin!(poller.progress());
+        ///     while let Some(status) = progress.next().await {
+        ///         println!("status: {status}");
+        ///     }
+        /// }
+        /// let result = poller.wait().await?;
+        /// # let _ = result; Ok(()) }
+        /// ```
+        pub fn progress(&mut self) -> impl Stream<Item = String> + Send + '_ {
+            futures_util::stream::unfold(self, |poller| async move {
+                match poller.advance(None).await {
+                    Advance::Polled => {
+                        let status = poller.op.status().to_owned();
+                        Some((status, poller))
+                    }
+                    Advance::Done | Advance::TimedOut => None,
+                }
+            })
+        }
+
+        /// One move of the decider: waits (up to `deadline`), then polls once, or finishes.
+        async fn advance(&mut self, deadline: Option<Instant>) -> Advance {
+            if self.outcome.is_some() {
+                return Advance::Done;
+            }
+            loop {
+                let step = match self.owed.take() {
+                    Some(d) => LroStep::Sleep(d),
+                    None => self.op.step(self.clock.wall()),
+                };
+                match step {
+                    LroStep::Sleep(d) => {
+                        let (now, rest) = super::split_wait(d, deadline, self.clock.now());
+                        if !now.is_zero() {
+                            self.sleep.sleep(now).await;
+                        }
+                        if let Some(rest) = rest {
+                            self.owed = Some(rest);
+                            return Advance::TimedOut;
+                        }
+                    }
                     LroStep::Get(parts) => {
+                        // A GET once the status is terminal fetches the result: not progress.
+                        let status_poll = !self.op.is_finished();
                         let got = async {
                             let request = self.op.request::<Body>(parts);
                             let mut response = self.client.send(request, &self.options).await?;
@@ -206,10 +341,19 @@ mod async_poller {
                             Ok((status, headers, body)) => {
                                 self.op.on_response(status, headers, body);
                             }
-                            Err(e) => return Err(self.op.fail(e)),
+                            Err(e) => {
+                                self.outcome = Some(Err(self.op.fail(e)));
+                                return Advance::Done;
+                            }
+                        }
+                        if status_poll {
+                            return Advance::Polled;
                         }
                     }
-                    LroStep::Done(result) => return result,
+                    LroStep::Done(result) => {
+                        self.outcome = Some(result);
+                        return Advance::Done;
+                    }
                 }
             }
         }
@@ -238,6 +382,7 @@ pub use blocking_poller::BlockingPoller;
 
 #[cfg(feature = "blocking")]
 mod blocking_poller {
+    use super::Advance;
     use super::{
         fmt, poll_options, resumed, started, Arc, Body, Clock, Error, LroOptions, LroResponse,
         LroStep, Operation, Options, Request,
@@ -245,14 +390,23 @@ mod blocking_poller {
     use crate::sleep::BlockingSleep;
     use crate::BlockingClient;
     use serde::de::DeserializeOwned;
+    use std::time::{Duration, Instant};
 
     /// A blocking poller of one long-running operation.
+    ///
+    /// Watch it with [`progress`](Self::progress) (an `Iterator` of statuses) or
+    /// [`status`](Self::status); wait for it with [`wait`](Self::wait), or for a while with
+    /// [`wait_for`](Self::wait_for), which leaves it usable.
     pub struct BlockingPoller {
         client: BlockingClient,
         options: Options,
         op: Operation,
         clock: Arc<dyn Clock>,
         sleep: Arc<dyn BlockingSleep>,
+        /// What is left of a wait that [`wait_for`](Self::wait_for) cut short.
+        owed: Option<Duration>,
+        /// The result, once the decider gave it and no caller took it yet.
+        outcome: Option<Result<LroResponse, Error>>,
     }
 
     impl BlockingPoller {
@@ -287,10 +441,73 @@ mod blocking_poller {
         ///
         /// As [`Poller::wait`](crate::lro::Poller::wait).
         pub fn wait(mut self) -> Result<LroResponse, Error> {
+            while let Advance::Polled = self.advance(None) {}
+            self.take_outcome()
+        }
+
+        /// Waits for the operation for at most `timeout` (on the client's clock): the final
+        /// response when it is over in time, `None` when the time is up; the poller stays
+        /// usable.
+        ///
+        /// # Errors
+        ///
+        /// As [`Poller::wait_for`](crate::lro::Poller::wait_for).
+        pub fn wait_for(&mut self, timeout: Duration) -> Result<Option<LroResponse>, Error> {
+            let deadline = self.clock.now() + timeout;
             loop {
-                match self.op.step(self.clock.wall()) {
-                    LroStep::Sleep(d) => self.sleep.sleep(d),
+                match self.advance(Some(deadline)) {
+                    Advance::Polled => {}
+                    Advance::TimedOut => return Ok(None),
+                    Advance::Done => return self.take_outcome().map(Some),
+                }
+            }
+        }
+
+        /// The operation's progress: its status after each poll, as an `Iterator`, waiting
+        /// between polls as [`wait`](Self::wait) does. It ends when the operation is over or
+        /// polling failed; [`wait`](Self::wait) then returns the result or the error at once.
+        ///
+        /// # Examples
+        ///
+        /// ```no_run
+        /// # fn run(mut poller: clientcore::lro::BlockingPoller) -> Result<(), clientcore::Error> {
+        /// for status in poller.progress() {
+        ///     println!("status: {status}");
+        /// }
+        /// let result = poller.wait()?;
+        /// # let _ = result; Ok(()) }
+        /// ```
+        pub fn progress(&mut self) -> impl Iterator<Item = String> + '_ {
+            std::iter::from_fn(move || match self.advance(None) {
+                Advance::Polled => Some(self.op.status().to_owned()),
+                Advance::Done | Advance::TimedOut => None,
+            })
+        }
+
+        /// One move of the decider: waits (up to `deadline`), then polls once, or finishes.
+        fn advance(&mut self, deadline: Option<Instant>) -> Advance {
+            if self.outcome.is_some() {
+                return Advance::Done;
+            }
+            loop {
+                let step = match self.owed.take() {
+                    Some(d) => LroStep::Sleep(d),
+                    None => self.op.step(self.clock.wall()),
+                };
+                match step {
+                    LroStep::Sleep(d) => {
+                        let (now, rest) = super::split_wait(d, deadline, self.clock.now());
+                        if !now.is_zero() {
+                            self.sleep.sleep(now);
+                        }
+                        if let Some(rest) = rest {
+                            self.owed = Some(rest);
+                            return Advance::TimedOut;
+                        }
+                    }
                     LroStep::Get(parts) => {
+                        // A GET once the status is terminal fetches the result: not progress.
+                        let status_poll = !self.op.is_finished();
                         let got = (|| {
                             let request = self.op.request::<Body>(parts);
                             let mut response = self.client.send(request, &self.options)?;
@@ -301,10 +518,19 @@ mod blocking_poller {
                             Ok((status, headers, body)) => {
                                 self.op.on_response(status, headers, body);
                             }
-                            Err(e) => return Err(self.op.fail(e)),
+                            Err(e) => {
+                                self.outcome = Some(Err(self.op.fail(e)));
+                                return Advance::Done;
+                            }
+                        }
+                        if status_poll {
+                            return Advance::Polled;
                         }
                     }
-                    LroStep::Done(result) => return result,
+                    LroStep::Done(result) => {
+                        self.outcome = Some(result);
+                        return Advance::Done;
+                    }
                 }
             }
         }

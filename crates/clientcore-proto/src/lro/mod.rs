@@ -24,6 +24,10 @@
 //! | Body | PUT or PATCH | `properties.provisioningState` of the resource | the last poll |
 //! | Status check | otherwise | done at once | the initial response |
 //!
+//! Before them, a [`PollingStrategy`] of the SDK's own set with
+//! [`LroOptions::with_strategy`] is asked whether it takes the operation; and with
+//! [`LroOptions::without_polling`] nothing is polled: the initial response is the result.
+//!
 //! For the two monitor strategies the final GET goes to: the initial `Location` with
 //! `final-state-via: location`; nowhere for a POST with `final-state-via:
 //! azure-async-operation` or `operation-location`; else the monitor's `resourceLocation`; else,
@@ -70,10 +74,12 @@ use crate::pipeline::RequestParts;
 
 mod operation;
 mod options;
+mod strategy;
 mod token;
 
 pub use operation::Operation;
 pub use options::{FinalStateVia, LroOptions};
+pub use strategy::{PollState, PollingStrategy};
 
 const AZURE_ASYNC_OPERATION: &str = "azure-asyncoperation";
 const OPERATION_LOCATION: &str = "operation-location";

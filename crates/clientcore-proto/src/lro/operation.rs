@@ -20,6 +20,8 @@ use crate::pipeline::{Request, RequestBody, RequestParts};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Strategy {
+    /// The SDK's own, [`LroOptions::with_strategy`]'s.
+    Custom,
     /// A status monitor, from `Azure-AsyncOperation` or `Operation-Location`.
     Monitor,
     Location,
@@ -153,8 +155,22 @@ impl Operation {
 
     fn start(&mut self) -> Result<(), Error> {
         let snap = self.initial.clone();
+        if !self.options.polling {
+            // The reference's NoPolling: the initial response is the result, as it is.
+            self.strategy = Strategy::StatusCheck;
+            "Succeeded".clone_into(&mut self.status);
+            return Ok(());
+        }
         self.check_status(&snap)?;
         self.location_url = self.header_url(&snap.headers, LOCATION);
+        if let Some(custom) = self.options.strategy.clone() {
+            if let Some(state) = custom.start(&self.request_parts(), &response_of(&snap))? {
+                self.strategy = Strategy::Custom;
+                self.status = state.status;
+                self.poll_url = state.poll_url;
+                return Ok(());
+            }
+        }
         let monitor = self
             .header_url(&snap.headers, AZURE_ASYNC_OPERATION)
             .or_else(|| self.header_url(&snap.headers, OPERATION_LOCATION));
@@ -309,6 +325,15 @@ impl Operation {
         let snap = self.last.clone();
         self.check_status(&snap)?;
         match self.strategy {
+            Strategy::Custom => {
+                if let Some(custom) = self.options.strategy.clone() {
+                    let state = custom.on_poll(&response_of(&snap))?;
+                    self.status = state.status;
+                    if state.poll_url.is_some() {
+                        self.poll_url = state.poll_url;
+                    }
+                }
+            }
             Strategy::Monitor => {
                 if snap.body.iter().all(u8::is_ascii_whitespace) {
                     return Err(bad_response(
@@ -345,6 +370,10 @@ impl Operation {
     }
 
     fn final_url(&self) -> Option<Url> {
+        if self.strategy == Strategy::Custom {
+            let custom = self.options.strategy.as_ref()?;
+            return custom.final_url(&self.request_parts(), &response_of(&self.last));
+        }
         if self.strategy != Strategy::Monitor {
             return None;
         }
@@ -379,10 +408,15 @@ impl Operation {
     }
 
     fn result(&self) -> LroResponse {
-        LroResponse {
-            status: self.last.status,
-            headers: self.last.headers.clone(),
-            body: self.last.body.clone(),
+        response_of(&self.last)
+    }
+
+    /// The initial request as a strategy sees it (its headers are not kept).
+    fn request_parts(&self) -> RequestParts {
+        RequestParts {
+            method: self.method.clone(),
+            url: self.url.clone(),
+            headers: HeaderMap::new(),
         }
     }
 
@@ -424,6 +458,14 @@ impl Operation {
             return error;
         }
         error.with_continuation_token(self.continuation_token())
+    }
+}
+
+fn response_of(snap: &Snapshot) -> LroResponse {
+    LroResponse {
+        status: snap.status,
+        headers: snap.headers.clone(),
+        body: snap.body.clone(),
     }
 }
 

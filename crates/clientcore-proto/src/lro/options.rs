@@ -1,8 +1,12 @@
 //! How an operation is polled: [`LroOptions`] and [`FinalStateVia`].
 
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use url::Url;
+
+use super::PollingStrategy;
 
 /// Where the final result of an operation is, when the service documents it
 /// (`x-ms-long-running-operation-options: final-state-via`).
@@ -55,14 +59,49 @@ impl FinalStateVia {
 ///     .with_final_state_via(FinalStateVia::Location);
 /// assert_eq!(o.polling_interval(), Duration::from_secs(5));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct LroOptions {
     pub(super) polling_interval: Duration,
     pub(super) final_state_via: Option<FinalStateVia>,
     pub(super) base_url: Option<Url>,
     pub(super) retry_after_max: Duration,
     pub(super) max_polls: u32,
+    pub(super) polling: bool,
+    pub(super) strategy: Option<Arc<dyn PollingStrategy>>,
 }
+
+impl fmt::Debug for LroOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LroOptions")
+            .field("polling_interval", &self.polling_interval)
+            .field("final_state_via", &self.final_state_via)
+            .field("base_url", &self.base_url)
+            .field("retry_after_max", &self.retry_after_max)
+            .field("max_polls", &self.max_polls)
+            .field("polling", &self.polling)
+            .field("strategy", &self.strategy)
+            .finish()
+    }
+}
+
+/// Equal settings; strategies are equal when they are the same shared value.
+impl PartialEq for LroOptions {
+    fn eq(&self, other: &Self) -> bool {
+        self.polling_interval == other.polling_interval
+            && self.final_state_via == other.final_state_via
+            && self.base_url == other.base_url
+            && self.retry_after_max == other.retry_after_max
+            && self.max_polls == other.max_polls
+            && self.polling == other.polling
+            && match (&self.strategy, &other.strategy) {
+                (None, None) => true,
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                _ => false,
+            }
+    }
+}
+
+impl Eq for LroOptions {}
 
 impl Default for LroOptions {
     fn default() -> Self {
@@ -72,6 +111,8 @@ impl Default for LroOptions {
             base_url: None,
             retry_after_max: Duration::from_secs(300),
             max_polls: 100_000,
+            polling: true,
+            strategy: None,
         }
     }
 }
@@ -134,6 +175,28 @@ impl LroOptions {
     pub fn with_max_polls(mut self, max: u32) -> Self {
         self.max_polls = max;
         self
+    }
+
+    /// No polling: the initial response is the operation's result, whatever it says (the
+    /// reference's `polling=False`, its `NoPolling`). The poller sends the initial request
+    /// and nothing else; its status is `Succeeded`.
+    #[must_use]
+    pub fn without_polling(mut self) -> Self {
+        self.polling = false;
+        self
+    }
+
+    /// Decides the status and the poll URL with `strategy` when it takes the operation
+    /// (see [`PollingStrategy`]), before the built-in strategies.
+    #[must_use]
+    pub fn with_strategy(mut self, strategy: Arc<dyn PollingStrategy>) -> Self {
+        self.strategy = Some(strategy);
+        self
+    }
+
+    /// Whether the operation is polled (not [`without_polling`](Self::without_polling)).
+    pub fn polling(&self) -> bool {
+        self.polling
     }
 
     /// The cap on a `Retry-After` wait between polls.

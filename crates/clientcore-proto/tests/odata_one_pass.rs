@@ -55,6 +55,13 @@ fn what_serde_json_only_skims_is_still_checked() {
             format!(r#"{{"error": {{"code": "C", "details": [{{"code": "D", "x": {bad}}}]}}}}"#),
             format!(r#"{{"code": "C", "additionalInfo": {bad}}}"#),
             format!(r#"{{"error": {{"code": "C"}}, "unused": {bad}}}"#),
+            // Behind escaped quotes and backslashes, and digits and `e`s inside strings.
+            format!(
+                r#"{{"error": {{"code": "C", "innererror": {{"a": "x\"1e", "b\\": "\\", "c": [{bad}]}}}}}}"#
+            ),
+            format!(
+                r#"{{"error": {{"code": "C", "innererror": {{"id": "3f1b8e2a", "n": -12.5, "x": {bad}}}}}}}"#
+            ),
         ] {
             assert!(serde_json::from_str::<Value>(&body).is_err(), "{body}");
             agrees(&body);
@@ -63,6 +70,28 @@ fn what_serde_json_only_skims_is_still_checked() {
                 format::parse(ErrorFormat::Arm, &headers, body.as_bytes()),
                 None
             );
+        }
+    }
+}
+
+#[test]
+fn free_form_json_that_parses_is_kept() {
+    for raw in [
+        r#"{"id": "3f1b8e2a-5e4c", "n": -12.5, "big": 123456789012345678901234567890}"#,
+        r#"{"a": "x\"1e5", "b\\": "\\", "c": ["\n\t\/"], "d": [true, false, null, 0, -0]}"#,
+        r#"{"escaped": "caf\u00e9 \ud83d\ude00", "e": 1e300, "E": 2E-5}"#,
+        r#""a string""#,
+        "12e3",
+        "[[[[[]]]]]",
+    ] {
+        for body in [
+            format!(r#"{{"error": {{"code": "C", "innererror": {raw}}}}}"#),
+            format!(
+                r#"{{"error": {{"code": "C", "additionalInfo": [{{"type": "T", "info": {raw}}}]}}}}"#
+            ),
+        ] {
+            assert!(serde_json::from_str::<Value>(&body).is_ok(), "{body}");
+            agrees(&body);
         }
     }
 }

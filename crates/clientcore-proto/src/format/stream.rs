@@ -49,12 +49,12 @@ pub(crate) fn parse(text: &str, arm: bool) -> Option<Top> {
     .ok()?;
     de.end().ok()?;
     Some(match node {
-        Node::NotObject => Top {
+        None => Top {
             error: None,
             object: false,
             odata_v3: false,
         },
-        Node::Object(fields) => Top {
+        Some(fields) => Top {
             odata_v3: fields.odata_v3,
             error: fields.into_error(),
             object: true,
@@ -76,17 +76,15 @@ struct Fields<'de> {
     odata_v3: bool,
 }
 
-enum Node<'de> {
-    NotObject,
-    Object(Fields<'de>),
-}
+/// An object's members, or `None` for any other JSON value.
+type Node<'de> = Option<Fields<'de>>;
 
 impl Fields<'_> {
     fn into_error(mut self) -> Option<ODataError> {
         let fields = match self.error.take().map(|node| *node) {
             // As the reference: an `error` member wins, and one that is not an object fails.
-            Some(Node::Object(inner)) => inner,
-            Some(Node::NotObject) => return None,
+            Some(Some(inner)) => inner,
+            Some(None) => return None,
             None => self,
         };
         ODataError::from_parts(
@@ -238,14 +236,69 @@ impl<'de> DeserializeSeed<'de> for RawSeed {
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<&'de str, D::Error> {
         let raw = <&'de RawValue>::deserialize(d)?.get();
-        let mut check = serde_json::Deserializer::from_str(raw);
         let left = MAX_DEPTH.saturating_sub(self.depth);
+        if !may_be_rejected(raw, left) {
+            return Ok(raw);
+        }
+        let mut check = serde_json::Deserializer::from_str(raw);
         SkipVisitor { left }
             .deserialize(&mut check)
             .and_then(|()| check.end())
             .map_err(de::Error::custom)?;
         Ok(raw)
     }
+}
+
+/// Whether JSON text that `serde_json` skimmed could hold what its `Value` parse rejects: a
+/// `\u` escape (which could be a lone surrogate), a number that could overflow an `f64` (one
+/// with an exponent, or hundreds of digits), or more than `left` levels of nesting. `false`
+/// is certain; `true` means parsing it to find out. Most free-form JSON has none of these, and
+/// this scan is several times cheaper than the parse.
+fn may_be_rejected(raw: &str, left: usize) -> bool {
+    let b = raw.as_bytes();
+    let mut i = 0;
+    let mut depth = 0usize;
+    // Digits in a row outside strings.
+    let mut digits = 0usize;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        if b.get(i + 1) == Some(&b'u') {
+                            return true;
+                        }
+                        // `\"` and `\\` must not end or start anything.
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                digits = 0;
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > left {
+                    return true;
+                }
+                digits = 0;
+            }
+            b'0'..=b'9' => {
+                digits += 1;
+                if digits > 300 {
+                    return true;
+                }
+            }
+            b'e' | b'E' if digits > 0 => return true,
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                digits = 0;
+            }
+            _ => digits = 0,
+        }
+        i += 1;
+    }
+    false
 }
 
 /// A value that is an OData error if it is an object. `unwrap`: its `error` member, if any,
@@ -301,11 +354,11 @@ impl<'de> Visitor<'de> for NodeSeed {
         f.write_str("any JSON value")
     }
 
-    scalars!(Node::NotObject);
+    scalars!(None);
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'de>, A::Error> {
         while seq.next_element::<Skip>()?.is_some() {}
-        Ok(Node::NotObject)
+        Ok(None)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
@@ -343,7 +396,7 @@ impl<'de> Visitor<'de> for NodeSeed {
                 }
             }
         }
-        Ok(Node::Object(f))
+        Ok(Some(f))
     }
 }
 
@@ -379,7 +432,7 @@ impl<'de> Visitor<'de> for DetailsSeed {
         let mut out = Vec::new();
         while let Some(node) = seq.next_element_seed(item)? {
             // A detail that is not an error is skipped; past the cap the rest is only checked.
-            if let Node::Object(fields) = node {
+            if let Some(fields) = node {
                 if out.len() < MAX_DETAILS {
                     out.extend(fields.into_error());
                 }

@@ -14,14 +14,15 @@ use std::sync::OnceLock;
 pub(crate) struct LazyJson {
     /// The JSON text; `None` once it is no longer the source of truth (see `bound`).
     raw: Option<Box<str>>,
-    value: OnceLock<Value>,
+    // Boxed: a `Value` is about 80 bytes, and errors are moved while they are built.
+    value: OnceLock<Box<Value>>,
 }
 
 impl LazyJson {
     pub(crate) fn from_value(value: Value) -> Self {
         LazyJson {
             raw: None,
-            value: OnceLock::from(value),
+            value: OnceLock::from(Box::new(value)),
         }
     }
 
@@ -34,7 +35,8 @@ impl LazyJson {
     }
 
     pub(crate) fn get(&self) -> &Value {
-        self.value.get_or_init(|| materialize(self.raw.as_deref()))
+        self.value
+            .get_or_init(|| Box::new(materialize(self.raw.as_deref())))
     }
 
     /// The length of the text while no `Value` was built: an upper bound for a budget check
@@ -51,7 +53,7 @@ impl LazyJson {
         let mut value = self
             .value
             .take()
-            .unwrap_or_else(|| materialize(self.raw.as_deref()));
+            .unwrap_or_else(|| Box::new(materialize(self.raw.as_deref())));
         bound(&mut value, budget);
         // The value may have been cut: it, not the text, is now what the error holds.
         self.raw = None;

@@ -172,29 +172,27 @@ impl ODataError {
         })
     }
 
-    /// An error from its parts, as the one-pass parser ([`super::stream`]) found them.
+    /// An error from its parts, as the one-pass parser ([`super::stream`]) found them and
+    /// already read by the rules of `parse` (which decided it is an error).
     pub(crate) fn from_parts(
-        code: Option<Value>,
-        message: Option<Value>,
-        target: Option<Value>,
+        code: Option<String>,
+        message: Option<String>,
+        target: Option<String>,
         details: Vec<ODataError>,
         innererror: Option<&str>,
         additional_info: Vec<TypedErrorInfo>,
-    ) -> Option<Self> {
-        // The same rules as `parse`: a code or a message, and `innererror: null` is none.
-        if !code.as_ref().is_some_and(json::truthy) && !message.as_ref().is_some_and(json::truthy) {
-            return None;
-        }
-        Some(ODataError {
-            code: json::text_any(code),
-            message: json::text_any(message),
-            target: json::text(target),
+    ) -> Self {
+        ODataError {
+            code,
+            message,
+            target,
             details,
+            // As `parse`: `innererror: null` is none.
             innererror: innererror
                 .filter(|raw| *raw != "null")
                 .map(LazyJson::from_raw),
             additional_info,
-        })
+        }
     }
 
     /// The bytes of free-form JSON text this error holds, details included, while none of it

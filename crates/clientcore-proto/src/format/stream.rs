@@ -19,6 +19,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use super::json;
 use super::odata::{ODataError, TypedErrorInfo, MAX_DETAILS};
 
 /// How deep `serde_json` lets arrays and objects nest: its recursion limit is 128 and fails
@@ -62,12 +63,17 @@ pub(crate) fn parse(text: &str, arm: bool) -> Option<Top> {
     })
 }
 
-/// The members of an object that an OData error is read from.
+/// The members of an object that an OData error is read from, already read by the rules of
+/// [`ODataError::parse`] (kept small: it is moved while the tree is built).
 #[derive(Default)]
 struct Fields<'de> {
-    code: Option<Value>,
-    message: Option<Value>,
-    target: Option<Value>,
+    /// `code` and `message` as text (`json::text_any`), and whether either was truthy.
+    code: Option<String>,
+    message: Option<String>,
+    code_truthy: bool,
+    message_truthy: bool,
+    /// `target` as text (`json::text`).
+    target: Option<String>,
     details: Vec<ODataError>,
     innererror: Option<&'de str>,
     additional_info: Vec<TypedErrorInfo>,
@@ -87,14 +93,18 @@ impl Fields<'_> {
             Some(None) => return None,
             None => self,
         };
-        ODataError::from_parts(
+        // As the reference: neither a code nor a message, no error.
+        if !fields.code_truthy && !fields.message_truthy {
+            return None;
+        }
+        Some(ODataError::from_parts(
             fields.code,
             fields.message,
             fields.target,
             fields.details,
             fields.innererror,
             fields.additional_info,
-        )
+        ))
     }
 }
 
@@ -366,9 +376,17 @@ impl<'de> Visitor<'de> for NodeSeed {
         let mut f = Fields::default();
         while let Some(key) = map.next_key::<Key>()? {
             match key {
-                Key::Code => f.code = Some(map.next_value()?),
-                Key::Message => f.message = Some(map.next_value()?),
-                Key::Target => f.target = Some(map.next_value()?),
+                Key::Code => {
+                    let v: Value = map.next_value()?;
+                    f.code_truthy = json::truthy(&v);
+                    f.code = json::text_any(Some(v));
+                }
+                Key::Message => {
+                    let v: Value = map.next_value()?;
+                    f.message_truthy = json::truthy(&v);
+                    f.message = json::text_any(Some(v));
+                }
+                Key::Target => f.target = json::text(Some(map.next_value()?)),
                 Key::Details => {
                     f.details = map.next_value_seed(DetailsSeed {
                         arm: self.arm,

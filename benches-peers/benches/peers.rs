@@ -12,12 +12,22 @@
 //! rotating order, round after round, so load from other processes hits them alike; the
 //! report gives medians over rounds and the median of the per-round ratios.
 //!
+//! 5. Building the error of a 1 KiB OData v4 and ARM error body (issue 18): clientcore's
+//!    `Error::from_response` (explicit format, `Auto`, and explicit with every field read
+//!    back), azure_core's full parse (`check_success`, then `ErrorResponse::try_from` with its
+//!    details and innererror), and `serde_json::from_slice::<Value>` of the same bytes (the
+//!    yardstick). Timed in on-CPU nanoseconds of the benchmark thread as well as wall time, so
+//!    that other processes taking the core count less.
+//!
 //! Knobs (environment): `PEERS_ROUNDS` (default 15), `PEERS_REQUESTS` (requests per variant
-//! per round, default 2000), `PEERS_DOWNLOAD_ROUNDS` (default 3), `PEERS_ONLY` (comma list of
-//! `seq,conc,blocking,download`).
+//! per round, default 2000), `PEERS_DOWNLOAD_ROUNDS` (default 3), `PEERS_ERROR_ROUNDS`
+//! (default 31), `PEERS_ERROR_ITERS` (errors per variant per round, default 4000),
+//! `PEERS_ONLY` (comma list of `seq,conc,blocking,download,errors`).
 
 use std::convert::Infallible;
 use std::fmt::Write as _;
+use std::future::Future;
+use std::hint::black_box;
 use std::io::Read as _;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -486,6 +496,216 @@ fn download_in_child(variant: &str, url: &Url) -> (f64, u64, u64) {
     )
 }
 
+// ===== error bodies (issue 18) =====
+
+/// The bodies of clientcore-proto's `error_parse` criterion bench: an OData v4 error of 1,078
+/// bytes (four details, a nested `innererror`) and an ARM error of 1,172 bytes (details, an
+/// `innererror`, a `PolicyViolation` `additionalInfo`).
+const ERROR_BODIES: [(&str, &[u8], clientcore::ErrorFormat); 2] = [
+    (
+        "OData v4, 1,078 bytes",
+        include_bytes!("../../crates/clientcore-proto/benches/bodies/odata_1kib.json"),
+        clientcore::ErrorFormat::ODataV4,
+    ),
+    (
+        "ARM, 1,172 bytes",
+        include_bytes!("../../crates/clientcore-proto/benches/bodies/arm_1kib.json"),
+        clientcore::ErrorFormat::Arm,
+    ),
+];
+
+const ERROR_VARIANTS: [&str; 5] = [
+    "serde_json::from_slice::<Value>",
+    "clientcore from_response, explicit format",
+    "clientcore from_response, Auto",
+    "clientcore explicit, every field read back",
+    "azure_core check_success + ErrorResponse",
+];
+
+/// Nanoseconds this thread has run on a CPU: unlike wall time, it leaves out the time other
+/// processes had the core.
+fn thread_cpu_ns() -> u64 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    u64::try_from(t.tv_sec).unwrap_or(0) * 1_000_000_000 + u64::try_from(t.tv_nsec).unwrap_or(0)
+}
+
+/// Polls a future that is ready at once (`check_success` on a `RawResponse` is).
+fn ready<F: Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    match f
+        .as_mut()
+        .poll(&mut Context::from_waker(std::task::Waker::noop()))
+    {
+        Poll::Ready(v) => v,
+        Poll::Pending => panic!("check_success on a RawResponse was not ready"),
+    }
+}
+
+/// Every field of a clientcore OData error, read as a caller that wants all of it would
+/// (the free-form JSON is built on first read).
+fn read_everything(e: &clientcore::Error) -> usize {
+    fn walk(o: &clientcore::format::ODataError, n: &mut usize) {
+        *n += o.code().map_or(0, str::len) + o.message().map_or(0, str::len);
+        *n += o.target().map_or(0, str::len);
+        *n += usize::from(o.innererror().is_some_and(|v| !v.is_null()));
+        for ai in o.additional_info() {
+            *n += ai.type_().len() + usize::from(!ai.info().is_null());
+        }
+        for d in o.details() {
+            walk(d, n);
+        }
+    }
+    let mut n = usize::from(e.kind() == clientcore::ErrorKind::HttpResponse);
+    match e.service_error() {
+        Some(clientcore::ServiceError::OData(o)) => walk(o, &mut n),
+        other => panic!("not an OData error: {other:?}"),
+    }
+    n
+}
+
+/// Runs `variant` `n` times on `body`; returns (on-CPU ns, wall ns) per error. The responses
+/// are built before the clock starts; what is timed is the parse and dropping its result.
+fn run_error_variant(
+    variant: usize,
+    body: &'static [u8],
+    fmt: clientcore::ErrorFormat,
+    n: usize,
+) -> (f64, f64) {
+    let mut cc_headers = clientcore::http::HeaderMap::new();
+    let mut az_headers = azure_core::http::headers::Headers::new();
+    for (k, v) in [
+        ("content-type", "application/json; charset=utf-8"),
+        ("x-ms-request-id", "3f1b8e2a-5d4c-4e4f-9a1b-2c3d4e5f6a7b"),
+    ] {
+        cc_headers.insert(k, v.parse().expect("header"));
+        az_headers.insert(k, v);
+    }
+    let map = clientcore::ErrorMap::generated();
+    let bytes = Bytes::from_static(body);
+    let cc: Vec<clientcore::CapturedResponse> = if (1..=3).contains(&variant) {
+        (0..n)
+            .map(|_| {
+                clientcore::CapturedResponse::new(
+                    clientcore::http::StatusCode::BAD_REQUEST,
+                    cc_headers.clone(),
+                    bytes.clone(),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let az: Vec<azure_core::http::RawResponse> = if variant == 4 {
+        (0..n)
+            .map(|_| {
+                azure_core::http::RawResponse::from_bytes(
+                    azure_core::http::StatusCode::BadRequest,
+                    az_headers.clone(),
+                    bytes.clone(),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let cpu = thread_cpu_ns();
+    let wall = Instant::now();
+    match variant {
+        0 => {
+            for _ in 0..n {
+                let v: serde_json::Value = serde_json::from_slice(black_box(body)).expect("JSON");
+                drop(black_box(v));
+            }
+        }
+        1 | 2 => {
+            let fmt = if variant == 1 {
+                fmt
+            } else {
+                clientcore::ErrorFormat::Auto
+            };
+            for r in cc {
+                let e = clientcore::Error::from_response(black_box(r), fmt, &map);
+                assert!(e.service_error().is_some());
+                drop(black_box(e));
+            }
+        }
+        3 => {
+            for r in cc {
+                let e = clientcore::Error::from_response(black_box(r), fmt, &map);
+                black_box(read_everything(&e));
+                drop(e);
+            }
+        }
+        _ => {
+            for r in az {
+                let err = ready(azure_core::error::check_success(black_box(r), None))
+                    .expect_err("an error status");
+                let parsed = azure_core::error::ErrorResponse::try_from(err).expect("parsed");
+                assert!(parsed.error.is_some());
+                drop(black_box(parsed));
+            }
+        }
+    }
+    let wall = wall.elapsed().as_nanos() as f64 / n as f64;
+    let cpu = thread_cpu_ns().saturating_sub(cpu) as f64 / n as f64;
+    (cpu, wall)
+}
+
+/// The error section of the report: per body, every variant in rotating order per round.
+fn error_tables(n_rounds: usize, n: usize) -> String {
+    let mut out = String::new();
+    for (title, body, fmt) in ERROR_BODIES {
+        for v in 0..ERROR_VARIANTS.len() {
+            run_error_variant(v, body, fmt, n / 4 + 1);
+        }
+        let mut cpu = vec![Vec::new(); ERROR_VARIANTS.len()];
+        let mut wall = vec![Vec::new(); ERROR_VARIANTS.len()];
+        for r in 0..n_rounds {
+            for k in 0..ERROR_VARIANTS.len() {
+                let i = (r + k) % ERROR_VARIANTS.len();
+                let (c, w) = run_error_variant(i, body, fmt, n);
+                cpu[i].push(c);
+                wall[i].push(w);
+            }
+        }
+        let _ = write!(
+            out,
+            "\n### Error from a 1 KiB body: {title}\n\n\
+             | variant | median on-CPU ns | min–max on-CPU ns | median ratio to Value (CPU) | median wall ns | median ratio to Value (wall) |\n\
+             |---|---:|---:|---:|---:|---:|\n"
+        );
+        for (i, name) in ERROR_VARIANTS.iter().enumerate() {
+            let ratio = |s: &[Vec<f64>]| {
+                let r: Vec<f64> = s[i].iter().zip(&s[0]).map(|(a, b)| a / b).collect();
+                median(&r)
+            };
+            let (lo, hi) = range(&cpu[i]);
+            let _ = writeln!(
+                out,
+                "| {name} | {:.0} | {lo:.0}–{hi:.0} | {:.3}× | {:.0} | {:.3}× |",
+                median(&cpu[i]),
+                ratio(&cpu),
+                median(&wall[i]),
+                ratio(&wall),
+            );
+        }
+        // The two ratios the issue names, per round, then their medians.
+        let per_round = |a: usize, b: usize| {
+            let r: Vec<f64> = cpu[a].iter().zip(&cpu[b]).map(|(x, y)| x / y).collect();
+            median(&r)
+        };
+        let _ = writeln!(
+            out,
+            "\nAuto / explicit (CPU): {:.3}×; clientcore explicit / azure_core (CPU): {:.3}×; \
+             clientcore read-all / azure_core (CPU): {:.3}×",
+            per_round(2, 1),
+            per_round(1, 4),
+            per_round(3, 4),
+        );
+    }
+    out
+}
+
 // ===== statistics and report =====
 
 fn median(v: &[f64]) -> f64 {
@@ -567,6 +787,8 @@ fn main() {
     let n_rounds = env_usize("PEERS_ROUNDS", 15);
     let n = env_usize("PEERS_REQUESTS", 2000);
     let dl_rounds = env_usize("PEERS_DOWNLOAD_ROUNDS", 3);
+    let error_rounds = env_usize("PEERS_ERROR_ROUNDS", 31);
+    let error_iters = env_usize("PEERS_ERROR_ITERS", 4000);
     let only = std::env::var("PEERS_ONLY").unwrap_or_default();
     let wants = |what: &str| only.is_empty() || only.split(',').any(|w| w == what);
 
@@ -587,6 +809,12 @@ fn main() {
         );
     }
     eprintln!("{report}");
+
+    if wants("errors") {
+        let t = error_tables(error_rounds, error_iters);
+        eprintln!("{t}");
+        report.push_str(&t);
+    }
 
     let rt = client_runtime();
     let peers = async_peers();

@@ -2,6 +2,85 @@
 
 use serde_json::Value;
 use std::fmt;
+use std::sync::OnceLock;
+
+/// Free-form JSON an error keeps (`innererror`, `additionalInfo` `info`): the text as the
+/// service sent it, turned into a [`Value`] the first time something reads it.
+///
+/// Building a `Value` is most of the cost of parsing JSON (a node, and often a string, per
+/// member), and most errors are matched on their kind and code and never have these read, so
+/// the parser keeps only the text (already checked to parse: [`super::stream`]).
+#[derive(Clone)]
+pub(crate) struct LazyJson {
+    /// The JSON text; `None` once it is no longer the source of truth (see `bound`).
+    raw: Option<Box<str>>,
+    // Boxed: a `Value` is about 80 bytes, and errors are moved while they are built.
+    value: OnceLock<Box<Value>>,
+}
+
+impl LazyJson {
+    pub(crate) fn from_value(value: Value) -> Self {
+        LazyJson {
+            raw: None,
+            value: OnceLock::from(Box::new(value)),
+        }
+    }
+
+    /// JSON text that `serde_json` parses into a `Value` (the caller checked).
+    pub(crate) fn from_raw(raw: &str) -> Self {
+        LazyJson {
+            raw: Some(raw.into()),
+            value: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn get(&self) -> &Value {
+        self.value
+            .get_or_init(|| Box::new(materialize(self.raw.as_deref())))
+    }
+
+    /// The length of the text while no `Value` was built: an upper bound for a budget check
+    /// that needs no `Value` (see [`super::parse`]).
+    pub(crate) fn raw_len(&self) -> Option<usize> {
+        match (&self.raw, self.value.get()) {
+            (Some(raw), None) => Some(raw.len()),
+            _ => None,
+        }
+    }
+
+    /// [`bound`] on the value.
+    pub(crate) fn bound(&mut self, budget: &mut usize) {
+        let mut value = self
+            .value
+            .take()
+            .unwrap_or_else(|| Box::new(materialize(self.raw.as_deref())));
+        bound(&mut value, budget);
+        // The value may have been cut: it, not the text, is now what the error holds.
+        self.raw = None;
+        self.value = OnceLock::from(value);
+    }
+}
+
+/// The `Value` of checked JSON text. The parser checked the text with `serde_json`'s own
+/// rules (depth included), so this cannot fail; if it did, the text is kept as a string
+/// rather than lost.
+fn materialize(raw: Option<&str>) -> Value {
+    let raw = raw.unwrap_or("null");
+    serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_owned()))
+}
+
+impl PartialEq for LazyJson {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl fmt::Debug for LazyJson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // As the `Value` it stands for, so `Debug` of an error is what it was.
+        fmt::Debug::fmt(self.get(), f)
+    }
+}
 
 /// Writes `value` as JSON indented by four spaces, like Python's `json.dumps(v, indent=4)`,
 /// but with non-ASCII text kept as UTF-8 (ARCHITECTURE.md, deviation 3).

@@ -29,6 +29,7 @@ mod json;
 mod odata;
 mod problem;
 mod simple;
+mod stream;
 pub mod text;
 #[cfg(feature = "xml")]
 mod xml;
@@ -221,6 +222,10 @@ pub fn parse(format: ErrorFormat, headers: &HeaderMap, body: &[u8]) -> Option<Se
     let mut parsed = parse_unbounded(format, headers, body)?;
     let mut budget = MAX_KEPT_JSON;
     match &mut parsed {
+        // Compact JSON is at most 8 times as long as the text it was parsed from (the worst
+        // is a number such as `1e15`, 4.5 times), so JSON text of up to an eighth of the
+        // budget cannot be cut: no need to build its `Value` to measure it.
+        ServiceError::OData(e) if e.raw_json_len().is_some_and(|n| n <= MAX_KEPT_JSON / 8) => {}
         ServiceError::OData(e) => e.bound_values(&mut budget),
         ServiceError::Problem(p) => p.bound_values(&mut budget),
         _ => {}
@@ -238,7 +243,12 @@ fn parse_unbounded(format: ErrorFormat, headers: &HeaderMap, body: &[u8]) -> Opt
         return None;
     }
     let text = text::decode(headers, body)?;
-    let media = media_type(headers);
+    // Only `Auto` looks at the media type.
+    let media = if format == ErrorFormat::Auto {
+        media_type(headers)
+    } else {
+        String::new()
+    };
     match format {
         ErrorFormat::StorageXml => parse_xml(&text),
         // Azure Tables answers some requests (415, 403) in XML even when JSON was asked for.
@@ -247,18 +257,31 @@ fn parse_unbounded(format: ErrorFormat, headers: &HeaderMap, body: &[u8]) -> Opt
             parse_xml(&text).or_else(|| parse_odata_v3_xml(&text))
         }
         ErrorFormat::Auto if media == "text/html" => None,
-        _ => {
-            let value: Value = serde_json::from_str(&text).ok()?;
-            match format {
-                // Owned: the error's fields are moved out of the tree, not cloned.
-                ErrorFormat::ODataV4 | ErrorFormat::Arm => {
-                    ODataError::parse_owned(value, format == ErrorFormat::Arm)
-                        .map(ServiceError::OData)
-                }
-                _ => parse_json(format, &media, &value),
+        // One pass over the text, no `Value` of the body (see `stream`).
+        ErrorFormat::ODataV4 | ErrorFormat::Arm => {
+            stream::parse(&text, format == ErrorFormat::Arm)?
+                .error
+                .map(ServiceError::OData)
+        }
+        // Most bodies are OData v4 or ARM errors: read the text as one first. When it is one,
+        // no format `auto_json` tries before OData can apply (no `odata.error` member, no
+        // problem+json media type, and its `error` is an object, so not OAuth), so it is the
+        // answer `auto_json` would give.
+        ErrorFormat::Auto if !media.ends_with("problem+json") => {
+            let top = stream::parse(&text, true)?;
+            match top.error {
+                Some(e) if !top.odata_v3 => Some(ServiceError::OData(e)),
+                _ if !top.object => None,
+                _ => parse_value(format, &media, &text),
             }
         }
+        _ => parse_value(format, &media, &text),
     }
+}
+
+fn parse_value(format: ErrorFormat, media: &str, text: &str) -> Option<ServiceError> {
+    let value: Value = serde_json::from_str(text).ok()?;
+    parse_json(format, media, &value)
 }
 
 #[cfg(feature = "xml")]

@@ -4,10 +4,10 @@ use std::fmt::{self, Write as _};
 
 use serde_json::{Map, Value};
 
-use super::json::{self, Indented};
+use super::json::{self, Indented, LazyJson};
 
 /// Most details kept per level: a hostile body cannot make `Display` unbounded.
-const MAX_DETAILS: usize = 256;
+pub(crate) const MAX_DETAILS: usize = 256;
 
 /// An OData v4 error (`{"error": {"code", "message", "target", "details", "innererror"}}`),
 /// optionally with the ARM `additionalInfo` extension.
@@ -35,7 +35,7 @@ pub struct ODataError {
     message: Option<String>,
     target: Option<String>,
     details: Vec<ODataError>,
-    innererror: Option<Value>,
+    innererror: Option<LazyJson>,
     additional_info: Vec<TypedErrorInfo>,
 }
 
@@ -54,7 +54,7 @@ pub struct ODataError {
 #[derive(Clone, Debug, PartialEq)]
 pub struct TypedErrorInfo {
     type_: String,
-    info: Value,
+    info: LazyJson,
 }
 
 // ===== impl TypedErrorInfo =====
@@ -64,7 +64,15 @@ impl TypedErrorInfo {
     pub fn new(type_: impl Into<String>, info: Value) -> Self {
         TypedErrorInfo {
             type_: type_.into(),
-            info,
+            info: LazyJson::from_value(info),
+        }
+    }
+
+    /// An entry whose `info` is JSON text already checked to parse (see [`super::stream`]).
+    pub(crate) fn from_raw(type_: String, info: &str) -> Self {
+        TypedErrorInfo {
+            type_,
+            info: LazyJson::from_raw(info),
         }
     }
 
@@ -75,7 +83,7 @@ impl TypedErrorInfo {
 
     /// The information itself; any JSON value.
     pub fn info(&self) -> &Value {
-        &self.info
+        self.info.get()
     }
 
     /// Parses one entry; `None` when it is not an object with a string `type` and an `info`.
@@ -85,24 +93,12 @@ impl TypedErrorInfo {
         let info = obj.get("info")?;
         Some(TypedErrorInfo::new(type_, info.clone()))
     }
-
-    /// [`from_json`](Self::from_json) on an owned value: `info` is moved, not cloned.
-    fn from_owned(value: Value) -> Option<Self> {
-        let Value::Object(mut obj) = value else {
-            return None;
-        };
-        let info = obj.remove("info")?;
-        match obj.remove("type")? {
-            Value::String(type_) => Some(TypedErrorInfo { type_, info }),
-            _ => None,
-        }
-    }
 }
 
 impl fmt::Display for TypedErrorInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Type: {}\nInfo: ", self.type_)?;
-        json::write_pretty(f, &self.info)
+        json::write_pretty(f, self.info.get())
     }
 }
 
@@ -167,64 +163,61 @@ impl ODataError {
             message: json::text_any(raw_message.cloned()),
             target: json::text(obj.get("target").cloned()),
             details,
-            innererror: obj.get("innererror").filter(|v| !v.is_null()).cloned(),
+            innererror: obj
+                .get("innererror")
+                .filter(|v| !v.is_null())
+                .cloned()
+                .map(LazyJson::from_value),
             additional_info,
         })
     }
 
-    /// [`parse`](Self::parse) on an owned value, as [`super::parse`] has one: every field is
-    /// moved out of the tree instead of cloned (the bulk of an ARM body is `additionalInfo`
-    /// and `innererror`). Same result as `parse`; the property tests check it.
-    pub(crate) fn parse_owned(value: Value, arm: bool) -> Option<Self> {
-        let Value::Object(mut obj) = value else {
-            return None;
-        };
-        if let Some(inner) = obj.remove("error") {
-            let Value::Object(inner) = inner else {
-                return None;
-            };
-            obj = inner;
-        }
-        if !obj.get("code").is_some_and(json::truthy)
-            && !obj.get("message").is_some_and(json::truthy)
-        {
-            return None;
-        }
-        let details = match obj.remove("details") {
-            Some(Value::Array(items)) => items
-                .into_iter()
-                .filter_map(|d| Self::parse_owned(d, arm))
-                .take(MAX_DETAILS)
-                .collect(),
-            _ => Vec::new(),
-        };
-        let additional_info = match obj.remove("additionalInfo") {
-            Some(Value::Array(items)) if arm => items
-                .into_iter()
-                .filter_map(TypedErrorInfo::from_owned)
-                .collect(),
-            Some(one @ Value::Object(_)) if arm => {
-                TypedErrorInfo::from_owned(one).into_iter().collect()
-            }
-            _ => Vec::new(),
-        };
-        Some(ODataError {
-            code: json::text_any(obj.remove("code")),
-            message: json::text_any(obj.remove("message")),
-            target: json::text(obj.remove("target")),
+    /// An error from its parts, as the one-pass parser ([`super::stream`]) found them and
+    /// already read by the rules of `parse` (which decided it is an error).
+    pub(crate) fn from_parts(
+        code: Option<String>,
+        message: Option<String>,
+        target: Option<String>,
+        details: Vec<ODataError>,
+        innererror: Option<&str>,
+        additional_info: Vec<TypedErrorInfo>,
+    ) -> Self {
+        ODataError {
+            code,
+            message,
+            target,
             details,
-            innererror: obj.remove("innererror").filter(|v| !v.is_null()),
+            // As `parse`: `innererror: null` is none.
+            innererror: innererror
+                .filter(|raw| *raw != "null")
+                .map(LazyJson::from_raw),
             additional_info,
-        })
+        }
+    }
+
+    /// The bytes of free-form JSON text this error holds, details included, while none of it
+    /// was turned into a `Value`; `None` once some was.
+    pub(crate) fn raw_json_len(&self) -> Option<usize> {
+        let mut n = 0usize;
+        if let Some(inner) = &self.innererror {
+            n = n.saturating_add(inner.raw_len()?);
+        }
+        for ai in &self.additional_info {
+            n = n.saturating_add(ai.info.raw_len()?);
+        }
+        for detail in &self.details {
+            n = n.saturating_add(detail.raw_json_len()?);
+        }
+        Some(n)
     }
 
     /// Bounds the free-form JSON this error keeps (see [`json::bound`]), details included.
     pub(crate) fn bound_values(&mut self, budget: &mut usize) {
         if let Some(inner) = self.innererror.as_mut() {
-            json::bound(inner, budget);
+            inner.bound(budget);
         }
         for ai in &mut self.additional_info {
-            json::bound(&mut ai.info, budget);
+            ai.info.bound(budget);
         }
         for detail in &mut self.details {
             detail.bound_values(budget);
@@ -253,7 +246,7 @@ impl ODataError {
 
     /// The raw `innererror` JSON, as the service sent it.
     pub fn innererror(&self) -> Option<&Value> {
-        self.innererror.as_ref()
+        self.innererror.as_ref().map(LazyJson::get)
     }
 
     /// ARM's `additionalInfo` entries; empty for plain OData v4.
@@ -282,7 +275,7 @@ impl fmt::Display for ODataError {
                 write!(out, "{detail}")?;
             }
         }
-        if let Some(inner) = self.innererror.as_ref().filter(|v| json::truthy(v)) {
+        if let Some(inner) = self.innererror().filter(|v| json::truthy(v)) {
             f.write_str("\nInner error: ")?;
             json::write_pretty(f, inner)?;
         }

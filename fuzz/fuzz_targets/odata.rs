@@ -42,8 +42,8 @@ fuzz_target!(|data: &[u8]| {
         if let Some(e) = &arm {
             check(e);
         }
-        // `format::parse` moves the fields out of its own tree; it must agree with the
-        // borrowing parsers.
+        // `format::parse` reads OData v4 and ARM in one pass over the text (no `Value` of the
+        // body); it must agree with the parsers that go through a `Value`.
         let headers = HeaderMap::new();
         let owned = |fmt| match format::parse(fmt, &headers, data) {
             Some(ServiceError::OData(e)) => Some(e),

@@ -6,38 +6,8 @@
 //!
 //! # From the seed's exception classes to Rust
 //!
-//! Every class of Azure Core's hierarchy has exactly one [`ErrorKind`]; the is-a relations
-//! hold through [`ErrorKind::is_a`] and the predicates on [`Error`].
-//!
-//! | Seed class | `ErrorKind` | Predicates that hold |
-//! |---|---|---|
-//! | `AzureError` | [`Other`](ErrorKind::Other) | every error is one |
-//! | `ServiceRequestError` | [`ServiceRequest`](ErrorKind::ServiceRequest) | `is_service_request` |
-//! | `ServiceRequestTimeoutError` | [`ServiceRequestTimeout`](ErrorKind::ServiceRequestTimeout) | `is_service_request`, `is_timeout` |
-//! | `ServiceResponseError` | [`ServiceResponse`](ErrorKind::ServiceResponse) | `is_service_response` |
-//! | `ServiceResponseTimeoutError` | [`ServiceResponseTimeout`](ErrorKind::ServiceResponseTimeout) | `is_service_response`, `is_timeout` |
-//! | `HttpResponseError` | [`HttpResponse`](ErrorKind::HttpResponse) | `is_http_response` |
-//! | `DecodeError` | [`Decode`](ErrorKind::Decode) | `is_http_response`, `is_decode` |
-//! | `IncompleteReadError` | [`IncompleteRead`](ErrorKind::IncompleteRead) | `is_http_response`, `is_decode` |
-//! | `ResourceExistsError` | [`ResourceExists`](ErrorKind::ResourceExists) | `is_http_response` |
-//! | `ResourceNotFoundError` | [`ResourceNotFound`](ErrorKind::ResourceNotFound) | `is_http_response` |
-//! | `ClientAuthenticationError` | [`ClientAuthentication`](ErrorKind::ClientAuthentication) | `is_http_response` |
-//! | `ResourceModifiedError` | [`ResourceModified`](ErrorKind::ResourceModified) | `is_http_response` |
-//! | `ResourceNotModifiedError` | [`ResourceNotModified`](ErrorKind::ResourceNotModified) | `is_http_response` |
-//! | `TooManyRedirectsError` | [`TooManyRedirects`](ErrorKind::TooManyRedirects) | `is_http_response`; [`Error::redirect_history`] |
-//! | `StreamConsumedError` | [`StreamConsumed`](ErrorKind::StreamConsumed) | |
-//! | `StreamClosedError` | [`StreamClosed`](ErrorKind::StreamClosed) | |
-//! | `ResponseNotReadError` | [`ResponseNotRead`](ErrorKind::ResponseNotRead) | |
-//! | `SerializationError` | [`Serialization`](ErrorKind::Serialization) | |
-//! | `DeserializationError` | [`Deserialization`](ErrorKind::Deserialization) | |
-//! | `ODataV4Format`, `ARMErrorFormat`, `TypedErrorInfo` | [`format::ODataError`], [`format::TypedErrorInfo`] via [`Error::service_error`] | |
-//! | Azion `AzionError` and its status classes | [`AzionStatus`] via [`Error::azion_status`]; `errors` via [`Error::errors`] | |
-//!
-//! Attributes: `message` → [`Error::message`]; `inner_exception` → `source()`; `exc_type` →
-//! [`Error::source_type_name`]; `exc_msg` → [`Error::exc_msg`]; `continuation_token` →
-//! [`Error::continuation_token`]; `status_code`, `reason`, `response` → [`Error::status`],
-//! [`Error::reason`], [`Error::response`]; `error` → [`Error::service_error`]; `model` →
-//! [`Error::model`] and [`Error::deserialize_body`]; `history` → [`Error::redirect_history`].
+//! Every class of Azure Core's hierarchy has exactly one [`ErrorKind`]: the table is in the
+//! [`error`] module's docs.
 //!
 //! # Optional features
 //!

@@ -77,41 +77,25 @@ macro_rules! poller_common {
             $poller {
                 client: client.clone(),
                 options,
-                op,
+                polling: Polling::new(op),
                 clock,
                 sleep,
-                owed: None,
-                outcome: None,
-            }
-        }
-
-        /// The outcome [`advance`](Self::advance) kept, or the decider's "already finished".
-        fn take_outcome(&mut self) -> Result<LroResponse, Error> {
-            match self.outcome.take() {
-                Some(outcome) => outcome,
-                None => match self.op.step(self.clock.wall()) {
-                    LroStep::Done(result) => result,
-                    _ => Err(self.op.fail(Error::new(
-                        clientcore_proto::ErrorKind::Other,
-                        "the long-running operation has already finished",
-                    ))),
-                },
             }
         }
 
         /// The status as the service last spelled it.
         pub fn status(&self) -> &str {
-            self.op.status()
+            self.polling.op.status()
         }
 
         /// Whether the operation reached a terminal state.
         pub fn is_finished(&self) -> bool {
-            self.op.is_finished()
+            self.polling.op.is_finished()
         }
 
         /// The token that resumes this operation.
         pub fn continuation_token(&self) -> String {
-            self.op.continuation_token()
+            self.polling.op.continuation_token()
         }
     };
 }
@@ -182,15 +166,114 @@ fn split_wait(
     }
 }
 
+/// What a poller's driver does next.
+#[cfg(any(feature = "async", feature = "blocking"))]
+// A `Move` lives for one `match`: boxing the request would only add an allocation per poll.
+#[allow(clippy::large_enum_variant)]
+enum Move {
+    /// Sleep this long (nothing when zero), then ask again.
+    Sleep(std::time::Duration),
+    /// Send this poll and hand what came of it to [`Polling::answered`].
+    Get(Request<Body>),
+    /// This move of the poller is over.
+    Return(Advance),
+}
+
+/// Everything both pollers decide between their I/O: the decider, a wait that a deadline cut
+/// short, and the outcome nobody took yet. A driver loops over [`next`](Self::next), sleeping
+/// or sending what it says, so the two drivers differ only in how they sleep and send.
+#[cfg(any(feature = "async", feature = "blocking"))]
+struct Polling {
+    op: Operation,
+    /// What is left of a wait that a deadline cut short.
+    owed: Option<std::time::Duration>,
+    /// Set with `owed`: the next move reports the time as up, after the driver slept the part
+    /// that fit.
+    timed_out: bool,
+    /// Whether the poll in flight asks for a status (progress) rather than the final result.
+    status_poll: bool,
+    /// The result, once the decider gave it and no caller took it yet.
+    outcome: Option<Result<LroResponse, Error>>,
+}
+
+#[cfg(any(feature = "async", feature = "blocking"))]
+impl Polling {
+    fn new(op: Operation) -> Self {
+        Polling {
+            op,
+            owed: None,
+            timed_out: false,
+            status_poll: false,
+            outcome: None,
+        }
+    }
+
+    /// The next move, waits cut at `deadline`.
+    fn next(&mut self, clock: &dyn Clock, deadline: Option<std::time::Instant>) -> Move {
+        if std::mem::take(&mut self.timed_out) {
+            return Move::Return(Advance::TimedOut);
+        }
+        if self.outcome.is_some() {
+            return Move::Return(Advance::Done);
+        }
+        let step = match self.owed.take() {
+            Some(d) => LroStep::Sleep(d),
+            None => self.op.step(clock.wall()),
+        };
+        match step {
+            LroStep::Sleep(d) => {
+                let (now, rest) = split_wait(d, deadline, clock.now());
+                self.timed_out = rest.is_some();
+                self.owed = rest;
+                Move::Sleep(now)
+            }
+            LroStep::Get(parts) => {
+                // A GET once the status is terminal fetches the result: not progress.
+                self.status_poll = !self.op.is_finished();
+                Move::Get(self.op.request::<Body>(parts))
+            }
+            LroStep::Done(result) => {
+                self.outcome = Some(result);
+                Move::Return(Advance::Done)
+            }
+        }
+    }
+
+    /// Takes what came of a [`Move::Get`]: the move is over after a status poll or a failure.
+    fn answered(&mut self, got: Result<(StatusCode, HeaderMap, Bytes), Error>) -> Option<Advance> {
+        match got {
+            Ok((status, headers, body)) => self.op.on_response(status, headers, body),
+            Err(e) => {
+                self.outcome = Some(Err(self.op.fail(e)));
+                return Some(Advance::Done);
+            }
+        }
+        self.status_poll.then_some(Advance::Polled)
+    }
+
+    /// The outcome a move kept, or the decider's "already finished".
+    fn take_outcome(&mut self, clock: &dyn Clock) -> Result<LroResponse, Error> {
+        match self.outcome.take() {
+            Some(outcome) => outcome,
+            None => match self.op.step(clock.wall()) {
+                LroStep::Done(result) => result,
+                _ => Err(self.op.fail(Error::new(
+                    clientcore_proto::ErrorKind::Other,
+                    "the long-running operation has already finished",
+                ))),
+            },
+        }
+    }
+}
+
 #[cfg(feature = "async")]
 pub use async_poller::Poller;
 
 #[cfg(feature = "async")]
 mod async_poller {
-    use super::Advance;
     use super::{
-        fmt, poll_options, resumed, started, Arc, Body, Clock, Error, LroOptions, LroResponse,
-        LroStep, Operation, Options, Request,
+        fmt, poll_options, resumed, started, Advance, Arc, Body, Clock, Error, LroOptions,
+        LroResponse, Move, Operation, Options, Polling, Request,
     };
     use crate::sleep::AsyncSleep;
     use crate::Client;
@@ -206,13 +289,9 @@ mod async_poller {
     pub struct Poller {
         client: Client,
         options: Options,
-        op: Operation,
+        polling: Polling,
         clock: Arc<dyn Clock>,
         sleep: Arc<dyn AsyncSleep>,
-        /// What is left of a wait that [`wait_for`](Self::wait_for) cut short.
-        owed: Option<Duration>,
-        /// The result, once the decider gave it and no caller took it yet.
-        outcome: Option<Result<LroResponse, Error>>,
     }
 
     impl Poller {
@@ -250,7 +329,7 @@ mod async_poller {
         /// each carries the continuation token.
         pub async fn wait(mut self) -> Result<LroResponse, Error> {
             while let Advance::Polled = self.advance(None).await {}
-            self.take_outcome()
+            self.polling.take_outcome(&*self.clock)
         }
 
         /// Waits for the operation for at most `timeout` (on the client's clock): the final
@@ -269,7 +348,7 @@ mod async_poller {
                 match self.advance(Some(deadline)).await {
                     Advance::Polled => {}
                     Advance::TimedOut => return Ok(None),
-                    Advance::Done => return self.take_outcome().map(Some),
+                    Advance::Done => return self.polling.take_outcome(&*self.clock).map(Some),
                 }
             }
         }
@@ -298,7 +377,7 @@ mod async_poller {
             futures_util::stream::unfold(self, |poller| async move {
                 match poller.advance(None).await {
                     Advance::Polled => {
-                        let status = poller.op.status().to_owned();
+                        let status = poller.polling.op.status().to_owned();
                         Some((status, poller))
                     }
                     Advance::Done | Advance::TimedOut => None,
@@ -308,52 +387,22 @@ mod async_poller {
 
         /// One move of the decider: waits (up to `deadline`), then polls once, or finishes.
         async fn advance(&mut self, deadline: Option<Instant>) -> Advance {
-            if self.outcome.is_some() {
-                return Advance::Done;
-            }
             loop {
-                let step = match self.owed.take() {
-                    Some(d) => LroStep::Sleep(d),
-                    None => self.op.step(self.clock.wall()),
-                };
-                match step {
-                    LroStep::Sleep(d) => {
-                        let (now, rest) = super::split_wait(d, deadline, self.clock.now());
-                        if !now.is_zero() {
-                            self.sleep.sleep(now).await;
-                        }
-                        if let Some(rest) = rest {
-                            self.owed = Some(rest);
-                            return Advance::TimedOut;
-                        }
-                    }
-                    LroStep::Get(parts) => {
-                        // A GET once the status is terminal fetches the result: not progress.
-                        let status_poll = !self.op.is_finished();
+                match self.polling.next(&*self.clock, deadline) {
+                    Move::Sleep(d) if d.is_zero() => {}
+                    Move::Sleep(d) => self.sleep.sleep(d).await,
+                    Move::Get(request) => {
                         let got = async {
-                            let request = self.op.request::<Body>(parts);
                             let mut response = self.client.send(request, &self.options).await?;
                             let body = response.read().await?;
                             Ok::<_, Error>((response.status(), response.headers().clone(), body))
                         }
                         .await;
-                        match got {
-                            Ok((status, headers, body)) => {
-                                self.op.on_response(status, headers, body);
-                            }
-                            Err(e) => {
-                                self.outcome = Some(Err(self.op.fail(e)));
-                                return Advance::Done;
-                            }
-                        }
-                        if status_poll {
-                            return Advance::Polled;
+                        if let Some(advance) = self.polling.answered(got) {
+                            return advance;
                         }
                     }
-                    LroStep::Done(result) => {
-                        self.outcome = Some(result);
-                        return Advance::Done;
-                    }
+                    Move::Return(advance) => return advance,
                 }
             }
         }
@@ -371,7 +420,7 @@ mod async_poller {
     impl fmt::Debug for Poller {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.debug_struct("Poller")
-                .field("status", &self.op.status())
+                .field("status", &self.polling.op.status())
                 .finish_non_exhaustive()
         }
     }
@@ -382,10 +431,9 @@ pub use blocking_poller::BlockingPoller;
 
 #[cfg(feature = "blocking")]
 mod blocking_poller {
-    use super::Advance;
     use super::{
-        fmt, poll_options, resumed, started, Arc, Body, Clock, Error, LroOptions, LroResponse,
-        LroStep, Operation, Options, Request,
+        fmt, poll_options, resumed, started, Advance, Arc, Body, Clock, Error, LroOptions,
+        LroResponse, Move, Operation, Options, Polling, Request,
     };
     use crate::sleep::BlockingSleep;
     use crate::BlockingClient;
@@ -400,13 +448,9 @@ mod blocking_poller {
     pub struct BlockingPoller {
         client: BlockingClient,
         options: Options,
-        op: Operation,
+        polling: Polling,
         clock: Arc<dyn Clock>,
         sleep: Arc<dyn BlockingSleep>,
-        /// What is left of a wait that [`wait_for`](Self::wait_for) cut short.
-        owed: Option<Duration>,
-        /// The result, once the decider gave it and no caller took it yet.
-        outcome: Option<Result<LroResponse, Error>>,
     }
 
     impl BlockingPoller {
@@ -442,7 +486,7 @@ mod blocking_poller {
         /// As [`Poller::wait`](crate::lro::Poller::wait).
         pub fn wait(mut self) -> Result<LroResponse, Error> {
             while let Advance::Polled = self.advance(None) {}
-            self.take_outcome()
+            self.polling.take_outcome(&*self.clock)
         }
 
         /// Waits for the operation for at most `timeout` (on the client's clock): the final
@@ -458,7 +502,7 @@ mod blocking_poller {
                 match self.advance(Some(deadline)) {
                     Advance::Polled => {}
                     Advance::TimedOut => return Ok(None),
-                    Advance::Done => return self.take_outcome().map(Some),
+                    Advance::Done => return self.polling.take_outcome(&*self.clock).map(Some),
                 }
             }
         }
@@ -479,58 +523,28 @@ mod blocking_poller {
         /// ```
         pub fn progress(&mut self) -> impl Iterator<Item = String> + '_ {
             std::iter::from_fn(move || match self.advance(None) {
-                Advance::Polled => Some(self.op.status().to_owned()),
+                Advance::Polled => Some(self.polling.op.status().to_owned()),
                 Advance::Done | Advance::TimedOut => None,
             })
         }
 
         /// One move of the decider: waits (up to `deadline`), then polls once, or finishes.
         fn advance(&mut self, deadline: Option<Instant>) -> Advance {
-            if self.outcome.is_some() {
-                return Advance::Done;
-            }
             loop {
-                let step = match self.owed.take() {
-                    Some(d) => LroStep::Sleep(d),
-                    None => self.op.step(self.clock.wall()),
-                };
-                match step {
-                    LroStep::Sleep(d) => {
-                        let (now, rest) = super::split_wait(d, deadline, self.clock.now());
-                        if !now.is_zero() {
-                            self.sleep.sleep(now);
-                        }
-                        if let Some(rest) = rest {
-                            self.owed = Some(rest);
-                            return Advance::TimedOut;
-                        }
-                    }
-                    LroStep::Get(parts) => {
-                        // A GET once the status is terminal fetches the result: not progress.
-                        let status_poll = !self.op.is_finished();
+                match self.polling.next(&*self.clock, deadline) {
+                    Move::Sleep(d) if d.is_zero() => {}
+                    Move::Sleep(d) => self.sleep.sleep(d),
+                    Move::Get(request) => {
                         let got = (|| {
-                            let request = self.op.request::<Body>(parts);
                             let mut response = self.client.send(request, &self.options)?;
                             let body = response.read_all()?;
                             Ok::<_, Error>((response.status(), response.headers().clone(), body))
                         })();
-                        match got {
-                            Ok((status, headers, body)) => {
-                                self.op.on_response(status, headers, body);
-                            }
-                            Err(e) => {
-                                self.outcome = Some(Err(self.op.fail(e)));
-                                return Advance::Done;
-                            }
-                        }
-                        if status_poll {
-                            return Advance::Polled;
+                        if let Some(advance) = self.polling.answered(got) {
+                            return advance;
                         }
                     }
-                    LroStep::Done(result) => {
-                        self.outcome = Some(result);
-                        return Advance::Done;
-                    }
+                    Move::Return(advance) => return advance,
                 }
             }
         }
@@ -548,7 +562,7 @@ mod blocking_poller {
     impl fmt::Debug for BlockingPoller {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.debug_struct("BlockingPoller")
-                .field("status", &self.op.status())
+                .field("status", &self.polling.op.status())
                 .finish_non_exhaustive()
         }
     }

@@ -36,7 +36,6 @@
 
 use std::collections::HashSet;
 use std::hash::{BuildHasher, RandomState};
-use std::sync::Arc;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde::de::DeserializeOwned;
@@ -191,10 +190,34 @@ fn header_name(name: &str) -> HeaderName {
     HeaderName::from_bytes(name.as_bytes()).expect("a valid header name")
 }
 
-/// An SDK's own page decoder (see [`Paging::on_page_with`]): the response headers and body
-/// in, the page's items and continuation token out. A closure may capture what it needs (an
+/// An SDK's own page decoder (see [`Paging::on_page_with`], and the pagers' `with_decode`):
+/// the response headers and body in, the page's items and continuation token out. Any such
+/// `Fn` that can be shared between threads is one; a closure may capture what it needs (an
 /// account name, a format).
-pub type PageDecoder<T> = Arc<dyn Fn(&HeaderMap, &[u8]) -> Result<Page<T>, Error> + Send + Sync>;
+///
+/// # Examples
+///
+/// ```
+/// use clientcore_proto::paging::{Page, PageDecoder};
+///
+/// /// One item per line; no continuation.
+/// fn lines() -> impl PageDecoder<String> {
+///     |_headers: &http::HeaderMap, body: &[u8]| {
+///         let items = String::from_utf8_lossy(body).lines().map(str::to_owned).collect();
+///         Ok(Page { items, continuation_token: None })
+///     }
+/// }
+/// # let _ = lines();
+/// ```
+pub trait PageDecoder<T>:
+    Fn(&HeaderMap, &[u8]) -> Result<Page<T>, Error> + Send + Sync + 'static
+{
+}
+
+impl<T, F> PageDecoder<T> for F where
+    F: Fn(&HeaderMap, &[u8]) -> Result<Page<T>, Error> + Send + Sync + 'static
+{
+}
 
 /// One page: its items and the continuation token of the page after it (`None` on the last
 /// page).

@@ -64,10 +64,7 @@ fn json_pages<T: DeserializeOwned>() -> Decode<T> {
 #[cfg(any(feature = "async", feature = "blocking"))]
 fn decoded_pages<T, F>(decode: F) -> Decode<T>
 where
-    F: Fn(&clientcore_proto::http::HeaderMap, &[u8]) -> Result<Page<T>, Error>
-        + Send
-        + Sync
-        + 'static,
+    F: PageDecoder<T>,
 {
     std::sync::Arc::new(move |paging, headers, body| paging.on_page_with(headers, body, &decode))
 }
@@ -84,10 +81,7 @@ macro_rules! pager_common {
         #[must_use]
         pub fn with_decoder<F>(mut self, decode: F) -> Self
         where
-            F: Fn(&clientcore_proto::http::HeaderMap, &[u8]) -> Result<Page<T>, Error>
-                + Send
-                + Sync
-                + 'static,
+            F: PageDecoder<T>,
         {
             self.decode = super::decoded_pages(decode);
             self
@@ -124,8 +118,8 @@ pub use async_pager::Pager;
 #[cfg(feature = "async")]
 mod async_pager {
     use super::{
-        fmt, json_pages, Body, Decode, DeserializeOwned, Error, Options, Page, PageStrategy,
-        Paging, PhantomData, Request, VecDeque,
+        fmt, json_pages, Body, Decode, DeserializeOwned, Error, Options, Page, PageDecoder,
+        PageStrategy, Paging, PhantomData, Request, VecDeque,
     };
     use crate::Client;
     use futures_util::Stream;
@@ -157,13 +151,7 @@ mod async_pager {
             strategy: PageStrategy,
             options: &Options,
         ) -> Self {
-            Pager {
-                client: client.clone(),
-                options: crate::bounded(options),
-                paging: Paging::new(first.parts, strategy),
-                decode: json_pages(),
-                _items: PhantomData,
-            }
+            Pager::decoding(client, first, strategy, options, json_pages())
         }
     }
 
@@ -178,16 +166,29 @@ mod async_pager {
             decode: F,
         ) -> Self
         where
-            F: Fn(&clientcore_proto::http::HeaderMap, &[u8]) -> Result<Page<T>, Error>
-                + Send
-                + Sync
-                + 'static,
+            F: PageDecoder<T>,
         {
+            Pager::decoding(
+                client,
+                first,
+                strategy,
+                options,
+                super::decoded_pages(decode),
+            )
+        }
+
+        fn decoding(
+            client: &Client,
+            first: Request<Body>,
+            strategy: PageStrategy,
+            options: &Options,
+            decode: Decode<T>,
+        ) -> Self {
             Pager {
                 client: client.clone(),
                 options: crate::bounded(options),
                 paging: Paging::new(first.parts, strategy),
-                decode: super::decoded_pages(decode),
+                decode,
                 _items: PhantomData,
             }
         }
@@ -263,8 +264,8 @@ pub use blocking_pager::{BlockingPager, BlockingPages};
 #[cfg(feature = "blocking")]
 mod blocking_pager {
     use super::{
-        fmt, json_pages, Body, Decode, DeserializeOwned, Error, Options, Page, PageStrategy,
-        Paging, PhantomData, Request, VecDeque,
+        fmt, json_pages, Body, Decode, DeserializeOwned, Error, Options, Page, PageDecoder,
+        PageStrategy, Paging, PhantomData, Request, VecDeque,
     };
     use crate::BlockingClient;
 
@@ -291,15 +292,7 @@ mod blocking_pager {
             strategy: PageStrategy,
             options: &Options,
         ) -> Self {
-            BlockingPager {
-                client: client.clone(),
-                options: crate::bounded(options),
-                paging: Paging::new(first.parts, strategy),
-                decode: json_pages(),
-                buffered: VecDeque::new(),
-                stopped: false,
-                _items: PhantomData,
-            }
+            BlockingPager::decoding(client, first, strategy, options, json_pages())
         }
     }
 
@@ -314,16 +307,29 @@ mod blocking_pager {
             decode: F,
         ) -> Self
         where
-            F: Fn(&clientcore_proto::http::HeaderMap, &[u8]) -> Result<Page<T>, Error>
-                + Send
-                + Sync
-                + 'static,
+            F: PageDecoder<T>,
         {
+            BlockingPager::decoding(
+                client,
+                first,
+                strategy,
+                options,
+                super::decoded_pages(decode),
+            )
+        }
+
+        fn decoding(
+            client: &BlockingClient,
+            first: Request<Body>,
+            strategy: PageStrategy,
+            options: &Options,
+            decode: Decode<T>,
+        ) -> Self {
             BlockingPager {
                 client: client.clone(),
                 options: crate::bounded(options),
                 paging: Paging::new(first.parts, strategy),
-                decode: super::decoded_pages(decode),
+                decode,
                 buffered: VecDeque::new(),
                 stopped: false,
                 _items: PhantomData,

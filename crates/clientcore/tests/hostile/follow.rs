@@ -4,24 +4,20 @@
 use std::time::Duration;
 
 use clientcore::lro::{BlockingPoller, LroOptions, Poller};
-use clientcore::paging::{BlockingPager, PageStrategy, Pager};
+use clientcore::paging::PageStrategy;
 use clientcore::policy::auth::Credential;
 use clientcore::{
     policy_fn, Body, Error, ErrorKind, Options, Position, Request, RetryOptions, Verify,
 };
-use futures_util::StreamExt as _;
 use http::header::HeaderName;
 use http::Method;
 
+use crate::listing::list;
 use crate::server::{RawServer, Script, Seen};
 use crate::support::{Driver, Reply, Server, TestClient, TestPki};
 
 const KEY: &str = "k-very-secret";
 const SAS: &str = "sv=2024&sig=s-very-secret";
-
-fn json(body: &str) -> Script {
-    Script::response(200, &[("content-type", "application/json")], body)
-}
 
 /// A key, a SAS, a cookie and a per-try signing policy: every way a credential goes out.
 fn credentialed(cred: Credential) -> Options {
@@ -51,52 +47,23 @@ fn carries_secret(seen: &Seen) -> bool {
     ["very-secret"].iter().any(|s| head.contains(s))
 }
 
-/// Every item of a `nextLink` listing starting at `url`, or the error that stopped it.
-fn list(c: &TestClient, url: &str, options: &Options) -> (Vec<String>, Option<Error>) {
-    let first = Request::new(Method::GET, url.parse().unwrap());
-    let mut items = Vec::new();
-    match c.driver() {
-        Driver::Async => c.block_on(async {
-            let pager: Pager<String> =
-                Pager::new(c.async_client(), first, PageStrategy::next_link(), options);
-            let mut stream = std::pin::pin!(pager.into_items());
-            while let Some(item) = stream.next().await {
-                match item {
-                    Ok(i) => items.push(i),
-                    Err(e) => return (items, Some(e)),
-                }
-            }
-            (items, None)
-        }),
-        Driver::Blocking => {
-            let pager: BlockingPager<String> = BlockingPager::new(
-                c.blocking_client(),
-                first,
-                PageStrategy::next_link(),
-                options,
-            );
-            for item in pager {
-                match item {
-                    Ok(i) => items.push(i),
-                    Err(e) => return (items, Some(e)),
-                }
-            }
-            (items, None)
-        }
-    }
-}
-
 both_drivers!(
     a_next_link_to_another_origin_gets_no_credentials,
     |driver| {
         for cred in [key(), Credential::sas(SAS)] {
-            let elsewhere = RawServer::start([json(r#"{"value": ["b1"], "nextLink": null}"#)]);
-            let home = RawServer::start([json(&format!(
+            let elsewhere =
+                RawServer::start([Script::json(r#"{"value": ["b1"], "nextLink": null}"#)]);
+            let home = RawServer::start([Script::json(&format!(
                 r#"{{"value": ["a1"], "nextLink": "{}"}}"#,
                 elsewhere.url("/list?page=2")
             ))]);
             let c = TestClient::new(driver, credentialed(cred));
-            let (items, err) = list(&c, &home.url("/list"), &Options::new());
+            let (items, err) = list(
+                &c,
+                &home.url("/list"),
+                PageStrategy::next_link(),
+                &Options::new(),
+            );
             assert!(err.is_none(), "{err:?}");
             assert_eq!(items, ["a1", "b1"]);
             // At home, every credential went out; elsewhere, none.
@@ -114,11 +81,16 @@ both_drivers!(
 
 both_drivers!(a_next_link_on_the_same_origin_keeps_them, |driver| {
     let server = RawServer::start([
-        json(r#"{"value": ["a1"], "nextLink": "/list?page=2"}"#),
-        json(r#"{"value": ["a2"]}"#),
+        Script::json(r#"{"value": ["a1"], "nextLink": "/list?page=2"}"#),
+        Script::json(r#"{"value": ["a2"]}"#),
     ]);
     let c = TestClient::new(driver, credentialed(key()));
-    let (items, err) = list(&c, &server.url("/list"), &Options::new());
+    let (items, err) = list(
+        &c,
+        &server.url("/list"),
+        PageStrategy::next_link(),
+        &Options::new(),
+    );
     assert!(err.is_none(), "{err:?}");
     assert_eq!(items, ["a1", "a2"]);
     let seen = server.requests();
@@ -131,7 +103,7 @@ both_drivers!(a_next_link_on_the_same_origin_keeps_them, |driver| {
 });
 
 both_drivers!(a_next_link_from_https_to_http_is_refused, |driver| {
-    let cleartext = RawServer::repeat(json(r#"{"value": ["leaked"]}"#));
+    let cleartext = RawServer::repeat(Script::json(r#"{"value": ["leaked"]}"#));
     let pki = TestPki::new();
     let files = pki.write_files();
     let next = cleartext.url("/list?page=2");
@@ -144,7 +116,12 @@ both_drivers!(a_next_link_from_https_to_http_is_refused, |driver| {
     let options =
         credentialed(key()).with_connection_verify(Verify::CaBundle(files.ca().to_path_buf()));
     let c = TestClient::new(driver, options);
-    let (items, err) = list(&c, &format!("{}/list", secure.origin()), &Options::new());
+    let (items, err) = list(
+        &c,
+        &format!("{}/list", secure.origin()),
+        PageStrategy::next_link(),
+        &Options::new(),
+    );
     assert_eq!(items, ["a1"]);
     let err = err.expect("the https -> http next link was followed");
     assert_eq!(err.kind(), ErrorKind::ServiceResponse);
@@ -176,11 +153,11 @@ fn run_operation(c: &TestClient, url: &str) -> Result<(), Error> {
 }
 
 both_drivers!(a_poll_url_on_another_origin_gets_no_credentials, |driver| {
-    let monitor = RawServer::repeat(json(r#"{"status": "Succeeded"}"#));
+    let monitor = RawServer::repeat(Script::json(r#"{"status": "Succeeded"}"#));
     let op = monitor.url("/operations/1");
     let resource = RawServer::start([
         Script::response(202, &[("operation-location", op.as_str())], ""),
-        json(r#"{"name": "thing"}"#),
+        Script::json(r#"{"name": "thing"}"#),
     ]);
     let c = TestClient::new(driver, credentialed(key()));
     run_operation(&c, &resource.url("/things/1")).unwrap();

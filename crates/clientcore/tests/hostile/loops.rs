@@ -4,53 +4,29 @@
 use std::time::Duration;
 
 use clientcore::lro::{BlockingPoller, LroOptions, Poller};
-use clientcore::paging::{BlockingPager, PageStrategy, Pager};
-use clientcore::{Body, Error, ErrorKind, Options, Request, RetryOptions};
-use futures_util::StreamExt as _;
+use clientcore::paging::PageStrategy;
+use clientcore::{Body, ErrorKind, Options, Request, RetryOptions};
 use http::Method;
 
+use crate::listing::list;
 use crate::server::{RawServer, Script};
 use crate::support::{Driver, TestClient};
 
-fn json(body: &str) -> Script {
-    Script::response(200, &[("content-type", "application/json")], body)
-}
-
-/// Every item of a listing starting at `url`, or the error that stopped it.
-fn list(c: &TestClient, url: &str, strategy: PageStrategy) -> (Vec<String>, Option<Error>) {
-    let first = Request::new(Method::GET, url.parse().unwrap());
-    let options = Options::new().with_retry(RetryOptions::none());
-    let mut items = Vec::new();
-    match c.driver() {
-        Driver::Async => c.block_on(async {
-            let pager: Pager<String> = Pager::new(c.async_client(), first, strategy, &options);
-            let mut stream = std::pin::pin!(pager.into_items());
-            while let Some(item) = stream.next().await {
-                match item {
-                    Ok(i) => items.push(i),
-                    Err(e) => return (items, Some(e)),
-                }
-            }
-            (items, None)
-        }),
-        Driver::Blocking => {
-            let pager: BlockingPager<String> =
-                BlockingPager::new(c.blocking_client(), first, strategy, &options);
-            for item in pager {
-                match item {
-                    Ok(i) => items.push(i),
-                    Err(e) => return (items, Some(e)),
-                }
-            }
-            (items, None)
-        }
-    }
+fn no_retry() -> Options {
+    Options::new().with_retry(RetryOptions::none())
 }
 
 both_drivers!(a_next_link_that_does_not_parse_is_an_error, |driver| {
-    let server = RawServer::repeat(json(r#"{"value": ["a"], "nextLink": "http://[::1"}"#));
+    let server = RawServer::repeat(Script::json(
+        r#"{"value": ["a"], "nextLink": "http://[::1"}"#,
+    ));
     let c = TestClient::new(driver, Options::new());
-    let (items, err) = list(&c, &server.url("/list"), PageStrategy::next_link());
+    let (items, err) = list(
+        &c,
+        &server.url("/list"),
+        PageStrategy::next_link(),
+        &no_retry(),
+    );
     assert_eq!(items, ["a"]);
     let err = err.expect("paging went on");
     assert_eq!(err.kind(), ErrorKind::ServiceResponse);
@@ -72,12 +48,17 @@ both_drivers!(
     |driver| {
         // Page 1 → page 2 → page 1 again: a cycle of two, not only a page naming itself.
         let server = RawServer::start([
-            json(r#"{"value": ["a"], "nextLink": "/list?page=2"}"#),
-            json(r#"{"value": ["b"], "nextLink": "/list"}"#),
-            json(r#"{"value": ["again"]}"#),
+            Script::json(r#"{"value": ["a"], "nextLink": "/list?page=2"}"#),
+            Script::json(r#"{"value": ["b"], "nextLink": "/list"}"#),
+            Script::json(r#"{"value": ["again"]}"#),
         ]);
         let c = TestClient::new(driver, Options::new());
-        let (items, err) = list(&c, &server.url("/list"), PageStrategy::next_link());
+        let (items, err) = list(
+            &c,
+            &server.url("/list"),
+            PageStrategy::next_link(),
+            &no_retry(),
+        );
         assert_eq!(items, ["a", "b"]);
         let err = err.expect("paging went round the loop");
         assert!(
@@ -90,19 +71,24 @@ both_drivers!(
 );
 
 both_drivers!(a_next_link_to_the_page_itself_is_an_error, |driver| {
-    let server = RawServer::repeat(json(r#"{"value": ["a"], "nextLink": ""}"#));
+    let server = RawServer::repeat(Script::json(r#"{"value": ["a"], "nextLink": ""}"#));
     let c = TestClient::new(driver, Options::new());
-    let (items, err) = list(&c, &server.url("/list?x=1"), PageStrategy::next_link());
+    let (items, err) = list(
+        &c,
+        &server.url("/list?x=1"),
+        PageStrategy::next_link(),
+        &no_retry(),
+    );
     assert_eq!(items, ["a"]);
     assert!(err.is_some());
     assert_eq!(server.requests().len(), 1);
 });
 
 both_drivers!(a_token_that_repeats_is_an_error, |driver| {
-    let server = RawServer::repeat(json(r#"{"value": ["a"], "next": "t1"}"#));
+    let server = RawServer::repeat(Script::json(r#"{"value": ["a"], "next": "t1"}"#));
     let c = TestClient::new(driver, Options::new());
     let strategy = PageStrategy::token_in_body("next", "marker");
-    let (items, err) = list(&c, &server.url("/list"), strategy);
+    let (items, err) = list(&c, &server.url("/list"), strategy, &no_retry());
     // The first page names t1, the page t1 fetches names t1 again: two requests, then stop.
     assert_eq!(items, ["a", "a"]);
     let err = err.expect("paging looped on one token");
@@ -122,7 +108,7 @@ both_drivers!(a_poller_that_never_finishes_stops_at_its_bound, |driver| {
             ],
             "",
         ))
-        .chain(std::iter::repeat_with(|| json(r#"{"status": "InProgress"}"#)).take(10)),
+        .chain(std::iter::repeat_with(|| Script::json(r#"{"status": "InProgress"}"#)).take(10)),
     );
     let c = TestClient::new(driver, Options::new());
     let request = Request::<Body>::new(Method::PUT, server.url("/things/1").parse().unwrap());

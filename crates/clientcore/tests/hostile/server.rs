@@ -92,6 +92,11 @@ impl Script {
         Script::response(200, &[], body)
     }
 
+    /// `200 OK` with a JSON `body`.
+    pub fn json(body: &str) -> Self {
+        Script::response(200, &[("content-type", "application/json")], body)
+    }
+
     /// Then write `bytes` at once (any bytes: a test can send a header no server should).
     #[must_use]
     pub fn write(mut self, bytes: impl AsRef<[u8]>) -> Self {

@@ -12,12 +12,14 @@ use clientcore_proto::pipeline::RequestBody;
 
 /// A chunk stream for async request bodies.
 #[cfg(feature = "_transport")]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
 pub type ByteStream = std::pin::Pin<
     Box<dyn futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static>,
 >;
 
 /// A reader for blocking request bodies.
 #[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub type ByteReader = Box<dyn std::io::Read + Send + 'static>;
 
 enum Inner {

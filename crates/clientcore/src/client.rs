@@ -24,6 +24,7 @@ fn bearer_cache(opts: &Options) -> Option<clientcore_proto::policy::auth::TokenC
 }
 
 #[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use async_client::{Client, ClientBuilder};
 
 #[cfg(feature = "async")]
@@ -397,6 +398,7 @@ mod async_client {
 }
 
 #[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub use blocking_client::{BlockingClient, BlockingClientBuilder};
 
 #[cfg(feature = "blocking")]

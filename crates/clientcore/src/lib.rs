@@ -27,8 +27,10 @@ pub mod transport;
 
 pub use body::Body;
 #[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub use body::ByteReader;
 #[cfg(feature = "_transport")]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
 pub use body::ByteStream;
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
@@ -38,8 +40,10 @@ pub use client::{BlockingClient, BlockingClientBuilder};
 pub use client::{Client, ClientBuilder};
 pub use operation::Operation;
 #[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub use response::BlockingResponse;
 #[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use response::Response;
 
 pub use clientcore_proto::options::{self, ClientCert, Options, Position, Proxies, Verify};

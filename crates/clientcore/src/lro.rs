@@ -267,6 +267,7 @@ impl Polling {
 }
 
 #[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use async_poller::Poller;
 
 #[cfg(feature = "async")]
@@ -427,6 +428,7 @@ mod async_poller {
 }
 
 #[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub use blocking_poller::BlockingPoller;
 
 #[cfg(feature = "blocking")]

@@ -113,6 +113,7 @@ macro_rules! pager_common {
 }
 
 #[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use async_pager::Pager;
 
 #[cfg(feature = "async")]
@@ -259,6 +260,7 @@ mod async_pager {
 }
 
 #[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub use blocking_pager::{BlockingPager, BlockingPages};
 
 #[cfg(feature = "blocking")]

@@ -411,6 +411,7 @@ impl fmt::Debug for Core {
 }
 
 #[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use async_response::Response;
 
 #[cfg(feature = "async")]
@@ -546,6 +547,7 @@ mod async_response {
 }
 
 #[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub use blocking_response::BlockingResponse;
 
 #[cfg(feature = "blocking")]

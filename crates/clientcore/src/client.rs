@@ -9,7 +9,7 @@ use clientcore_proto::Error;
 use crate::credential::BlockingTokenCredential;
 #[cfg(feature = "async")]
 use crate::credential::TokenCredential;
-use crate::sleep::RealSleep;
+use crate::time::RealSleep;
 
 use crate::builder::{no_token_credential, Parts};
 
@@ -32,7 +32,7 @@ mod async_client {
     use super::bearer_cache;
     use super::{Arc, Error, Options, Parts, RealSleep, TokenCredential};
     use crate::response::{Core, Response};
-    use crate::sleep::AsyncSleep;
+    use crate::time::AsyncSleep;
     use crate::transport::{response_timeout, AsyncBody, HyperTransport, Transport};
     use crate::Body;
     use clientcore_proto::pipeline::{
@@ -405,7 +405,7 @@ pub use blocking_client::{BlockingClient, BlockingClientBuilder};
 mod blocking_client {
     use super::{Arc, BlockingTokenCredential, Error, Options, Parts, RealSleep};
     use crate::response::{BlockingResponse, Core};
-    use crate::sleep::BlockingSleep;
+    use crate::time::BlockingSleep;
     use crate::transport::{BlockingTransport, HyperTransport};
     use crate::Body;
     use clientcore_proto::pipeline::{Exchange, Request, Step};

@@ -16,10 +16,10 @@ pub mod operation;
 pub mod paging;
 #[cfg(any(feature = "async", feature = "blocking"))]
 mod response;
-pub mod sleep;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+pub mod time;
 // Only the drivers open spans.
 #[cfg(any(feature = "async", feature = "blocking"))]
 mod trace;
@@ -52,9 +52,9 @@ pub use clientcore_proto::pipeline::retry::{RetryMode, RetryOptions};
 pub use clientcore_proto::pipeline::{self, Request};
 pub use clientcore_proto::{conditions, model, string_enum, url};
 pub use clientcore_proto::{
-    error, format, http, is_retryable_status, policy, time, AzionStatus, BoxError,
-    CapturedResponse, Error, ErrorFormat, ErrorKind, ErrorMap, RedirectHop, Result, ServiceError,
-    MAX_ERROR_BODY, MAX_KEPT_ERROR_BODY,
+    error, format, http, is_retryable_status, policy, AzionStatus, BoxError, CapturedResponse,
+    Error, ErrorFormat, ErrorKind, ErrorMap, RedirectHop, Result, ServiceError, MAX_ERROR_BODY,
+    MAX_KEPT_ERROR_BODY,
 };
 
 /// The most bytes the pagers and pollers read of one response (a page, a status): a service

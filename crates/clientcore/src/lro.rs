@@ -276,7 +276,7 @@ mod async_poller {
         fmt, poll_options, resumed, started, Advance, Arc, Body, Clock, Error, LroOptions,
         LroResponse, Move, Operation, Options, Polling, Request,
     };
-    use crate::sleep::AsyncSleep;
+    use crate::time::AsyncSleep;
     use crate::Client;
     use futures_util::Stream;
     use serde::de::DeserializeOwned;
@@ -437,7 +437,7 @@ mod blocking_poller {
         fmt, poll_options, resumed, started, Advance, Arc, Body, Clock, Error, LroOptions,
         LroResponse, Move, Operation, Options, Polling, Request,
     };
-    use crate::sleep::BlockingSleep;
+    use crate::time::BlockingSleep;
     use crate::BlockingClient;
     use serde::de::DeserializeOwned;
     use std::time::{Duration, Instant};

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use clientcore::sleep::{AsyncSleep, SleepFuture};
+use clientcore::time::{AsyncSleep, SleepFuture};
 use clientcore::{Client, Options, Request};
 use http::Method;
 use support::{Reply, Server};

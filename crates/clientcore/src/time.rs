@@ -1,8 +1,10 @@
-//! Waiting between attempts. Tests swap in a fake that only advances a fake clock.
+//! Time, injected: the clock every decision reads ([`Clock`]) and the sleep every wait takes
+//! ([`AsyncSleep`], [`BlockingSleep`]). Clients use [`SystemClock`] and [`RealSleep`]; tests
+//! swap in a fake clock and a sleep that only advances it, so no retry or timeout test sleeps.
 
 use std::time::Duration;
 
-pub use clientcore_proto::time::{AsyncSleep, BlockingSleep, SleepFuture};
+pub use clientcore_proto::time::*;
 
 /// Real sleeping: `tokio::time::sleep` and `std::thread::sleep`.
 #[derive(Clone, Copy, Debug, Default)]

@@ -196,7 +196,7 @@ impl AsyncPeer {
             }
             AsyncPeer::ReqwestSameHeaders(client, user_agent, _) => {
                 let mut id = [0_u8; 36];
-                uuid::Builder::from_random_bytes(clientcore::policy::random_u128().to_be_bytes())
+                uuid::Builder::from_random_bytes(clientcore::policies::random_u128().to_be_bytes())
                     .into_uuid()
                     .hyphenated()
                     .encode_lower(&mut id);
@@ -255,7 +255,7 @@ fn async_peers() -> Vec<AsyncPeer> {
         None,
     );
     let user_agent =
-        reqwest::header::HeaderValue::from_str(&clientcore::policy::user_agent(None, None, None))
+        reqwest::header::HeaderValue::from_str(&clientcore::policies::user_agent(None, None, None))
             .expect("user agent");
     let seed_timeouts = reqwest::Client::builder()
         .read_timeout(std::time::Duration::from_secs(300))

@@ -48,7 +48,7 @@ use clientcore::format::TypedErrorInfo;
 use clientcore::http::header::CONTENT_TYPE;
 use clientcore::http::{HeaderValue, Method};
 use clientcore::lro::{BlockingPoller, LroOptions, Poller};
-use clientcore::policy::auth::Credential;
+use clientcore::policies::auth::Credential;
 use clientcore::{
     BlockingClient, Body, Client, Error, ErrorFormat, ErrorKind, Options, Request, ServiceError,
 };

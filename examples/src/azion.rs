@@ -45,7 +45,7 @@ use std::fmt;
 use bytes::Bytes;
 use clientcore::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use clientcore::http::{HeaderValue, Method};
-use clientcore::policy::auth::Credential;
+use clientcore::policies::auth::Credential;
 #[cfg(doc)]
 use clientcore::AzionStatus;
 use clientcore::{Body, Error, ErrorFormat, ErrorKind, Options, Request};

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use clientcore::http::header::AUTHORIZATION;
-use clientcore::policy::auth::Credential;
+use clientcore::policies::auth::Credential;
 use clientcore::{Error, ErrorKind, Options};
 use clientcore_examples::arm::{
     additional_info, AddressSpace, ArmClient, EvaluatedExpression, LongRunning, PolicyViolation,

@@ -2,7 +2,7 @@
 //! finds is the decoded claims of an `insufficient_claims` Bearer challenge in that value.
 #![no_main]
 
-use clientcore_proto::policy::auth::claims_challenge;
+use clientcore_proto::policies::auth::claims_challenge;
 use http::{header::WWW_AUTHENTICATE, HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;
 

@@ -2,7 +2,7 @@
 //! alone, and never shows the value of a parameter that is not allowed.
 #![no_main]
 
-use clientcore_proto::policy::redact::{Redactor, REDACTED};
+use clientcore_proto::policies::redact::{Redactor, REDACTED};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -10,7 +10,7 @@ use clientcore_proto::options::Options;
 use clientcore_proto::paging::{PageStrategy, Paging};
 use clientcore_proto::pipeline::follow::{self, Chosen, Credentials};
 use clientcore_proto::pipeline::{Exchange, Request, RequestParts, Step};
-use clientcore_proto::policy::auth::Credential;
+use clientcore_proto::policies::auth::Credential;
 use clientcore_proto::time::SystemClock;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use libfuzzer_sys::fuzz_target;

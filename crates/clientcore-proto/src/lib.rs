@@ -30,7 +30,7 @@ pub mod model;
 pub mod options;
 pub mod paging;
 pub mod pipeline;
-pub mod policy;
+pub mod policies;
 pub mod time;
 
 pub use error::{

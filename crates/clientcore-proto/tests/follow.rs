@@ -8,7 +8,7 @@ use bytes::Bytes;
 use clientcore_proto::options::Options;
 use clientcore_proto::pipeline::follow::Chosen;
 use clientcore_proto::pipeline::{Exchange, Request, ResponseHead, Step};
-use clientcore_proto::policy::auth::{AccessToken, Credential};
+use clientcore_proto::policies::auth::{AccessToken, Credential};
 use clientcore_proto::time::SystemClock;
 use clientcore_proto::ErrorKind;
 use http::{HeaderName, Method, StatusCode};

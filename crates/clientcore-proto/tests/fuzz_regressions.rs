@@ -11,7 +11,7 @@ use clientcore_proto::format::{
     self, text, ErrorFormat, ErrorList, OAuthError, ODataError, ODataV3Error, ProblemDetails,
     ServiceError,
 };
-use clientcore_proto::policy::redact::Redactor;
+use clientcore_proto::policies::redact::Redactor;
 use clientcore_proto::{CapturedResponse, Error, ErrorMap};
 use http::header::CONTENT_TYPE;
 use http::{HeaderMap, HeaderValue, StatusCode};

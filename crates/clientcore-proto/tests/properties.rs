@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 use clientcore_proto::format::{self, text, ErrorFormat, ODataError};
-use clientcore_proto::policy::redact::Redactor;
+use clientcore_proto::policies::redact::Redactor;
 use clientcore_proto::{CapturedResponse, Error, ErrorKind, ErrorMap};
 use http::header::CONTENT_TYPE;
 use http::{HeaderMap, HeaderValue, StatusCode};

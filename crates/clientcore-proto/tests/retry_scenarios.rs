@@ -31,7 +31,7 @@ use clientcore_proto::pipeline::retry::{
 use clientcore_proto::pipeline::{
     Attempt, Completion, Exchange, Request, RequestBody, RequestParts, ResponseHead, Step,
 };
-use clientcore_proto::policy::auth::{AccessToken, Credential};
+use clientcore_proto::policies::auth::{AccessToken, Credential};
 use clientcore_proto::time::Clock;
 use clientcore_proto::{is_retryable_status, Error, ErrorKind};
 use http::{HeaderMap, Method, StatusCode};

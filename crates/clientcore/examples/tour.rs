@@ -28,8 +28,8 @@ use clientcore::http::{header, Method};
 use clientcore::lro::{BlockingPoller, LroOptions, Poller};
 use clientcore::paging::{BlockingPager, PageStrategy, Pager};
 use clientcore::pipeline::retry::{AttemptOutcome, AttemptRecord};
-use clientcore::policy::auth::{AccessToken, Credential};
-use clientcore::policy::log::log_fn;
+use clientcore::policies::auth::{AccessToken, Credential};
+use clientcore::policies::log::log_fn;
 use clientcore::transport::BoxFuture;
 use clientcore::{
     AzionStatus, BlockingClient, Body, BoxError, Client, Error, ErrorFormat, ErrorKind, Options,

@@ -94,7 +94,7 @@ impl<T: ?Sized, S: ?Sized, C: ?Sized> Parts<T, S, C> {
         // checked before it is made.)
         let bearer = matches!(
             self.shared.options.credential(),
-            Some(clientcore_proto::policy::auth::Credential::Bearer { .. })
+            Some(clientcore_proto::policies::auth::Credential::Bearer { .. })
         );
         if bearer && self.credential.is_none() {
             return Err(no_token_credential());
@@ -195,7 +195,7 @@ macro_rules! builder_methods {
             I: IntoIterator<Item = S>,
             S: Into<String>,
         {
-            let bearer = clientcore_proto::policy::auth::Credential::bearer(scopes);
+            let bearer = clientcore_proto::policies::auth::Credential::bearer(scopes);
             self.parts.shared.options = self.parts.shared.options.clone().with_credential(bearer);
             self.parts.credential = Some(credential);
             self

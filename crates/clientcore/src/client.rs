@@ -14,9 +14,9 @@ use crate::time::RealSleep;
 use crate::builder::{no_token_credential, Parts};
 
 /// The token cache of a call's bearer credential, for the drivers' single-flight refresh.
-fn bearer_cache(opts: &Options) -> Option<clientcore_proto::policy::auth::TokenCache> {
+fn bearer_cache(opts: &Options) -> Option<clientcore_proto::policies::auth::TokenCache> {
     match opts.credential() {
-        Some(clientcore_proto::policy::auth::Credential::Bearer { cache, .. }) => {
+        Some(clientcore_proto::policies::auth::Credential::Bearer { cache, .. }) => {
             Some(cache.clone())
         }
         _ => None,
@@ -38,7 +38,7 @@ mod async_client {
     use clientcore_proto::pipeline::{
         Attempt, Exchange, Request, ResponseHead, Step, TokenRequest,
     };
-    use clientcore_proto::policy::auth::{Refresh, TokenCache};
+    use clientcore_proto::policies::auth::{Refresh, TokenCache};
     use futures_util::future::{Either, FutureExt as _};
     use std::fmt;
     use std::future::Future;
@@ -361,7 +361,7 @@ mod async_client {
             crate::trace::AttemptTrace,
             Result<(ResponseHead, AsyncBody), Error>,
         ),
-        Token(Result<clientcore_proto::policy::auth::AccessToken, Error>),
+        Token(Result<clientcore_proto::policies::auth::AccessToken, Error>),
         Read(Result<bytes::Bytes, Error>),
         Slept,
     }
@@ -598,10 +598,10 @@ mod blocking_client {
     fn blocking_token(
         c: &dyn BlockingTokenCredential,
         request: &clientcore_proto::pipeline::TokenRequest,
-        cache: Option<clientcore_proto::policy::auth::TokenCache>,
+        cache: Option<clientcore_proto::policies::auth::TokenCache>,
         now: std::time::SystemTime,
-    ) -> Result<clientcore_proto::policy::auth::AccessToken, Error> {
-        use clientcore_proto::policy::auth::Refresh;
+    ) -> Result<clientcore_proto::policies::auth::AccessToken, Error> {
+        use clientcore_proto::policies::auth::Refresh;
         match (cache, request.claims.as_deref()) {
             (Some(cache), None) => loop {
                 match cache.refresh(now) {

@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use clientcore_proto::policy::auth::{AccessToken, AccessTokenInfo};
+use clientcore_proto::policies::auth::{AccessToken, AccessTokenInfo};
 use clientcore_proto::Error;
 
 use crate::transport::BoxFuture;
@@ -20,7 +20,7 @@ use crate::transport::BoxFuture;
 /// ```
 /// use clientcore::credential::TokenCredential;
 /// use clientcore::transport::BoxFuture;
-/// use clientcore::policy::auth::AccessToken;
+/// use clientcore::policies::auth::AccessToken;
 /// use std::time::{Duration, SystemTime};
 ///
 /// #[derive(Debug)]

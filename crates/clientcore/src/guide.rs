@@ -212,7 +212,7 @@
 //! ## 5. Credentials and signing
 //!
 //! Keys in a header, SAS query strings and bearer tokens are
-//! [`Credential`](crate::policy::auth::Credential)s the pipeline attaches itself. A scheme
+//! [`Credential`](crate::policies::auth::Credential)s the pipeline attaches itself. A scheme
 //! that signs each request (Azure Storage's SharedKey) is a per-attempt
 //! [`Policy`](crate::Policy) over a [`NamedKeyCredential`]: an account name and base64 key,
 //! signed with HMAC-SHA256. The policy runs on every attempt, so a retry is signed again,
@@ -221,8 +221,8 @@
 //!
 //! ```
 //! use clientcore::pipeline::RequestParts;
-//! use clientcore::policy::auth::Credential;
-//! use clientcore::policy::sign::NamedKeyCredential;
+//! use clientcore::policies::auth::Credential;
+//! use clientcore::policies::sign::NamedKeyCredential;
 //! use clientcore::{Error, Options, Policy, Position, SharedPolicy};
 //!
 //! /// `x-signature: name:Base64(HMAC-SHA256(key, "METHOD\n/name/path"))`.
@@ -286,5 +286,5 @@
 //! [`Request::with_multipart`]: crate::Request::with_multipart
 //! [`Head::header`]: crate::operation::Head::header
 //! [`Head::parse`]: crate::operation::Head::parse
-//! [`NamedKeyCredential`]: crate::policy::sign::NamedKeyCredential
-//! [`NamedKeyCredential::update`]: crate::policy::sign::NamedKeyCredential::update
+//! [`NamedKeyCredential`]: crate::policies::sign::NamedKeyCredential
+//! [`NamedKeyCredential::update`]: crate::policies::sign::NamedKeyCredential::update

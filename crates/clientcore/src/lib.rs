@@ -52,7 +52,7 @@ pub use clientcore_proto::pipeline::retry::{RetryMode, RetryOptions};
 pub use clientcore_proto::pipeline::{self, Request};
 pub use clientcore_proto::{conditions, model, string_enum, url};
 pub use clientcore_proto::{
-    error, format, http, is_retryable_status, policy, AzionStatus, BoxError, CapturedResponse,
+    error, format, http, is_retryable_status, policies, AzionStatus, BoxError, CapturedResponse,
     Error, ErrorFormat, ErrorKind, ErrorMap, RedirectHop, Result, ServiceError, MAX_ERROR_BODY,
     MAX_KEPT_ERROR_BODY,
 };

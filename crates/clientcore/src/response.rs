@@ -400,7 +400,7 @@ impl fmt::Debug for Core {
             .field("status", &self.head.status.as_u16())
             .field(
                 "url",
-                &clientcore_proto::policy::redact::Redactor::default()
+                &clientcore_proto::policies::redact::Redactor::default()
                     .sanitize_url(self.url.as_str()),
             )
             .field("head", &self.head)

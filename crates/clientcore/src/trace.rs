@@ -394,7 +394,7 @@ fn record_error(span: &Span, error: &Error) {
 fn random_nonzero_u128() -> u128 {
     // The per-thread generator seeded from the operating system: no system call per call.
     loop {
-        let id = clientcore_proto::policy::random_u128();
+        let id = clientcore_proto::policies::random_u128();
         if id != 0 {
             return id;
         }
@@ -404,7 +404,7 @@ fn random_nonzero_u128() -> u128 {
 /// 64 random bits, never zero (an all-zero parent id is invalid, Trace Context 3.2.2.4).
 fn random_nonzero_u64() -> u64 {
     loop {
-        let bits = clientcore_proto::policy::random_u128();
+        let bits = clientcore_proto::policies::random_u128();
         #[allow(
             clippy::cast_possible_truncation,
             reason = "taking the two halves of the 128 bits on purpose"

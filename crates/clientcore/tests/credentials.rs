@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use clientcore::credential::{BlockingTokenCredential, TokenCredential};
 use clientcore::http::{header, HeaderName};
-use clientcore::policy::auth::{AccessToken, Credential};
+use clientcore::policies::auth::{AccessToken, Credential};
 use clientcore::transport::BoxFuture;
 use clientcore::{Error, ErrorKind, Options, Verify};
 use support::{Driver, Reply, Server, Setup, TestClient, TestPki};
@@ -700,9 +700,9 @@ struct Hinted {
 }
 
 impl Hinted {
-    fn info(&self) -> clientcore::policy::auth::AccessTokenInfo {
+    fn info(&self) -> clientcore::policies::auth::AccessTokenInfo {
         let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
-        clientcore::policy::auth::AccessTokenInfo::from(AccessToken {
+        clientcore::policies::auth::AccessTokenInfo::from(AccessToken {
             token: format!("h{n}"),
             expires_on: self.start + HOUR,
         })
@@ -719,7 +719,7 @@ impl TokenCredential for Hinted {
         &'a self,
         _: &'a [String],
         _: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<clientcore::policy::auth::AccessTokenInfo, Error>> {
+    ) -> BoxFuture<'a, Result<clientcore::policies::auth::AccessTokenInfo, Error>> {
         Box::pin(async move { Ok(self.info()) })
     }
 }
@@ -733,7 +733,7 @@ impl BlockingTokenCredential for Hinted {
         &self,
         _: &[String],
         _: Option<&str>,
-    ) -> Result<clientcore::policy::auth::AccessTokenInfo, Error> {
+    ) -> Result<clientcore::policies::auth::AccessTokenInfo, Error> {
         Ok(self.info())
     }
 }

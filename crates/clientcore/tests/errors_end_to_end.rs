@@ -5,7 +5,7 @@
 mod support;
 
 use clientcore::http::{header, HeaderValue, Method};
-use clientcore::policy::auth::Credential;
+use clientcore::policies::auth::Credential;
 use clientcore::{ErrorFormat, ErrorKind, ErrorMap, Options, Request, MAX_KEPT_ERROR_BODY};
 use support::{Reply, Server, TestClient};
 

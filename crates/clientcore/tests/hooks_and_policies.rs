@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use clientcore::http::{header, HeaderName, HeaderValue};
 use clientcore::pipeline::{HookRequest, RequestParts, ResponseHead};
-use clientcore::policy::auth::Credential;
+use clientcore::policies::auth::Credential;
 use clientcore::{policy_fn, Error, ErrorKind, Options, Policy, Position, SharedPolicy};
 use support::{Reply, Server, TestClient};
 

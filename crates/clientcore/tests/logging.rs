@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use clientcore::http::{header, HeaderName, HeaderValue, Method};
 use clientcore::pipeline::HookRequest;
-use clientcore::policy::auth::Credential;
-use clientcore::policy::log::{log_fn, Level, SharedLogSink};
-use clientcore::policy::redact::Redactor;
+use clientcore::policies::auth::Credential;
+use clientcore::policies::log::{log_fn, Level, SharedLogSink};
+use clientcore::policies::redact::Redactor;
 use clientcore::{Options, Request};
 use support::{Driver, Reply, Server, TestClient};
 

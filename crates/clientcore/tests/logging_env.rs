@@ -6,7 +6,7 @@ mod support;
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use clientcore::policy::log::{log_fn, Level};
+use clientcore::policies::log::{log_fn, Level};
 use clientcore::Options;
 use support::{Reply, Server, TestClient};
 

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use clientcore::http::Method;
 use clientcore::operation::Operation;
 use clientcore::pipeline::RequestParts;
-use clientcore::policy::auth::Credential;
-use clientcore::policy::sign::{hmac_sha256_base64, NamedKeyCredential};
+use clientcore::policies::auth::Credential;
+use clientcore::policies::sign::{hmac_sha256_base64, NamedKeyCredential};
 use clientcore::{Error, ErrorFormat, ErrorKind, Options, Policy, Position, Request, SharedPolicy};
 use support::{Driver, Reply, Server, TestClient};
 

@@ -7,8 +7,8 @@ mod support;
 use std::time::Duration;
 
 use clientcore::pipeline::policy::SharedPolicy;
-use clientcore::policy::arm::ProviderRegistration;
-use clientcore::policy::auth::Credential;
+use clientcore::policies::arm::ProviderRegistration;
+use clientcore::policies::auth::Credential;
 use clientcore::{Body, ErrorKind, Options, Position, Request};
 use http::header::HeaderName;
 use http::Method;

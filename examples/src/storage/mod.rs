@@ -33,8 +33,8 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use clientcore::http::HeaderMap;
-use clientcore::policy::auth::Credential;
-use clientcore::policy::sign::NamedKeyCredential;
+use clientcore::policies::auth::Credential;
+use clientcore::policies::sign::NamedKeyCredential;
 use clientcore::{Error, ErrorKind, ErrorMap, Options, Position, SharedPolicy};
 
 use quick_xml::events::Event;

@@ -1,12 +1,12 @@
 //! SharedKey signing (a custom per-attempt policy) and account SAS tokens, on clientcore's
-//! [`NamedKeyCredential`](clientcore::policy::sign::NamedKeyCredential): the strings to sign
+//! [`NamedKeyCredential`](clientcore::policies::sign::NamedKeyCredential): the strings to sign
 //! follow the "Authorize with Shared Key" and "Create an account SAS" REST documentation.
 
 use std::time::SystemTime;
 
 use clientcore::http::header::InvalidHeaderValue;
 use clientcore::pipeline::RequestParts;
-use clientcore::policy::sign::{canonical_headers, canonical_query, header_text};
+use clientcore::policies::sign::{canonical_headers, canonical_query, header_text};
 use clientcore::{Error, ErrorKind, Policy};
 
 use super::{Account, Service, API_VERSION};

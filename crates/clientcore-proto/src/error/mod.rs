@@ -50,7 +50,7 @@ use serde::de::DeserializeOwned;
 
 use crate::format::{self, ErrorEntry, ErrorFormat, ServiceError};
 use crate::pipeline::retry::AttemptRecord;
-use crate::policy::redact::Redactor;
+use crate::policies::redact::Redactor;
 
 mod azion;
 mod display;

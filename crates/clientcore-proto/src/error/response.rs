@@ -5,7 +5,7 @@ use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 
 use crate::format::text;
-use crate::policy::redact::Redactor;
+use crate::policies::redact::Redactor;
 
 /// How many bytes of an error response's body are read and parsed: 16 MiB.
 ///

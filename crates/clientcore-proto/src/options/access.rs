@@ -12,9 +12,9 @@ use crate::error::ErrorMap;
 use crate::format::ErrorFormat;
 use crate::pipeline::policy::SharedPolicy;
 use crate::pipeline::retry::RetryOptions;
-use crate::policy::auth::Credential;
-use crate::policy::log::SharedLogSink;
-use crate::policy::redact::Redactor;
+use crate::policies::auth::Credential;
+use crate::policies::log::SharedLogSink;
+use crate::policies::redact::Redactor;
 
 impl Options {
     /// No option set: everything inherits or takes the seed's default.
@@ -400,7 +400,7 @@ impl Options {
 impl Options {
     /// Logs each request and response in full (`logging_enable`): headers still redacted, plus
     /// the request body and any response body the pipeline reads (error bodies, buffered
-    /// bodies), cut at [`MAX_LOGGED_BODY`](crate::policy::log::MAX_LOGGED_BODY) characters.
+    /// bodies), cut at [`MAX_LOGGED_BODY`](crate::policies::log::MAX_LOGGED_BODY) characters.
     /// Default is off.
     #[must_use]
     pub fn with_logging(mut self, enable: bool) -> Self {

@@ -18,9 +18,9 @@ use crate::error::ErrorMap;
 use crate::format::ErrorFormat;
 use crate::pipeline::policy::SharedPolicy;
 use crate::pipeline::retry::RetryOptions;
-use crate::policy::auth::Credential;
-use crate::policy::log::SharedLogSink;
-use crate::policy::redact::Redactor;
+use crate::policies::auth::Credential;
+use crate::policies::log::SharedLogSink;
+use crate::policies::redact::Redactor;
 
 #[macro_use]
 mod knobs;

@@ -11,9 +11,9 @@ use crate::error::{ErrorKind, ErrorMap};
 use crate::format::ErrorFormat;
 use crate::pipeline::policy::policy_fn;
 use crate::pipeline::retry::RetryOptions;
-use crate::policy::auth::Credential;
-use crate::policy::log::log_fn;
-use crate::policy::redact::Redactor;
+use crate::policies::auth::Credential;
+use crate::policies::log::log_fn;
+use crate::policies::redact::Redactor;
 
 /// Each public setter once, with a value that differs from its default.
 fn every_setter() -> Vec<(&'static str, Options)> {

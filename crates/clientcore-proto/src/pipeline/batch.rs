@@ -78,7 +78,7 @@ pub struct Changeset {
 }
 
 fn boundary(prefix: &str) -> String {
-    let id = uuid::Builder::from_random_bytes(crate::policy::random_u128().to_be_bytes())
+    let id = uuid::Builder::from_random_bytes(crate::policies::random_u128().to_be_bytes())
         .into_uuid()
         .hyphenated();
     format!("{prefix}_{id}")

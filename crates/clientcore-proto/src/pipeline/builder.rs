@@ -253,7 +253,7 @@ impl Default for Multipart {
 impl Multipart {
     /// An empty form with a random boundary.
     pub fn new() -> Self {
-        let id = uuid::Builder::from_random_bytes(crate::policy::random_u128().to_be_bytes())
+        let id = uuid::Builder::from_random_bytes(crate::policies::random_u128().to_be_bytes())
             .into_uuid()
             .simple();
         Multipart {

@@ -6,7 +6,7 @@ use std::time::Instant;
 use http::HeaderValue;
 
 use crate::error::{Error, ErrorKind};
-use crate::policy::auth::{AccessToken, Credential};
+use crate::policies::auth::{AccessToken, Credential};
 
 use super::follow::Credentials;
 use super::{Exchange, RequestBody, RequestParts, ResponseHead, State, Step, TokenRequest};
@@ -136,7 +136,7 @@ impl<B: RequestBody> Exchange<B> {
         {
             return false;
         }
-        let Some(claims) = crate::policy::auth::claims_challenge(&head.headers) else {
+        let Some(claims) = crate::policies::auth::claims_challenge(&head.headers) else {
             return false;
         };
         self.cae = Cae::Pending(claims);

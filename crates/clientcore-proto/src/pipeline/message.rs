@@ -27,7 +27,7 @@ pub struct RequestParts {
 
 impl fmt::Debug for RequestParts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let redactor = crate::policy::redact::Redactor::default();
+        let redactor = crate::policies::redact::Redactor::default();
         f.debug_struct("RequestParts")
             .field("method", &self.method)
             .field("url", &redactor.sanitize_url(self.url.as_str()))
@@ -128,7 +128,7 @@ impl<B: RequestBody> Request<B> {
     /// use clientcore_proto::options::Options;
     /// use clientcore_proto::pipeline::follow::Chosen;
     /// use clientcore_proto::pipeline::{Exchange, Request, Step};
-    /// use clientcore_proto::policy::auth::Credential;
+    /// use clientcore_proto::policies::auth::Credential;
     /// use clientcore_proto::time::SystemClock;
     ///
     /// let home = "https://account.example.com/list".parse().unwrap();
@@ -205,7 +205,7 @@ impl ResponseHead {
 
 impl fmt::Debug for ResponseHead {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let redactor = crate::policy::redact::Redactor::default();
+        let redactor = crate::policies::redact::Redactor::default();
         f.debug_struct("ResponseHead")
             .field("status", &self.status.as_u16())
             .field("version", &self.version)
@@ -254,7 +254,7 @@ pub struct TokenRequest {
     /// The scopes of the call's bearer credential.
     pub scopes: Vec<String>,
     /// Claims the new token must satisfy: the decoded claims of a continuous access
-    /// evaluation challenge ([`claims_challenge`](crate::policy::auth::claims_challenge)) the
+    /// evaluation challenge ([`claims_challenge`](crate::policies::auth::claims_challenge)) the
     /// service answered the last attempt with. `None` for an ordinary request (no token
     /// cached, or one about to expire).
     pub claims: Option<String>,

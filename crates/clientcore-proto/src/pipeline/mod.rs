@@ -37,7 +37,7 @@ use url::Url;
 
 use crate::error::{CapturedResponse, Error, ErrorKind, RedirectHop, MAX_ERROR_BODY};
 use crate::options::{Options, Position};
-use crate::policy::log::{self, Level};
+use crate::policies::log::{self, Level};
 use crate::time::Clock;
 
 pub mod batch;

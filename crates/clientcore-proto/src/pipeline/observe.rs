@@ -5,7 +5,7 @@ use bytes::Bytes;
 
 use crate::error::Error;
 use crate::options::Position;
-use crate::policy::log::{self, Level};
+use crate::policies::log::{self, Level};
 
 use super::follow::{self, Credentials};
 use super::{Exchange, HookRequest, Request, RequestBody, ResponseHead};

@@ -9,7 +9,7 @@ use http::{HeaderMap, HeaderValue};
 
 use crate::error::{Error, ErrorKind};
 use crate::options::{Options, Position, TransportConfig};
-use crate::policy::auth::Credential;
+use crate::policies::auth::Credential;
 
 use super::follow::{self, Credentials};
 use super::{ChosenUrl, Exchange, RequestBody};
@@ -48,7 +48,7 @@ impl<B: RequestBody> Exchange<B> {
                 Some(id) => id,
                 // A UUID v4 from the per-thread generator: no system call per call.
                 None => {
-                    uuid::Builder::from_random_bytes(crate::policy::random_u128().to_be_bytes())
+                    uuid::Builder::from_random_bytes(crate::policies::random_u128().to_be_bytes())
                         .into_uuid()
                         .hyphenated()
                         .encode_lower(&mut buffer)
@@ -163,7 +163,7 @@ pub struct Prepared {
 impl Prepared {
     /// Derives the values of `options`.
     pub fn new(options: &Options) -> Self {
-        let ua = crate::policy::user_agent(
+        let ua = crate::policies::user_agent(
             options.user_agent_prefix(),
             options.sdk(),
             options.user_agent_suffix(),

@@ -20,8 +20,8 @@ use http::{HeaderMap, StatusCode};
 
 use crate::error::{Error, ErrorKind, MAX_ERROR_BODY};
 use crate::options::Position;
-use crate::policy::auth::Credential;
-use crate::policy::log::{self, Level};
+use crate::policies::auth::Credential;
+use crate::policies::log::{self, Level};
 
 use super::follow::{self, Chosen, Credentials};
 use super::shaping::add_pipeline_headers;

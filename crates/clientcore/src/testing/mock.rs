@@ -335,7 +335,7 @@ impl MockTransport {
 
 /// `url` as logs show it: query values hidden but `api-version`.
 fn redacted_url(url: &Url) -> String {
-    clientcore_proto::policy::redact::Redactor::default()
+    clientcore_proto::policies::redact::Redactor::default()
         .sanitize_url(url.as_str())
         .into_owned()
 }
@@ -363,7 +363,7 @@ pub(crate) fn url_matches(recorded: &str, actual: &Url) -> bool {
             r == a
                 || matches!(
                     (r.split_once('='), a.split_once('=')),
-                    (Some((rk, rv)), Some((ak, _))) if rk == ak && rv == clientcore_proto::policy::redact::REDACTED
+                    (Some((rk, rv)), Some((ak, _))) if rk == ak && rv == clientcore_proto::policies::redact::REDACTED
                 )
         })
 }

@@ -10,7 +10,7 @@ use base64::Engine as _;
 use bytes::Bytes;
 use clientcore_proto::options::TransportConfig;
 use clientcore_proto::pipeline::{Request, ResponseHead};
-use clientcore_proto::policy::redact::Redactor;
+use clientcore_proto::policies::redact::Redactor;
 use clientcore_proto::{Error, ErrorKind};
 use http::HeaderMap;
 use serde::{Deserialize, Serialize};
@@ -218,7 +218,7 @@ impl Recorder {
                 } else if self.redactor.is_header_allowed(name) {
                     value.into_owned()
                 } else {
-                    clientcore_proto::policy::redact::REDACTED.to_owned()
+                    clientcore_proto::policies::redact::REDACTED.to_owned()
                 };
                 (name.to_owned(), shown)
             })

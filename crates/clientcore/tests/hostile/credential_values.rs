@@ -1,7 +1,7 @@
 //! A credential a header cannot carry fails the call before anything is sent, with a
 //! `ClientAuthentication` error that does not print it: never an unauthenticated request.
 
-use clientcore::policy::auth::Credential;
+use clientcore::policies::auth::Credential;
 use clientcore::{ErrorKind, Options};
 use http::header::HeaderName;
 

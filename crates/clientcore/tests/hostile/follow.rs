@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clientcore::lro::{BlockingPoller, LroOptions, Poller};
 use clientcore::paging::PageStrategy;
-use clientcore::policy::auth::Credential;
+use clientcore::policies::auth::Credential;
 use clientcore::{
     policy_fn, Body, Error, ErrorKind, Options, Position, Request, RetryOptions, Verify,
 };

@@ -316,7 +316,8 @@ impl RetryState {
                 None if opts.jitter() == Jitter::None => 0.0,
                 None => unit(splitmix64(self.rng.get_or_insert_with(|| {
                     // The per-thread generator, seeded once from the OS: no system call.
-                    u64::try_from(crate::policy::random_u128() & u128::from(u64::MAX)).unwrap_or(0)
+                    u64::try_from(crate::policies::random_u128() & u128::from(u64::MAX))
+                        .unwrap_or(0)
                 }))),
             };
             opts.jittered_backoff(attempt, u)

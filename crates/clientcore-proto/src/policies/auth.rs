@@ -36,7 +36,7 @@ pub struct AccessToken {
 impl fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AccessToken")
-            .field("token", &crate::policy::redact::REDACTED)
+            .field("token", &crate::policies::redact::REDACTED)
             .field("expires_on", &self.expires_on)
             .finish()
     }
@@ -49,7 +49,7 @@ impl fmt::Debug for AccessToken {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policy::auth::{AccessToken, AccessTokenInfo};
+/// use clientcore_proto::policies::auth::{AccessToken, AccessTokenInfo};
 /// use std::time::{Duration, SystemTime};
 ///
 /// let now = SystemTime::now();
@@ -144,8 +144,8 @@ impl Credential {
     ///
     /// Signing is the service's, so this is not a credential the pipeline attaches: hand it
     /// to the service's signing [`Policy`](crate::pipeline::policy::Policy) (which calls
-    /// [`NamedKeyCredential::sign`](crate::policy::sign::NamedKeyCredential::sign)). Keep a clone to rotate the key on a live client with
-    /// [`NamedKeyCredential::update`](crate::policy::sign::NamedKeyCredential::update).
+    /// [`NamedKeyCredential::sign`](crate::policies::sign::NamedKeyCredential::sign)). Keep a clone to rotate the key on a live client with
+    /// [`NamedKeyCredential::update`](crate::policies::sign::NamedKeyCredential::update).
     ///
     /// # Errors
     ///
@@ -155,7 +155,7 @@ impl Credential {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::policy::auth::Credential;
+    /// use clientcore_proto::policies::auth::Credential;
     ///
     /// let key = Credential::named_key("devstoreaccount1", "a2V5")?;
     /// assert_eq!(key.name(), "devstoreaccount1");
@@ -165,8 +165,8 @@ impl Credential {
     pub fn named_key(
         name: impl Into<String>,
         key: &str,
-    ) -> Result<crate::policy::sign::NamedKeyCredential, crate::Error> {
-        crate::policy::sign::NamedKeyCredential::new(name, key)
+    ) -> Result<crate::policies::sign::NamedKeyCredential, crate::Error> {
+        crate::policies::sign::NamedKeyCredential::new(name, key)
     }
 }
 
@@ -176,7 +176,7 @@ impl fmt::Debug for Credential {
             Credential::Key { header, .. } => f
                 .debug_struct("Key")
                 .field("header", header)
-                .field("value", &crate::policy::redact::REDACTED)
+                .field("value", &crate::policies::redact::REDACTED)
                 .finish(),
             Credential::Sas(_) => f.write_str("Sas(REDACTED)"),
             Credential::Bearer { scopes, .. } => {
@@ -464,7 +464,7 @@ impl fmt::Debug for RefreshWait {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policy::auth::claims_challenge;
+/// use clientcore_proto::policies::auth::claims_challenge;
 /// use http::{header::WWW_AUTHENTICATE, HeaderMap, HeaderValue};
 ///
 /// let mut headers = HeaderMap::new();

@@ -21,7 +21,7 @@ use crate::error::{Error, ErrorKind};
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policy::sign::hmac_sha256;
+/// use clientcore_proto::policies::sign::hmac_sha256;
 ///
 /// // RFC 4231, test case 2.
 /// let tag = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
@@ -39,7 +39,7 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policy::sign::hmac_sha256_base64;
+/// use clientcore_proto::policies::sign::hmac_sha256_base64;
 ///
 /// assert_eq!(
 ///     hmac_sha256_base64(b"key", "The quick brown fox jumps over the lazy dog"),
@@ -56,7 +56,7 @@ pub fn hmac_sha256_base64(key: &[u8], message: &str) -> String {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policy::sign::header_text;
+/// use clientcore_proto::policies::sign::header_text;
 ///
 /// let mut headers = http::HeaderMap::new();
 /// headers.insert("content-type", "text/plain".parse().unwrap());
@@ -77,7 +77,7 @@ pub fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policy::sign::canonical_headers;
+/// use clientcore_proto::policies::sign::canonical_headers;
 ///
 /// let mut headers = http::HeaderMap::new();
 /// headers.insert("x-ms-version", "2021-12-02".parse().unwrap());
@@ -111,7 +111,7 @@ pub fn canonical_headers(headers: &HeaderMap, prefix: &str) -> String {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policy::sign::canonical_query;
+/// use clientcore_proto::policies::sign::canonical_query;
 ///
 /// let url = "https://a.example/c?timeout=5&Comp=block&blockid=x%20y&tag=b&tag=a".parse().unwrap();
 /// assert_eq!(
@@ -138,7 +138,7 @@ pub fn canonical_query(url: &Url) -> String {
 /// An account name and its key, shared by every clone and replaced in all of them at once by
 /// [`update`](Self::update) (the reference's `AzureNamedKeyCredential`): rotate a key on a
 /// live client without rebuilding it. Made by
-/// [`Credential::named_key`](crate::policy::auth::Credential::named_key).
+/// [`Credential::named_key`](crate::policies::auth::Credential::named_key).
 ///
 /// The key is given in base64, as the Azure portal shows it, and kept decoded. `Debug` and
 /// errors never print it.
@@ -146,7 +146,7 @@ pub fn canonical_query(url: &Url) -> String {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policy::auth::Credential;
+/// use clientcore_proto::policies::auth::Credential;
 ///
 /// let key = Credential::named_key("account", "a2V5")?; // "key"
 /// let in_policy = key.clone();
@@ -233,7 +233,7 @@ impl fmt::Debug for NamedKeyCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NamedKeyCredential")
             .field("name", &self.name())
-            .field("key", &crate::policy::redact::REDACTED)
+            .field("key", &crate::policies::redact::REDACTED)
             .finish()
     }
 }

@@ -4,7 +4,7 @@ use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
 use crate::pipeline::{HookRequest, ResponseHead};
-use crate::policy::redact::Redactor;
+use crate::policies::redact::Redactor;
 
 /// The level of a log record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -23,7 +23,7 @@ pub enum Level {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policy::log::{log_fn, Level};
+/// use clientcore_proto::policies::log::{log_fn, Level};
 /// use std::sync::{Arc, Mutex};
 ///
 /// let lines = Arc::new(Mutex::new(Vec::new()));
@@ -156,7 +156,7 @@ pub fn emit(sink: Option<&SharedLogSink>, level: Level, record: &str) {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policy::log::{emit_http, log_fn, Level};
+/// use clientcore_proto::policies::log::{emit_http, log_fn, Level};
 /// use std::sync::{Arc, Mutex};
 ///
 /// let lines = Arc::new(Mutex::new(Vec::new()));

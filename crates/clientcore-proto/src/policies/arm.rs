@@ -15,7 +15,7 @@ use url::Url;
 use crate::error::Error;
 use crate::pipeline::side::{SideAnswer, SideStep, SideTask};
 use crate::pipeline::{HookRequest, RequestParts, ResponseHead};
-use crate::policy::log::{self, Level};
+use crate::policies::log::{self, Level};
 
 use crate::pipeline::policy::Policy;
 
@@ -29,7 +29,7 @@ const API_VERSION: &str = "2016-02-01";
 /// ```
 /// use clientcore_proto::options::{Options, Position};
 /// use clientcore_proto::pipeline::policy::SharedPolicy;
-/// use clientcore_proto::policy::arm::ProviderRegistration;
+/// use clientcore_proto::policies::arm::ProviderRegistration;
 /// use std::time::Duration;
 ///
 /// let registration = ProviderRegistration::new().with_poll_interval(Duration::from_secs(10));

@@ -10,17 +10,22 @@
 //! TLS, and [`ServerBuilder::proxy`] turns the server into a forward proxy that records what a
 //! client sends through it.
 //!
+//! [`H2Server`] speaks HTTP/2 (hyper's server): over TLS with ALPN, or with prior knowledge
+//! over cleartext, counting connections and requests in flight.
+//!
 //! This crate is not published; it exists for clientcore's own tests.
 #![forbid(unsafe_code)]
 
 mod clock;
 mod conn;
+mod h2;
 mod pki;
 mod recorded;
 mod reply;
 mod server;
 
 pub use clock::FakeClock;
+pub use h2::{H2Mode, H2Seen, H2Server};
 pub use pki::{PkiFiles, TestPki, CLIENT_COMMON_NAME};
 pub use recorded::{ClientCert, Recorded};
 pub use reply::Reply;

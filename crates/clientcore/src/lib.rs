@@ -46,7 +46,9 @@ pub use response::BlockingResponse;
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use response::Response;
 
-pub use clientcore_proto::options::{self, ClientCert, Options, Position, Proxies, Verify};
+pub use clientcore_proto::options::{
+    self, ClientCert, HttpVersion, Options, Position, Proxies, Verify,
+};
 pub use clientcore_proto::pipeline::policy::{policy_fn, Policy, SharedPolicy};
 pub use clientcore_proto::pipeline::retry::{RetryMode, RetryOptions};
 pub use clientcore_proto::pipeline::{self, Request};

@@ -6,7 +6,8 @@ use std::time::Duration;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use super::{
-    ClientCert, Options, Position, Proxies, RequestHook, ResponseHook, StallProtection, Verify,
+    ClientCert, HttpVersion, Options, Position, Proxies, RequestHook, ResponseHook,
+    StallProtection, Verify,
 };
 use crate::error::ErrorMap;
 use crate::format::ErrorFormat;
@@ -347,6 +348,24 @@ impl Options {
         self
     }
 
+    /// Which HTTP versions the transport speaks: HTTP/2 when a TLS server offers it (default),
+    /// HTTP/1.1 only, or HTTP/2 with prior knowledge. Per client or per call; a call with
+    /// another choice than the client's gets connections of its own.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore_proto::options::{HttpVersion, Options};
+    ///
+    /// let h2c = Options::new().with_http_version(HttpVersion::Http2PriorKnowledge);
+    /// assert_eq!(h2c.http_version(), HttpVersion::Http2PriorKnowledge);
+    /// ```
+    #[must_use]
+    pub fn with_http_version(mut self, version: HttpVersion) -> Self {
+        self.transport.http_version = Some(version);
+        self
+    }
+
     /// The connect timeout.
     pub fn connection_timeout(&self) -> Duration {
         self.transport
@@ -393,6 +412,11 @@ impl Options {
     /// Whether coded response bodies are decoded.
     pub fn decompress(&self) -> bool {
         self.transport.decompress.unwrap_or(true)
+    }
+
+    /// The HTTP versions spoken; default [`HttpVersion::Negotiate`].
+    pub fn http_version(&self) -> HttpVersion {
+        self.transport.http_version.unwrap_or_default()
     }
 }
 

@@ -29,7 +29,7 @@ mod stall;
 mod transport;
 
 pub use stall::StallProtection;
-pub use transport::{ClientCert, Proxies, TransportConfig, Verify};
+pub use transport::{ClientCert, HttpVersion, Proxies, TransportConfig, Verify};
 
 /// Where a custom policy runs: once per call, or on every attempt (after retries and
 /// redirects are decided, so it sees each request as sent).
@@ -132,6 +132,8 @@ knobs! {
         block_size: Option<usize> = set,
         /// `decompress`.
         decompress: Option<bool> = set,
+        /// HTTP/1.1, HTTP/2 or either.
+        http_version: Option<HttpVersion> = set,
     }
     /// What is logged, how, and where to.
     logging: LoggingKnobs {

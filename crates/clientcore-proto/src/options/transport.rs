@@ -20,6 +20,32 @@ pub enum Verify {
     CaBundle(PathBuf),
 }
 
+/// Which HTTP versions the transport speaks (`http1_only` and `http2_prior_knowledge` in
+/// reqwest's terms).
+///
+/// # Examples
+///
+/// ```
+/// use clientcore_proto::options::{HttpVersion, Options};
+///
+/// assert_eq!(Options::new().http_version(), HttpVersion::Negotiate);
+/// let h1 = Options::new().with_http_version(HttpVersion::Http1Only);
+/// assert_eq!(h1.http_version(), HttpVersion::Http1Only);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HttpVersion {
+    /// HTTP/2 when the server picks it in the TLS handshake (ALPN `h2`), HTTP/1.1 otherwise
+    /// and on every cleartext connection. Default.
+    #[default]
+    Negotiate,
+    /// HTTP/1.1 only: ALPN offers `http/1.1` alone.
+    Http1Only,
+    /// HTTP/2 from the first byte: over cleartext without an upgrade (h2c "with prior
+    /// knowledge", for servers known to speak it), over TLS offering only `h2`.
+    Http2PriorKnowledge,
+}
+
 /// A client certificate for mutual TLS (`connection_cert`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -130,7 +156,7 @@ impl Proxies {
 }
 
 /// The transport settings of one call. Only those a connection is made with (TLS
-/// verification, the client certificate, proxies) may split connection pools: a connection
+/// verification, the client certificate, proxies, the HTTP versions) may split connection pools: a connection
 /// made with one value must never serve a call with another. Timeouts and decoding are
 /// applied per call on whatever connection serves it, so calls that differ only in them share
 /// one pool (rotating 40 connect timeouts over one host opens one connection, not 40).
@@ -148,6 +174,8 @@ pub struct TransportConfig {
     pub proxies: Proxies,
     /// Whether coded response bodies are decoded ([`Options::with_decompress`]).
     pub decompress: bool,
+    /// The HTTP versions spoken ([`Options::with_http_version`]).
+    pub http_version: HttpVersion,
 }
 
 impl Default for TransportConfig {
@@ -166,6 +194,7 @@ impl Options {
             cert: self.connection_cert().cloned(),
             proxies: self.proxies(),
             decompress: self.decompress(),
+            http_version: self.http_version(),
         }
     }
 }

@@ -30,7 +30,10 @@ pub(super) struct Connector(pub(super) Arc<Connect>);
 
 pub(super) struct Connect {
     pub(super) http: HttpConnector,
+    /// TLS to the target, offering the HTTP versions of the pool's configuration.
     pub(super) tls: tokio_rustls::TlsConnector,
+    /// TLS to an HTTPS proxy: HTTP/1.1, the tunnel's `CONNECT` being an HTTP/1.1 request.
+    pub(super) proxy_tls: tokio_rustls::TlsConnector,
     pub(super) proxies: Vec<Route>,
     /// The connect timeout of the configuration the pool was set up with, for a connection
     /// asked for outside any call's scope (none is, today).
@@ -90,7 +93,7 @@ impl Connect {
         let Some(proxy) = self.intercept(&dst) else {
             let tcp = Stream::Tcp(self.tcp(dst.clone()).await?);
             let stream = if https {
-                self.tls(&dst, tcp).await?
+                self.tls(&self.tls, &dst, tcp).await?
             } else {
                 tcp
             };
@@ -99,11 +102,11 @@ impl Connect {
         let proxy_uri = proxy.uri();
         let mut to_proxy = Stream::Tcp(self.tcp(proxy_uri.clone()).await?);
         if proxy_uri.scheme() == Some(&Scheme::HTTPS) {
-            to_proxy = self.tls(proxy_uri, to_proxy).await?;
+            to_proxy = self.tls(&self.proxy_tls, proxy_uri, to_proxy).await?;
         }
         if https {
             let tunnel = tunnel(to_proxy, &dst, proxy.basic_auth()).await?;
-            Ok(Conn::new(self.tls(&dst, tunnel).await?, false))
+            Ok(Conn::new(self.tls(&self.tls, &dst, tunnel).await?, false))
         } else {
             // hyper-util sends requests on a proxied connection in absolute form.
             Ok(Conn::new(to_proxy, true))
@@ -116,11 +119,16 @@ impl Connect {
         Ok(io.into_inner())
     }
 
-    async fn tls(&self, uri: &http::Uri, io: Stream) -> Result<Stream, BoxError> {
+    async fn tls(
+        &self,
+        tls: &tokio_rustls::TlsConnector,
+        uri: &http::Uri,
+        io: Stream,
+    ) -> Result<Stream, BoxError> {
         let host = uri.host().ok_or("the URL has no host")?;
         let host = host.trim_start_matches('[').trim_end_matches(']');
         let name = rustls_pki_types::ServerName::try_from(host.to_owned())?;
-        let tls = self.tls.connect(name, io).await?;
+        let tls = tls.connect(name, io).await?;
         Ok(Stream::Tls(Box::new(tls)))
     }
 }
@@ -205,9 +213,24 @@ impl Conn {
     }
 }
 
+impl Conn {
+    /// Whether the target chose HTTP/2 in the TLS handshake.
+    fn negotiated_h2(&self) -> bool {
+        match self.io.inner() {
+            Stream::Tls(tls) => tls.get_ref().1.alpn_protocol() == Some(b"h2"),
+            Stream::Tcp(_) => false,
+        }
+    }
+}
+
 impl Connection for Conn {
     fn connected(&self) -> Connected {
-        Connected::new().proxy(self.proxied)
+        let connected = Connected::new().proxy(self.proxied);
+        if self.negotiated_h2() {
+            connected.negotiated_h2()
+        } else {
+            connected
+        }
     }
 }
 

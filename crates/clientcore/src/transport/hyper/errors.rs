@@ -71,7 +71,8 @@ fn for_each_cause(
 }
 
 /// Classifies a failure to get a response: the connection did not open (`ServiceRequest`,
-/// or its timeout), or the request may have reached the server (`ServiceResponse`).
+/// or its timeout), an HTTP/2 server said it did not process the request (`ServiceRequest`),
+/// or the request may have reached the server (`ServiceResponse`).
 pub(super) fn send_error(e: hyper_util::client::legacy::Error) -> Error {
     let kind = if e.is_connect() {
         let mut timed_out = false;
@@ -81,10 +82,30 @@ pub(super) fn send_error(e: hyper_util::client::legacy::Error) -> Error {
         } else {
             ErrorKind::ServiceRequest
         }
+    } else if unprocessed_h2(&e) {
+        ErrorKind::ServiceRequest
     } else {
         ErrorKind::ServiceResponse
     };
     Error::with_source(kind, e)
+}
+
+/// Whether an HTTP/2 server told us it did not process the request, so that sending it again
+/// is safe whatever its method (RFC 9113, section 8.7): the stream was refused
+/// (`RST_STREAM` with `REFUSED_STREAM`), or the connection was closed by a `GOAWAY` whose last
+/// processed stream is below ours (h2 fails only those streams, and streams opened after it,
+/// with the remote `GOAWAY`; a stream the server may have processed that the connection's end
+/// cuts gets an I/O error instead). Any other reset (`CANCEL`, `INTERNAL_ERROR`...) leaves the
+/// request possibly processed.
+fn unprocessed_h2(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut unprocessed = false;
+    for_each_cause(e, &mut |cause| {
+        if let Some(h2) = cause.downcast_ref::<h2::Error>() {
+            unprocessed |= h2.is_remote()
+                && (h2.is_go_away() || h2.reason() == Some(h2::Reason::REFUSED_STREAM));
+        }
+    });
+    unprocessed
 }
 
 #[cfg(test)]

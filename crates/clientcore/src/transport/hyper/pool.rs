@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use clientcore_proto::options::{ClientCert, Proxies, TransportConfig, Verify};
+use clientcore_proto::options::{ClientCert, HttpVersion, Proxies, TransportConfig, Verify};
 use clientcore_proto::Error;
 use hyper_util::client::legacy::connect::HttpConnector;
 
@@ -60,7 +60,7 @@ pub(super) fn same_pool(a: &TransportConfig, b: &TransportConfig) -> bool {
 /// field must be added here, or named as left out). Each of these decides what a connection
 /// is (whom it trusts, which certificate it showed, which proxy it goes through), so a
 /// connection set up with one value must never serve a call with another.
-fn pool_fields(config: &TransportConfig) -> (&Verify, &Option<ClientCert>, &Proxies) {
+fn pool_fields(config: &TransportConfig) -> (&Verify, &Option<ClientCert>, &Proxies, HttpVersion) {
     let TransportConfig {
         connection_timeout: _,
         read_timeout: _,
@@ -69,8 +69,9 @@ fn pool_fields(config: &TransportConfig) -> (&Verify, &Option<ClientCert>, &Prox
         proxies,
         // Per response, not per connection.
         decompress: _,
+        http_version,
     } = config;
-    (verify, cert, proxies)
+    (verify, cert, proxies, *http_version)
 }
 
 /// Sets up a pool for `config`: its TLS settings and proxies (and the connect timeout for a
@@ -78,6 +79,9 @@ fn pool_fields(config: &TransportConfig) -> (&Verify, &Option<ClientCert>, &Prox
 #[cold]
 pub(super) fn build(config: &TransportConfig) -> Result<Pool, Error> {
     let tls = tls_config(config)?;
+    // An HTTPS proxy is spoken to in HTTP/1.1 (the tunnel's CONNECT), whatever the target.
+    let mut proxy_tls = tls.clone();
+    proxy_tls.alpn_protocols = vec![b"http/1.1".to_vec()];
     let proxies = proxy_routes(&config.proxies)?;
     let mut http = HttpConnector::new();
     // Small requests go out at once, not after the peer's delayed ACK.
@@ -87,13 +91,23 @@ pub(super) fn build(config: &TransportConfig) -> Result<Pool, Error> {
     let connector = Connector(Arc::new(Connect {
         http,
         tls: tokio_rustls::TlsConnector::from(Arc::new(tls)),
+        proxy_tls: tokio_rustls::TlsConnector::from(Arc::new(proxy_tls)),
         proxies,
         timeout: config.connection_timeout,
     }));
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        // Idle connections close after 90 s (the timer is what lets the pool notice).
+    let mut builder =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new());
+    // Idle connections close after 90 s (the timer is what lets the pool notice).
+    builder
         .pool_timer(hyper_util::rt::TokioTimer::new())
         .pool_idle_timeout(Duration::from_secs(90))
-        .build(connector.clone());
+        // HTTP/2's own timers (keep-alive pings, if ever turned on) run on tokio's.
+        .timer(hyper_util::rt::TokioTimer::new());
+    // Otherwise HTTP/2 is spoken on a connection whose TLS handshake chose `h2`
+    // (`Conn::connected`), and HTTP/1.1 on every other.
+    if config.http_version == HttpVersion::Http2PriorKnowledge {
+        builder.http2_only(true);
+    }
+    let client = builder.build(connector.clone());
     Ok(Pool { client, connector })
 }

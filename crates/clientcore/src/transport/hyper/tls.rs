@@ -1,13 +1,15 @@
-//! rustls' settings for a pool: which servers to trust, the client certificate, HTTP/1.1.
+//! rustls' settings for a pool: which servers to trust, the client certificate, the HTTP
+//! versions offered.
 
 use std::sync::Arc;
 
-use clientcore_proto::options::{ClientCert, TransportConfig, Verify};
+use clientcore_proto::options::{ClientCert, HttpVersion, TransportConfig, Verify};
 use clientcore_proto::{Error, ErrorKind};
 
 use super::errors::invalid;
 
-/// rustls' settings for a pool: which servers to trust, the client certificate, HTTP/1.1.
+/// rustls' settings for a pool: which servers to trust, the client certificate, and the HTTP
+/// versions offered to the target (ALPN).
 pub(super) fn tls_config(config: &TransportConfig) -> Result<rustls::ClientConfig, Error> {
     use rustls_pki_types::pem::PemObject as _;
     use rustls_pki_types::{CertificateDer, PrivateKeyDer};
@@ -78,7 +80,12 @@ pub(super) fn tls_config(config: &TransportConfig) -> Result<rustls::ClientConfi
                 .map_err(|e| invalid("client certificate", e))?
         }
     };
-    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // What the target may choose in the handshake (ALPN): `h2` only where HTTP/2 may be spoken.
+    tls.alpn_protocols = match config.http_version {
+        HttpVersion::Http1Only => vec![b"http/1.1".to_vec()],
+        HttpVersion::Http2PriorKnowledge => vec![b"h2".to_vec()],
+        _ => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
+    };
     Ok(tls)
 }
 

@@ -6,8 +6,8 @@ use std::time::Duration;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use super::{
-    ClientCert, HttpVersion, Options, Position, Proxies, RequestHook, ResponseHook,
-    StallProtection, Verify,
+    ClientCert, HttpVersion, Options, PoolSettings, Position, Proxies, RequestHook, Resolve,
+    Resolver, ResponseHook, StallProtection, Verify,
 };
 use crate::error::ErrorMap;
 use crate::format::ErrorFormat;
@@ -366,6 +366,21 @@ impl Options {
         self
     }
 
+    /// How idle connections are kept and new ones opened (see [`PoolSettings`]). Meant for a
+    /// client's options: a call with other settings gets connections of its own.
+    #[must_use]
+    pub fn with_pool(mut self, pool: PoolSettings) -> Self {
+        self.transport.pool = Some(pool);
+        self
+    }
+
+    /// Resolves host names with `resolve` instead of the system's resolver (see [`Resolve`]).
+    #[must_use]
+    pub fn with_resolver(mut self, resolve: impl Resolve) -> Self {
+        self.transport.resolver = Some(Resolver::new(resolve));
+        self
+    }
+
     /// The connect timeout.
     pub fn connection_timeout(&self) -> Duration {
         self.transport
@@ -417,6 +432,16 @@ impl Options {
     /// The HTTP versions spoken; default [`HttpVersion::Negotiate`].
     pub fn http_version(&self) -> HttpVersion {
         self.transport.http_version.unwrap_or_default()
+    }
+
+    /// Idle connections and TCP options; default [`PoolSettings::default`].
+    pub fn pool(&self) -> PoolSettings {
+        self.transport.pool.unwrap_or_default()
+    }
+
+    /// The DNS plug-in, if any.
+    pub fn resolver(&self) -> Option<&Resolver> {
+        self.transport.resolver.as_ref()
     }
 }
 

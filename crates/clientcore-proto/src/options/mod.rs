@@ -29,7 +29,10 @@ mod stall;
 mod transport;
 
 pub use stall::StallProtection;
-pub use transport::{ClientCert, HttpVersion, Proxies, TransportConfig, Verify};
+pub use transport::{
+    ClientCert, HttpVersion, PoolSettings, Proxies, Resolve, ResolveFuture, Resolver,
+    TransportConfig, Verify,
+};
 
 /// Where a custom policy runs: once per call, or on every attempt (after retries and
 /// redirects are decided, so it sees each request as sent).
@@ -134,6 +137,10 @@ knobs! {
         decompress: Option<bool> = set,
         /// HTTP/1.1, HTTP/2 or either.
         http_version: Option<HttpVersion> = set,
+        /// Idle connections and TCP options.
+        pool: Option<PoolSettings> = set,
+        /// The DNS plug-in.
+        resolver: Option<Resolver> = set,
     }
     /// What is logged, how, and where to.
     logging: LoggingKnobs {

@@ -29,7 +29,7 @@ tokio::task_local! {
 pub(super) struct Connector(pub(super) Arc<Connect>);
 
 pub(super) struct Connect {
-    pub(super) http: HttpConnector,
+    pub(super) http: HttpConnector<super::pool::Dns>,
     /// TLS to the target, offering the HTTP versions of the pool's configuration.
     pub(super) tls: tokio_rustls::TlsConnector,
     /// TLS to an HTTPS proxy: HTTP/1.1, the tunnel's `CONNECT` being an HTTP/1.1 request.

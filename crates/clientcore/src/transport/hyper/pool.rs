@@ -1,11 +1,17 @@
 //! Connection pools: which one serves a configuration (only the settings a connection is made
 //! with split pools), and setting one up.
 
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::task::{Context, Poll};
 
-use clientcore_proto::options::{ClientCert, HttpVersion, Proxies, TransportConfig, Verify};
+use clientcore_proto::options::{
+    ClientCert, HttpVersion, PoolSettings, Proxies, Resolver, TransportConfig, Verify,
+};
 use clientcore_proto::Error;
+use hyper_util::client::legacy::connect::dns::{GaiResolver, Name};
 use hyper_util::client::legacy::connect::HttpConnector;
 
 use super::connector::{Connect, Connector};
@@ -58,9 +64,20 @@ pub(super) fn same_pool(a: &TransportConfig, b: &TransportConfig) -> bool {
 
 /// What a pool is set up from: every field of the configuration but the timeouts (a new
 /// field must be added here, or named as left out). Each of these decides what a connection
-/// is (whom it trusts, which certificate it showed, which proxy it goes through), so a
+/// is (whom it trusts, which certificate it showed, which proxy it goes through, which
+/// protocol it speaks, how long it lives, which resolver found its address), so a
 /// connection set up with one value must never serve a call with another.
-fn pool_fields(config: &TransportConfig) -> (&Verify, &Option<ClientCert>, &Proxies, HttpVersion) {
+/// The fields [`pool_fields`] compares and hashes.
+type PoolFields<'a> = (
+    &'a Verify,
+    &'a Option<ClientCert>,
+    &'a Proxies,
+    HttpVersion,
+    PoolSettings,
+    &'a Option<Resolver>,
+);
+
+fn pool_fields(config: &TransportConfig) -> PoolFields<'_> {
     let TransportConfig {
         connection_timeout: _,
         read_timeout: _,
@@ -70,8 +87,10 @@ fn pool_fields(config: &TransportConfig) -> (&Verify, &Option<ClientCert>, &Prox
         // Per response, not per connection.
         decompress: _,
         http_version,
+        pool,
+        resolver,
     } = config;
-    (verify, cert, proxies, *http_version)
+    (verify, cert, proxies, *http_version, *pool, resolver)
 }
 
 /// Sets up a pool for `config`: its TLS settings and proxies (and the connect timeout for a
@@ -83,9 +102,10 @@ pub(super) fn build(config: &TransportConfig) -> Result<Pool, Error> {
     let mut proxy_tls = tls.clone();
     proxy_tls.alpn_protocols = vec![b"http/1.1".to_vec()];
     let proxies = proxy_routes(&config.proxies)?;
-    let mut http = HttpConnector::new();
-    // Small requests go out at once, not after the peer's delayed ACK.
-    http.set_nodelay(true);
+    let settings = config.pool;
+    let mut http = HttpConnector::new_with_resolver(Dns(config.resolver.clone()));
+    http.set_nodelay(settings.tcp_nodelay());
+    http.set_keepalive(settings.tcp_keepalive());
     // `https://` targets come here too; TLS is added on top by `Connect::connect`.
     http.enforce_http(false);
     let connector = Connector(Arc::new(Connect {
@@ -97,10 +117,11 @@ pub(super) fn build(config: &TransportConfig) -> Result<Pool, Error> {
     }));
     let mut builder =
         hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new());
-    // Idle connections close after 90 s (the timer is what lets the pool notice).
+    // The timer is what lets the pool notice idle connections' time is up.
     builder
         .pool_timer(hyper_util::rt::TokioTimer::new())
-        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_idle_timeout(settings.idle_timeout())
+        .pool_max_idle_per_host(settings.max_idle_per_host())
         // HTTP/2's own timers (keep-alive pings, if ever turned on) run on tokio's.
         .timer(hyper_util::rt::TokioTimer::new());
     // Otherwise HTTP/2 is spoken on a connection whose TLS handshake chose `h2`
@@ -110,4 +131,42 @@ pub(super) fn build(config: &TransportConfig) -> Result<Pool, Error> {
     }
     let client = builder.build(connector.clone());
     Ok(Pool { client, connector })
+}
+
+/// The connector's name lookup: the caller's [`Resolver`] when the options name one, the
+/// system's (`getaddrinfo` on a blocking thread, as hyper-util does) otherwise.
+#[derive(Clone)]
+pub(super) struct Dns(Option<Resolver>);
+
+impl tower_service::Service<Name> for Dns {
+    type Response = std::vec::IntoIter<SocketAddr>;
+    type Error = super::BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: Name) -> Self::Future {
+        let Some(resolver) = &self.0 else {
+            let lookup = GaiResolver::new().call(name);
+            return Box::pin(async move {
+                let addrs: Vec<SocketAddr> = lookup.await?.collect();
+                Ok(addrs.into_iter())
+            });
+        };
+        let lookup = resolver.resolve(name.as_str());
+        Box::pin(async move {
+            // Port 0: the connector puts the URL's port on every address.
+            let addrs: Vec<SocketAddr> = lookup
+                .await?
+                .into_iter()
+                .map(|ip| SocketAddr::new(ip, 0))
+                .collect();
+            if addrs.is_empty() {
+                return Err("the resolver found no address".into());
+            }
+            Ok(addrs.into_iter())
+        })
+    }
 }

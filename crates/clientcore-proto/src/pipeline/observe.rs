@@ -8,6 +8,7 @@ use crate::options::Position;
 use crate::policy::log::{self, Level};
 
 use super::follow::{self, Credentials};
+use super::wire::WireHeaders;
 use super::{Exchange, HookRequest, Request, RequestBody, ResponseHead};
 
 impl<B: RequestBody> Exchange<B> {
@@ -33,20 +34,34 @@ impl<B: RequestBody> Exchange<B> {
 
     /// Runs the per-try policies, the request hook and the request log (at `log_at`, when it
     /// is recorded) on an attempt, and keeps a copy of it for the policies' later hooks.
+    /// `wire` says what the core added for the wire: the policies and the hook see it, the log
+    /// does not.
     #[cold]
     #[inline(never)]
     pub(super) fn observe_attempt(
         &mut self,
         request: &mut Request<B>,
+        wire: &WireHeaders,
         full: bool,
         log_at: Option<Level>,
     ) -> Result<(), Error> {
+        let withhold = self.credentials == Credentials::Withhold;
+        let own = if withhold {
+            wire.own_credentials(&request.parts.headers)
+        } else {
+            Vec::new()
+        };
         self.opts
             .policies(Position::PerTry)
             .try_for_each(|p| p.on_request(&mut request.parts))?;
         // A signing policy signs whatever it is given: away from home, what it added goes.
-        if self.credentials == Credentials::Withhold {
+        // What belongs to the attempt's own URL (its userinfo, the jar's cookies for it)
+        // stays, as it would have without policies.
+        if withhold {
             follow::strip(&mut request.parts.headers);
+            for (name, value) in own {
+                request.parts.headers.insert(name, value);
+            }
         }
         // The hook and the log borrow the body; only the copy kept for custom policies owns
         // one (a body of any size used to be copied on every attempt, policies or not).
@@ -62,7 +77,12 @@ impl<B: RequestBody> Exchange<B> {
                 hook(&hook_req);
             }
             if let Some(level) = log_at {
-                let record = log::request_record(&hook_req, &self.opts.redactor(), full);
+                let shown = wire.without(&request.parts);
+                let logged = match &shown {
+                    Some(parts) => HookRequest { parts, ..hook_req },
+                    None => hook_req,
+                };
+                let record = log::request_record(&logged, &self.opts.redactor(), full);
                 let multi = self.opts.logging_multirecord().unwrap_or(false);
                 log::emit_http(self.opts.logger(), level, &record, multi);
             }

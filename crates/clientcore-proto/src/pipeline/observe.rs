@@ -9,7 +9,7 @@ use crate::policy::log::{self, Level};
 
 use super::follow::{self, Credentials};
 use super::wire::WireHeaders;
-use super::{Exchange, HookRequest, Request, RequestBody, ResponseHead};
+use super::{Exchange, HookRequest, Request, RequestBody, RequestParts, ResponseHead};
 
 impl<B: RequestBody> Exchange<B> {
     /// Shows a response to the per-try policies, the response hook and, when `logged`, the
@@ -45,24 +45,7 @@ impl<B: RequestBody> Exchange<B> {
         full: bool,
         log_at: Option<Level>,
     ) -> Result<(), Error> {
-        let withhold = self.credentials == Credentials::Withhold;
-        let own = if withhold {
-            wire.own_credentials(&request.parts.headers)
-        } else {
-            Vec::new()
-        };
-        self.opts
-            .policies(Position::PerTry)
-            .try_for_each(|p| p.on_request(&mut request.parts))?;
-        // A signing policy signs whatever it is given: away from home, what it added goes.
-        // What belongs to the attempt's own URL (its userinfo, the jar's cookies for it)
-        // stays, as it would have without policies.
-        if withhold {
-            follow::strip(&mut request.parts.headers);
-            for (name, value) in own {
-                request.parts.headers.insert(name, value);
-            }
-        }
+        self.per_try_policies(&mut request.parts, wire, self.credentials)?;
         // The hook and the log borrow the body; only the copy kept for custom policies owns
         // one (a body of any size used to be copied on every attempt, policies or not).
         let streaming = request.body.as_bytes().is_none();
@@ -93,6 +76,34 @@ impl<B: RequestBody> Exchange<B> {
             let bytes = request.body.as_bytes().map(Bytes::copy_from_slice);
             Box::new((request.parts.clone(), bytes, streaming))
         });
+        Ok(())
+    }
+
+    /// Runs the per-try policies on an attempt or a side request. A signing policy signs
+    /// whatever it is given: away from home (`credentials` withheld), what it added goes, and
+    /// what belongs to the request's own URL (its userinfo, the jar's cookies for it) stays,
+    /// as it would have without policies.
+    pub(super) fn per_try_policies(
+        &self,
+        parts: &mut RequestParts,
+        wire: &WireHeaders,
+        credentials: Credentials,
+    ) -> Result<(), Error> {
+        let withhold = credentials == Credentials::Withhold;
+        let own = if withhold {
+            wire.own_credentials(&parts.headers)
+        } else {
+            Vec::new()
+        };
+        self.opts
+            .policies(Position::PerTry)
+            .try_for_each(|p| p.on_request(parts))?;
+        if withhold {
+            follow::strip(&mut parts.headers);
+            for (name, value) in own {
+                parts.headers.insert(name, value);
+            }
+        }
         Ok(())
     }
 

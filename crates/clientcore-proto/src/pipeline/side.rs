@@ -285,20 +285,7 @@ impl<B: RequestBody> Exchange<B> {
         };
         // What goes on the wire is decided before the policies, as for every attempt.
         let wire = super::wire::add(&mut request, &self.opts);
-        let own = if credentials == Credentials::Withhold {
-            wire.own_credentials(&request.parts.headers)
-        } else {
-            Vec::new()
-        };
-        self.opts
-            .policies(Position::PerTry)
-            .try_for_each(|p| p.on_request(&mut request.parts))?;
-        if credentials == Credentials::Withhold {
-            follow::strip(&mut request.parts.headers);
-            for (name, value) in own {
-                request.parts.headers.insert(name, value);
-            }
-        }
+        self.per_try_policies(&mut request.parts, &wire, credentials)?;
         if let Some(hook) = self.opts.request_hook() {
             hook(&HookRequest {
                 parts: &request.parts,

@@ -57,10 +57,10 @@ const ADDED: [(u8, HeaderName); 5] = [
 pub(super) fn add<B: RequestBody>(request: &mut Request<B>, opts: &Options) -> WireHeaders {
     let mut wire = WireHeaders::default();
     let parts = &mut request.parts;
-    if !parts.url.username().is_empty() || parts.url.password().is_some() {
-        if userinfo_to_basic(parts) {
-            wire.added |= ADDED_AUTHORIZATION;
-        }
+    if (!parts.url.username().is_empty() || parts.url.password().is_some())
+        && userinfo_to_basic(parts)
+    {
+        wire.added |= ADDED_AUTHORIZATION;
     }
     if let Some(jar) = opts.cookie_jar() {
         match jar.add_to(&parts.url, &mut parts.headers) {
@@ -76,7 +76,7 @@ pub(super) fn add<B: RequestBody>(request: &mut Request<B>, opts: &Options) -> W
     {
         // An empty body in memory goes with no framing header at all, as it always has.
         let len = match request.body.as_bytes() {
-            Some(bytes) if bytes.is_empty() => None,
+            Some([]) => None,
             _ => request.body.known_len(),
         };
         if let Some(len) = len {

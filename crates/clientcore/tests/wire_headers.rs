@@ -198,3 +198,62 @@ both_drivers!(
         assert_eq!(captured[1].text(), "hello");
     }
 );
+
+both_drivers!(
+    the_log_shows_the_request_without_the_wire_additions,
+    |driver| {
+        use clientcore::policy::log::{log_fn, Level};
+        use clientcore::policy::redact::Redactor;
+        let server = Server::start([
+            Reply::status(200).header("set-cookie", "jar=1; Path=/"),
+            Reply::status(200),
+        ]);
+        let records = Arc::new(Mutex::new(Vec::new()));
+        let sink = {
+            let records = records.clone();
+            log_fn(move |_: Level, record: &str| records.lock().unwrap().push(record.to_owned()))
+        };
+        let redactor = Redactor::default()
+            .allow_header("cookie")
+            .allow_header("accept")
+            .allow_header("content-length");
+        let client = TestClient::new(
+            driver,
+            Options::new()
+                .with_user_agent_env(None)
+                .with_logger(sink)
+                .with_redactor(redactor),
+        );
+        client.get(&server.url("/login"), &Options::new()).unwrap();
+        client
+            .send(
+                put(&server.url("/upload"), "hello"),
+                &Options::new()
+                    .with_cookie("mine", "2")
+                    .with_request_id("id"),
+            )
+            .unwrap();
+        // The wire had the jar's cookie joined to the call's, a length and the Accept headers…
+        let wire = &server.requests()[1];
+        assert_eq!(wire.header("cookie"), Some("mine=2; jar=1"));
+        assert_eq!(wire.header("content-length"), Some("5"));
+        assert_eq!(wire.header("accept"), Some("*/*"));
+        // …the log shows the request as the caller and the pipeline made it, as the reference's.
+        let logged = records.lock().unwrap().clone();
+        let request = &logged[2];
+        let headers: Vec<&str> = request.lines().filter(|l| l.starts_with("    '")).collect();
+        assert_eq!(
+            headers[..2],
+            [
+                "    'cookie': 'mine=2'",
+                "    'x-ms-client-request-id': 'id'"
+            ],
+            "{request}"
+        );
+        assert_eq!(
+            headers.len(),
+            3,
+            "cookie, request id, user agent: {request}"
+        );
+    }
+);

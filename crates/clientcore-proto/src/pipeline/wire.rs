@@ -107,18 +107,36 @@ impl WireHeaders {
         if self.added == 0 && self.cookie_before.is_none() {
             return None;
         }
-        let mut shown = parts.clone();
-        for (bit, name) in &ADDED {
-            if self.added & bit != 0 {
-                shown.headers.remove(name);
+        // Built anew in the attempt's order (removing from a `HeaderMap` moves its last entry
+        // into the gap), so the log lists the headers as the request has them.
+        let mut headers = HeaderMap::with_capacity(parts.headers.len());
+        let mut cookie_done = false;
+        for (name, value) in &parts.headers {
+            if ADDED
+                .iter()
+                .any(|(bit, added)| self.added & bit != 0 && added == name)
+            {
+                continue;
+            }
+            match &self.cookie_before {
+                Some(before) if name == http::header::COOKIE => {
+                    if !cookie_done {
+                        cookie_done = true;
+                        for v in before {
+                            headers.append(name.clone(), v.clone());
+                        }
+                    }
+                }
+                _ => {
+                    headers.append(name.clone(), value.clone());
+                }
             }
         }
-        if let Some(before) = &self.cookie_before {
-            shown.headers.remove(http::header::COOKIE);
-            for v in before {
-                shown.headers.append(http::header::COOKIE, v.clone());
-            }
-        }
+        let shown = RequestParts {
+            method: parts.method.clone(),
+            url: parts.url.clone(),
+            headers,
+        };
         Some(shown)
     }
 

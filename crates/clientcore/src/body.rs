@@ -252,6 +252,18 @@ impl RequestBody for Body {
         Body::as_bytes(self)
     }
 
+    /// The bytes' length, or a stream's or reader's declared length: the pipeline sends it as
+    /// `Content-Length` (some services, Azure Storage among them, refuse chunked uploads).
+    fn known_len(&self) -> Option<u64> {
+        match &self.0 {
+            Inner::Bytes(b) => Some(b.len() as u64),
+            #[cfg(feature = "_transport")]
+            Inner::Stream { len, .. } => *len,
+            #[cfg(feature = "blocking")]
+            Inner::Reader { len, .. } => *len,
+        }
+    }
+
     fn empty() -> Self {
         Body::empty()
     }

@@ -49,6 +49,10 @@ impl Shared {
                 clientcore_proto::pipeline::retry::RetryOptions::new().with_budget(budget),
             );
         }
+        // One cookie jar per client, shared by its clones, unless the options bring one.
+        if opts.cookie_jar().is_none() {
+            opts = opts.with_cookie_jar(clientcore_proto::pipeline::CookieJar::new());
+        }
         opts
     }
 }

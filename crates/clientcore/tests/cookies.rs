@@ -221,3 +221,19 @@ both_drivers!(a_server_cannot_grow_the_jar_without_bound, |driver| {
         "a kept cookie can still be replaced: {after:?}"
     );
 });
+
+both_drivers!(
+    a_redirect_s_cookie_goes_with_the_redirected_request,
+    |driver| {
+        // Every response fills the jar, a redirect's too, before the next attempt is shaped.
+        let server = Server::start([
+            Reply::status(302)
+                .header("set-cookie", "hop=1; Path=/")
+                .header("location", "/here"),
+            Reply::status(200),
+        ]);
+        let client = TestClient::new(driver, Options::new());
+        client.get(&server.url("/start"), &Options::new()).unwrap();
+        assert_eq!(cookies(&server), [vec![], vec!["hop=1".to_owned()]]);
+    }
+);

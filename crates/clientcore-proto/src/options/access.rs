@@ -13,6 +13,7 @@ use crate::error::ErrorMap;
 use crate::format::ErrorFormat;
 use crate::pipeline::policy::SharedPolicy;
 use crate::pipeline::retry::RetryOptions;
+use crate::pipeline::CookieJar;
 use crate::policies::auth::Credential;
 use crate::policies::log::SharedLogSink;
 use crate::policies::redact::Redactor;
@@ -76,6 +77,33 @@ impl Options {
     /// Per-call cookies.
     pub fn cookies(&self) -> &[(String, String)] {
         &self.request.cookies
+    }
+
+    /// Keeps the cookies responses set in `jar`, and sends them back on the requests they
+    /// match (RFC 6265). Default: each client gets a jar of its own when it is built, shared
+    /// by its clones; give clients the same jar to share their cookies, or a call a new one to
+    /// keep it apart. An exchange whose options have no jar keeps no cookies.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore_proto::options::Options;
+    /// use clientcore_proto::pipeline::CookieJar;
+    ///
+    /// let shared = CookieJar::new();
+    /// let a = Options::new().with_cookie_jar(shared.clone());
+    /// let b = Options::new().with_cookie_jar(shared);
+    /// assert!(a.cookie_jar().is_some() && b.cookie_jar().is_some());
+    /// ```
+    #[must_use]
+    pub fn with_cookie_jar(mut self, jar: CookieJar) -> Self {
+        self.request.jar = Some(jar);
+        self
+    }
+
+    /// The cookie jar, if one is set.
+    pub fn cookie_jar(&self) -> Option<&CookieJar> {
+        self.request.jar.as_ref()
     }
 }
 

@@ -18,6 +18,7 @@ use crate::error::ErrorMap;
 use crate::format::ErrorFormat;
 use crate::pipeline::policy::SharedPolicy;
 use crate::pipeline::retry::RetryOptions;
+use crate::pipeline::CookieJar;
 use crate::policies::auth::Credential;
 use crate::policies::log::SharedLogSink;
 use crate::policies::redact::Redactor;
@@ -84,6 +85,8 @@ knobs! {
         request_id_header: Option<HeaderName> = set,
         /// Cookies sent besides the client's jar (`cookies`).
         cookies: Vec<(String, String)> = list,
+        /// The jar that keeps the cookies responses set; shown as `<set>` (it holds them).
+        jar: Option<CookieJar> = opaque,
     }
     /// The `User-Agent`: the application's text, the SDK, the environment's text.
     user_agent: UserAgentKnobs {

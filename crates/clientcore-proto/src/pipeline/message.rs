@@ -51,6 +51,13 @@ pub trait RequestBody: Sized {
     fn is_replayable(&self) -> bool;
     /// The bytes, when the body is in memory (for hooks and logs).
     fn as_bytes(&self) -> Option<&[u8]>;
+    /// The body's length when it is known before it is sent: the pipeline sends it as
+    /// `Content-Length` (see [`wire`](super::wire)). `None` for a stream of unknown length,
+    /// which goes chunked. The default is the length of [`as_bytes`](Self::as_bytes); a
+    /// stream type returns its declared length.
+    fn known_len(&self) -> Option<u64> {
+        self.as_bytes().map(|b| b.len() as u64)
+    }
     /// An empty body (for a 303 redirect's GET).
     fn empty() -> Self;
     /// A body of these bytes, for a policy's side request ([`side`](super::side)); `None`

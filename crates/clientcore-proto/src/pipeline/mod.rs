@@ -21,6 +21,8 @@
 //! |---|---|
 //! | `message.rs` | the request, attempt, response head and completion types |
 //! | `shaping.rs` | request id, `User-Agent`, options' headers and cookies, SAS, idempotency key, per-call policies |
+//! | [`wire`] | what goes on the wire besides: `Accept`, `Accept-Encoding`, `Content-Length`, URL userinfo as Basic, the jar's cookies |
+//! | `cookies.rs` | the client's cookie jar |
 //! | `credentials.rs` | key and bearer credentials, tokens as a step, claims challenges |
 //! | `observe.rs` | custom policies, request and response hooks, the HTTP log |
 //! | `retrying.rs` | the glue to the retry policy ([`retry`]): waits, deadlines, giving up |
@@ -42,6 +44,7 @@ use crate::time::Clock;
 
 pub mod batch;
 mod builder;
+mod cookies;
 mod credentials;
 pub mod follow;
 mod message;
@@ -52,8 +55,10 @@ pub mod retry;
 mod retrying;
 mod shaping;
 pub mod side;
+pub mod wire;
 
 pub use builder::Multipart;
+pub use cookies::CookieJar;
 pub use message::{
     Attempt, ChosenUrl, Completion, HookRequest, Request, RequestBody, RequestParts, ResponseHead,
     TokenRequest,
@@ -334,6 +339,7 @@ impl<B: RequestBody> Exchange<B> {
 
     /// Reports the response to the last [`Step::Send`].
     pub fn on_response(&mut self, head: ResponseHead) {
+        self.keep_cookies(&head);
         if matches!(self.state, State::Side(_)) {
             return self.on_side_response(head);
         }
@@ -450,12 +456,13 @@ impl<B: RequestBody> Exchange<B> {
             body,
             chosen: None,
         };
+        let wire = wire::add(&mut request, &self.opts);
         let full = self.opts.logging_enable();
         let level = if full { Level::Debug } else { Level::Info };
         let logged = log::enabled(self.opts.logger(), level);
         if logged || !self.opts.hooks.policies.is_empty() || self.opts.request_hook().is_some() {
             let log_at = logged.then_some(level);
-            if let Err(e) = self.observe_attempt(&mut request, full, log_at) {
+            if let Err(e) = self.observe_attempt(&mut request, &wire, full, log_at) {
                 return self.finish(e, now);
             }
         }

@@ -8,7 +8,8 @@ use crate::options::Position;
 use crate::policies::log::{self, Level};
 
 use super::follow::{self, Credentials};
-use super::{Exchange, HookRequest, Request, RequestBody, ResponseHead};
+use super::wire::WireHeaders;
+use super::{Exchange, HookRequest, Request, RequestBody, RequestParts, ResponseHead};
 
 impl<B: RequestBody> Exchange<B> {
     /// Shows a response to the per-try policies, the response hook and, when `logged`, the
@@ -33,21 +34,18 @@ impl<B: RequestBody> Exchange<B> {
 
     /// Runs the per-try policies, the request hook and the request log (at `log_at`, when it
     /// is recorded) on an attempt, and keeps a copy of it for the policies' later hooks.
+    /// `wire` says what the core added for the wire: the policies and the hook see it, the log
+    /// does not.
     #[cold]
     #[inline(never)]
     pub(super) fn observe_attempt(
         &mut self,
         request: &mut Request<B>,
+        wire: &WireHeaders,
         full: bool,
         log_at: Option<Level>,
     ) -> Result<(), Error> {
-        self.opts
-            .policies(Position::PerTry)
-            .try_for_each(|p| p.on_request(&mut request.parts))?;
-        // A signing policy signs whatever it is given: away from home, what it added goes.
-        if self.credentials == Credentials::Withhold {
-            follow::strip(&mut request.parts.headers);
-        }
+        self.per_try_policies(&mut request.parts, wire, self.credentials)?;
         // The hook and the log borrow the body; only the copy kept for custom policies owns
         // one (a body of any size used to be copied on every attempt, policies or not).
         let streaming = request.body.as_bytes().is_none();
@@ -62,7 +60,12 @@ impl<B: RequestBody> Exchange<B> {
                 hook(&hook_req);
             }
             if let Some(level) = log_at {
-                let record = log::request_record(&hook_req, &self.opts.redactor(), full);
+                let shown = wire.without(&request.parts);
+                let logged = match &shown {
+                    Some(parts) => HookRequest { parts, ..hook_req },
+                    None => hook_req,
+                };
+                let record = log::request_record(&logged, &self.opts.redactor(), full);
                 let multi = self.opts.logging_multirecord().unwrap_or(false);
                 log::emit_http(self.opts.logger(), level, &record, multi);
             }
@@ -73,6 +76,34 @@ impl<B: RequestBody> Exchange<B> {
             let bytes = request.body.as_bytes().map(Bytes::copy_from_slice);
             Box::new((request.parts.clone(), bytes, streaming))
         });
+        Ok(())
+    }
+
+    /// Runs the per-try policies on an attempt or a side request. A signing policy signs
+    /// whatever it is given: away from home (`credentials` withheld), what it added goes, and
+    /// what belongs to the request's own URL (its userinfo, the jar's cookies for it) stays,
+    /// as it would have without policies.
+    pub(super) fn per_try_policies(
+        &self,
+        parts: &mut RequestParts,
+        wire: &WireHeaders,
+        credentials: Credentials,
+    ) -> Result<(), Error> {
+        let withhold = credentials == Credentials::Withhold;
+        let own = if withhold {
+            wire.own_credentials(&parts.headers)
+        } else {
+            Vec::new()
+        };
+        self.opts
+            .policies(Position::PerTry)
+            .try_for_each(|p| p.on_request(parts))?;
+        if withhold {
+            follow::strip(&mut parts.headers);
+            for (name, value) in own {
+                parts.headers.insert(name, value);
+            }
+        }
         Ok(())
     }
 

@@ -128,9 +128,10 @@ impl<B: RequestBody> Exchange<B> {
     pub(super) fn attempt_headers(&mut self) -> Result<HeaderMap, Error> {
         let template = &mut self.template.parts.headers;
         let mut headers = if template.is_empty() {
-            // Room for the pipeline's two and the few the driver and the transport add
-            // (`traceparent`, `accept`…), so none of them reallocates; no more, so that the
-            // allocation stays small (six entries come from malloc's per-thread cache).
+            // Room for the pipeline's two and the few the wire and the driver add
+            // (`accept`, `accept-encoding`, `traceparent`…), so none of them reallocates; no
+            // more, so that the allocation stays small (six entries come from malloc's
+            // per-thread cache).
             HeaderMap::with_capacity(6)
         } else {
             // The attempt's headers grow, the template's never do (redirects only remove). A

@@ -80,6 +80,15 @@ pub(super) struct Detour {
     /// The failed response and its error, for [`SideStep::GiveUp`].
     original: (ResponseHead, Result<Error, Error>),
     phase: Phase,
+    /// The URL of the side request last sent: its response's cookies are kept for it.
+    sent_to: Option<url::Url>,
+}
+
+impl Detour {
+    /// The URL of the side request last sent.
+    pub(super) fn sent_to(&self) -> Option<&url::Url> {
+        self.sent_to.as_ref()
+    }
 }
 
 enum Phase {
@@ -121,6 +130,7 @@ impl<B: RequestBody> Exchange<B> {
             task,
             original: (head, result),
             phase: Phase::Ask(None),
+            sent_to: None,
         }));
         None
     }
@@ -144,6 +154,9 @@ impl<B: RequestBody> Exchange<B> {
             Phase::Ask(answer) => match detour.task.next(answer) {
                 SideStep::Send(parts, body) => match self.side_attempt(parts, body, now) {
                     Ok(step) => {
+                        if let Step::Send(attempt) = &step {
+                            detour.sent_to = Some(attempt.request.parts.url.clone());
+                        }
                         detour.phase = Phase::Sent;
                         self.state = State::Side(detour);
                         Some(step)
@@ -270,12 +283,9 @@ impl<B: RequestBody> Exchange<B> {
             body,
             chosen: None,
         };
-        self.opts
-            .policies(Position::PerTry)
-            .try_for_each(|p| p.on_request(&mut request.parts))?;
-        if credentials == Credentials::Withhold {
-            follow::strip(&mut request.parts.headers);
-        }
+        // What goes on the wire is decided before the policies, as for every attempt.
+        let wire = super::wire::add(&mut request, &self.opts);
+        self.per_try_policies(&mut request.parts, &wire, credentials)?;
         if let Some(hook) = self.opts.request_hook() {
             hook(&HookRequest {
                 parts: &request.parts,

@@ -32,7 +32,11 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// Sends one request, asynchronously.
 ///
 /// Both transport traits take the same arguments: the request as the pipeline shaped it, the
-/// call's [`TransportConfig`], and the attempt's `timeout`. The transport keeps the timeout
+/// call's [`TransportConfig`], and the attempt's `timeout`. The request comes with every
+/// header decided (`Accept`, `Accept-Encoding`, `Content-Length`, the cookie jar's `Cookie`,
+/// URL user information as `Authorization`, as the pipeline's `wire` module lists): a
+/// transport adds only what its connection needs (`Host`, framing, a proxy's credentials),
+/// and keeps no cookies of its own. The transport keeps the timeout
 /// itself (the clients set no timer of their own around `send`): once it has passed without a
 /// response head, `send` ends with
 /// [`ErrorKind::ServiceResponseTimeout`](clientcore_proto::ErrorKind::ServiceResponseTimeout)

@@ -14,21 +14,27 @@
 //! One file per concern, as reqwest splits its own:
 //!
 //! - this file: [`HyperTransport`], one exchange from request to response head;
-//! - `request`: the request as hyper takes it (URL, userinfo, the body sent);
+//! - `request`: the request as hyper takes it (its URL and the body sent);
 //! - `pool`: which connection pool serves a configuration, and setting one up;
 //! - `connector`: opening a connection (TCP, TLS, through a proxy) within the connect timeout;
 //! - `tls`: rustls' settings (trust, client certificate);
 //! - `proxy`: which proxy a target goes through, and the `CONNECT` tunnel;
 //! - `body`: the response body with its read timeout; `decode`: gzip and deflate bodies;
-//! - `cookies`: the cookie jar;
 //! - `errors`: classifying hyper's failures into error kinds (by kind and source, never by text);
 //! - `blocking`: the same transport driven by a runtime of its own, for the blocking client.
+//!
+//! It adds to a request only what belongs to its connection: `Host` (hyper), the chunked
+//! framing of a stream of unknown length, and a proxy's `Proxy-Authorization` on a request it
+//! sends to an HTTP proxy in absolute form. Everything else on the wire (`Accept`,
+//! `Accept-Encoding`, `Content-Length`, the cookie jar's `Cookie`, userinfo as Basic
+//! authorization) the pipeline decides, before the per-try policies run
+//! (`clientcore_proto::pipeline::wire`), so that a signer sees it and a custom transport
+//! gets it too.
 
 #[cfg(feature = "blocking")]
 mod blocking;
 mod body;
 mod connector;
-mod cookies;
 mod decode;
 mod errors;
 mod pool;
@@ -38,7 +44,6 @@ mod tls;
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::Poll;
 use std::time::Duration;
@@ -57,12 +62,11 @@ pub(crate) use blocking::transport_block_on;
 use body::HyperBody;
 pub(crate) use body::HyperRead;
 use connector::CONNECT_TIMEOUT;
-use cookies::{merge_jar_cookies, Jar};
 use decode::{content_coding, RespBody};
 pub(crate) use errors::response_timeout;
 use errors::send_error;
 use pool::{build, same_pool, Pool, PoolKey, MAX_POOLS};
-use request::{uri_of, userinfo_to_basic, SendBody};
+use request::{uri_of, SendBody};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -72,8 +76,8 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// distinct set of those in [`TransportConfig`], created on first use and up to 16 of them;
 /// calls with the same settings share connections. The connect and read timeouts it takes
 /// per call: a connection opened under one connect timeout serves calls with any other, so
-/// calls that vary them do not split pools or reconnect. All of them share one cookie jar. It never redirects or retries: the pipeline
-/// decides.
+/// calls that vary them do not split pools or reconnect. It keeps no cookies, never redirects
+/// or retries: the pipeline decides.
 ///
 /// `Clone` is cheap and shares the pools.
 ///
@@ -100,13 +104,10 @@ struct Inner {
     /// The first configuration used and its pool: most calls use the client's settings, and
     /// comparing is cheaper than hashing the configuration and taking the lock.
     first: OnceLock<(TransportConfig, Pool)>,
-    jar: Jar,
-    /// Set once a response stored a cookie: until then no request looks at the jar.
-    has_cookies: AtomicBool,
 }
 
-/// Counts only: the pools' keys hold proxy URLs (with their credentials) and the jar holds
-/// cookies, neither of which belongs in a `Debug` string.
+/// Counts only: the pools' keys hold proxy URLs (with their credentials), which do not belong
+/// in a `Debug` string.
 impl std::fmt::Debug for Inner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let pools = self
@@ -116,13 +117,12 @@ impl std::fmt::Debug for Inner {
             .len();
         f.debug_struct("HyperTransport")
             .field("pools", &pools)
-            .field("has_cookies", &self.has_cookies.load(Ordering::Relaxed))
             .finish_non_exhaustive()
     }
 }
 
 impl HyperTransport {
-    /// A transport with empty pools and an empty cookie jar.
+    /// A transport with empty pools.
     pub fn new() -> Self {
         HyperTransport::default()
     }
@@ -214,7 +214,7 @@ impl HyperTransport {
         let connect_timeout = config.connection_timeout;
         // One async block, not a call to an async fn awaited in it: one future fewer.
         async move {
-            let (pending, url) = sent?;
+            let pending = sent?;
             // The head's wait has one timer, armed here and kept in this future, not boxed:
             // due at the attempt's limit or the read timeout, whichever comes first; either
             // ends the wait with a timeout.
@@ -235,9 +235,6 @@ impl HyperTransport {
                 return Err(response_timeout());
             };
             let (mut parts, body) = outcome.map_err(send_error)?.into_parts();
-            if parts.headers.contains_key(http::header::SET_COOKIE) {
-                self.store_cookies(&parts.headers, &url);
-            }
             // A body that is already over (a HEAD's, a 204's, `Content-Length: 0`) has
             // nothing to decode, and a decoder would call its emptiness a truncated stream.
             // A range (206) of a compressed body cannot be decoded on its own (it lacks the
@@ -265,48 +262,28 @@ impl HyperTransport {
         }
     }
 
-    /// Keeps the cookies a response sets.
-    #[cold]
-    #[inline(never)]
-    fn store_cookies(&self, headers: &http::HeaderMap, url: &url::Url) {
-        self.inner.jar.store(headers, url);
-        self.inner.has_cookies.store(true, Ordering::Relaxed);
-    }
-
-    /// Builds hyper's request and hands it over; the URL is kept for the cookies of the
-    /// response.
+    /// Builds hyper's request and hands it over.
     fn execute(
         &self,
         request: Request<Body>,
         config: &TransportConfig,
-    ) -> Result<(hyper_util::client::legacy::ResponseFuture, url::Url), Error> {
+    ) -> Result<hyper_util::client::legacy::ResponseFuture, Error> {
         let pool = self.pool(config)?;
         let Request {
             mut parts, body, ..
         } = request;
-        if !parts.url.username().is_empty() || parts.url.password().is_some() {
-            userinfo_to_basic(&mut parts);
-        }
         let uri = uri_of(&parts.url)?;
         let headers = &mut parts.headers;
-        if self.inner.has_cookies.load(Ordering::Relaxed) {
-            merge_jar_cookies(&self.inner.jar, &parts.url, headers);
-        }
-        // A stream of declared length goes out with `Content-Length`, not chunked: some
-        // services (Azure Storage among them) refuse chunked uploads. hyper fails the request
-        // if the stream then yields a different number of bytes.
+        // The pipeline put `Content-Length` on a body of known length; hyper checks the body
+        // against it (a stream that yields another number of bytes fails the request).
         let declared = body.declared_len();
-        if let Some(len) = declared {
-            headers
-                .entry(http::header::CONTENT_LENGTH)
-                .or_insert_with(|| http::HeaderValue::from(len));
-        }
         let outgoing = body.into_outgoing();
         // A stream of unknown length goes out chunked, whatever the method: left to itself,
         // hyper sends a GET, HEAD or CONNECT whose body has no known length with no body at
         // all, and says nothing, so the caller's body would be silently dropped. Framing the
         // caller set themselves is kept. A body in memory never needs this (an empty one
-        // goes with no framing header at all).
+        // goes with no framing header at all). Framing belongs to the connection (HTTP/1.1),
+        // so it is the transport's, and no signature covers it.
         if matches!(outgoing, Outgoing::Stream(_))
             && declared.is_none()
             && !headers.contains_key(http::header::CONTENT_LENGTH)
@@ -317,23 +294,12 @@ impl HyperTransport {
                 http::HeaderValue::from_static("chunked"),
             );
         }
-        // What browsers, curl and reqwest send when the caller says nothing: some services
-        // refuse a request without `Accept`, and compressed bodies are decoded here. Not for a
-        // range: a range of a compressed body cannot be decoded on its own.
-        if !headers.contains_key(http::header::ACCEPT) {
-            headers.insert(http::header::ACCEPT, http::HeaderValue::from_static("*/*"));
-        }
-        if !headers.contains_key(http::header::ACCEPT_ENCODING)
-            && !headers.contains_key(http::header::RANGE)
-        {
-            headers.insert(
-                http::header::ACCEPT_ENCODING,
-                http::HeaderValue::from_static("gzip, deflate"),
-            );
-        }
         if !pool.connector.0.proxies.is_empty() && uri.scheme() == Some(&Scheme::HTTP) {
             // A proxy's credentials go in the request itself when it is sent to the proxy
-            // in absolute form (in the `CONNECT` for a tunnel).
+            // in absolute form (in the `CONNECT` for a tunnel). Here, not in the pipeline:
+            // they are for the proxy hop alone, not the origin, so no signer may sign them,
+            // and the proxy rules (hyper-util's matcher, `NO_PROXY` and the environment
+            // included) that pick the proxy are the ones that pick its credentials.
             if let Some(auth) = pool
                 .connector
                 .0
@@ -349,7 +315,7 @@ impl HyperTransport {
         *req.method_mut() = parts.method;
         *req.uri_mut() = uri;
         *req.headers_mut() = parts.headers;
-        Ok((pool.client.request(req), parts.url))
+        Ok(pool.client.request(req))
     }
 }
 

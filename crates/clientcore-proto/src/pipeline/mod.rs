@@ -52,6 +52,8 @@ pub mod retry;
 mod retrying;
 mod shaping;
 pub mod side;
+#[cfg(test)]
+mod tests;
 
 pub use builder::Multipart;
 pub use message::{

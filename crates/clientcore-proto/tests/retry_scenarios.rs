@@ -663,11 +663,13 @@ fn matrix_503_503_200() {
                 outcome: AttemptOutcome::Status(503),
                 wait: Some(Duration::ZERO),
                 decision: RetryDecision::Backoff,
+                classifier: Some("transient_status"),
             },
             AttemptRecord {
                 outcome: AttemptOutcome::Status(503),
                 wait: Some(Duration::from_secs_f64(1.6)),
                 decision: RetryDecision::Backoff,
+                classifier: Some("transient_status"),
             },
         ]
     );

@@ -13,25 +13,15 @@ use crate::time::RealSleep;
 
 use crate::builder::{no_token_credential, Parts};
 
-/// The token cache of a call's bearer credential, for the drivers' single-flight refresh.
-fn bearer_cache(opts: &Options) -> Option<clientcore_proto::policies::auth::TokenCache> {
-    match opts.credential() {
-        Some(clientcore_proto::policies::auth::Credential::Bearer { cache, .. }) => {
-            Some(cache.clone())
-        }
-        _ => None,
-    }
-}
-
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use async_client::{Client, ClientBuilder};
 
 #[cfg(feature = "async")]
 mod async_client {
-    use super::bearer_cache;
     use super::{Arc, Error, Options, Parts, RealSleep, TokenCredential};
-    use crate::response::{Core, Response};
+    use crate::call::{bearer_cache, report_sent, Call};
+    use crate::response::Response;
     use crate::time::AsyncSleep;
     use crate::transport::{response_timeout, AsyncBody, HyperTransport, Transport};
     use crate::Body;
@@ -159,13 +149,9 @@ mod async_client {
             // In a block: what it builds is moved into the call's future, and nothing of it
             // is kept beside that future while it runs.
             let call = {
-                let (opts, prepared) = self.inner.call_options(options);
-                let trace = crate::trace::CallTrace::start(&request.parts, &opts);
-                let span = trace.span().clone();
-                let block_size = opts.block_size();
-                let encoding = opts.response_encoding().map(str::to_owned);
-                let ex = Exchange::prepared(request, opts, prepared);
-                self.run(ex, trace, block_size, encoding).instrument(span)
+                let (ex, call) = Call::begin(request, self.inner.call_options(options));
+                let span = call.trace.span().clone();
+                self.run(ex, call).instrument(span)
             };
             call.await
         }
@@ -180,23 +166,19 @@ mod async_client {
         fn run(
             &self,
             mut ex: Exchange<Body>,
-            call: crate::trace::CallTrace,
-            block_size: usize,
-            encoding: Option<String>,
+            mut call: Call,
         ) -> impl std::future::Future<Output = Result<Response, Error>> + Send + '_ {
             async move {
                 let mut body = None;
                 // When the current attempt's time is up (its share of the call's deadline):
-                // the pipeline's own reads of its body (an error body, a buffered body) end
-                // there too, so a body that trickles cannot hold the call past its deadline.
+                // the pipeline's own reads of its body end there too ([`read_body`]).
                 let mut attempt_due = None;
                 let clock = &*self.inner.shared.clock;
                 loop {
                     // What the step asks for becomes one future, awaited whole: the step is a
-                    // temporary gone before the await, and nothing is moved out of the future
-                    // while it is kept, so the call's future keeps room for neither twice. The
-                    // attempt's future is inline; the rare waits (a token, an error body, the
-                    // pause before a retry) are boxed so that they take no room in it.
+                    // temporary gone before the await, so the call's future keeps room for
+                    // nothing twice. The attempt's future is inline; the rare waits (a token,
+                    // an error body, the pause before a retry) are boxed.
                     let wait = match ex.step(clock) {
                         Step::Send(attempt) => {
                             body = None;
@@ -208,61 +190,38 @@ mod async_client {
                             Either::Right(self.token(request, cache, clock.wall()))
                         }
                         Step::ReadBody { limit } => {
-                            let read = read_limited(body.take(), limit);
-                            let read: crate::transport::BoxFuture<'_, Waited> = match attempt_due {
-                                Some(due) => Box::pin(async move {
-                                    tokio::time::timeout_at(due, read)
-                                        .await
-                                        .unwrap_or_else(|_| Waited::Read(Err(response_timeout())))
-                                }),
-                                None => Box::pin(read),
-                            };
-                            Either::Right(read)
+                            Either::Right(read_body(body.take(), limit, attempt_due))
                         }
                         Step::Sleep(d) => {
                             body = None;
-                            let sleep = self.inner.sleep.sleep(d);
-                            let slept: crate::transport::BoxFuture<'_, Waited> =
-                                Box::pin(async move {
-                                    sleep.await;
-                                    Waited::Slept
-                                });
-                            Either::Right(slept)
+                            Either::Right(self.slept(d))
                         }
                         Step::Done(Ok(done)) => {
-                            let method = ex.request().method.clone();
-                            call.record_done(&done.head);
-                            let stall = ex.options().stall_protection();
                             return Ok(Response {
-                                core: Core::new(done, method, block_size, encoding)
-                                    .with_stall(stall),
+                                core: call.done(&ex, done),
                                 body,
-                            });
+                            })
                         }
-                        Step::Done(Err(e)) => {
-                            call.record_error(&e);
-                            return Err(e);
-                        }
+                        Step::Done(Err(e)) => return Err(call.failed(e)),
                     };
                     match wait.await {
-                        Waited::Sent(span, Ok((mut head, reader))) => {
-                            // Dated by the client's clock, not the transport: `Retry-After`
-                            // dates are read against it, fake in tests.
-                            head.received = clock.wall();
-                            span.record_response(&head);
-                            body = Some(reader);
-                            ex.on_response(head);
-                        }
-                        Waited::Sent(span, Err(e)) => {
-                            span.record_error(&e);
-                            ex.on_transport_error(e);
-                        }
+                        Waited::Sent(span, sent) => body = report_sent(&mut ex, &span, sent, clock),
                         Waited::Token(token) => ex.on_token(token),
                         Waited::Read(read) => ex.on_body(read),
                         Waited::Slept => {}
                     }
                 }
             }
+        }
+
+        /// The pause before a retry, boxed: most calls never take it, and the call's future
+        /// keeps no room for it.
+        fn slept(&self, d: std::time::Duration) -> crate::transport::BoxFuture<'_, Waited> {
+            let sleep = self.inner.sleep.sleep(d);
+            Box::pin(async move {
+                sleep.await;
+                Waited::Slept
+            })
         }
 
         /// The wait for a bearer token: single flight over the call's cache (one call of
@@ -313,11 +272,10 @@ mod async_client {
         fn start<'a>(
             &'a self,
             mut attempt: Attempt<Body>,
-            call: &crate::trace::CallTrace,
+            call: &Call,
             opts: &Options,
         ) -> impl Future<Output = Waited> + Send + 'a {
-            let span = call.attempt(&attempt, opts);
-            crate::trace::inject_traceparent(&span, &mut attempt.request.parts.headers);
+            let span = call.attempt(&mut attempt, opts);
             let Attempt {
                 request,
                 timeout,
@@ -366,6 +324,24 @@ mod async_client {
         Slept,
     }
 
+    /// The pipeline's read of a body (an error body, a buffered body), boxed, ended when
+    /// the attempt's time is up: a body that trickles cannot hold the call past its deadline.
+    fn read_body(
+        body: Option<AsyncBody>,
+        limit: usize,
+        due: Option<tokio::time::Instant>,
+    ) -> crate::transport::BoxFuture<'static, Waited> {
+        let read = read_limited(body, limit);
+        match due {
+            Some(due) => Box::pin(async move {
+                tokio::time::timeout_at(due, read)
+                    .await
+                    .unwrap_or_else(|_| Waited::Read(Err(response_timeout())))
+            }),
+            None => Box::pin(read),
+        }
+    }
+
     async fn read_limited(body: Option<AsyncBody>, limit: usize) -> Waited {
         let Some(mut body) = body else {
             return Waited::Read(Ok(bytes::Bytes::new()));
@@ -404,11 +380,12 @@ pub use blocking_client::{BlockingClient, BlockingClientBuilder};
 #[cfg(feature = "blocking")]
 mod blocking_client {
     use super::{Arc, BlockingTokenCredential, Error, Options, Parts, RealSleep};
-    use crate::response::{BlockingResponse, Core};
+    use crate::call::{report_sent, Call};
+    use crate::response::BlockingResponse;
     use crate::time::BlockingSleep;
     use crate::transport::{BlockingTransport, HyperTransport};
     use crate::Body;
-    use clientcore_proto::pipeline::{Exchange, Request, Step};
+    use clientcore_proto::pipeline::{Attempt, Exchange, Request, Step, TokenRequest};
     use std::fmt;
 
     /// The blocking client: the same pipeline as [`Client`](crate::Client), for code without
@@ -517,12 +494,9 @@ mod blocking_client {
             request: Request<Body>,
             options: &Options,
         ) -> Result<BlockingResponse, Error> {
-            let (opts, prepared) = self.inner.call_options(options);
-            let call = crate::trace::CallTrace::start(&request.parts, &opts);
-            let _entered = call.span().enter();
-            let block_size = opts.block_size();
-            let encoding = opts.response_encoding().map(str::to_owned);
-            let mut ex = Exchange::prepared(request, opts, prepared);
+            let (mut ex, mut call) = Call::begin(request, self.inner.call_options(options));
+            let span = call.trace.span().clone();
+            let _entered = span.enter();
             let mut body = None;
             // As in the async client: the pipeline's reads of a body end when the attempt's
             // time is up.
@@ -531,64 +505,68 @@ mod blocking_client {
             loop {
                 match ex.step(clock) {
                     Step::GetToken(request) => {
-                        let cache = super::bearer_cache(ex.options());
-                        let token = match &self.inner.credential {
-                            Some(c) => blocking_token(&**c, &request, cache, clock.wall()),
-                            None => Err(super::no_token_credential()),
-                        };
+                        let token = self.token(&request, ex.options(), clock.wall());
                         ex.on_token(token);
                     }
-                    Step::Send(mut attempt) => {
-                        body = None;
+                    Step::Send(attempt) => {
+                        // The last response goes before the next attempt: its connection
+                        // is free again.
+                        drop(body.take());
                         attempt_due = std::time::Instant::now().checked_add(attempt.timeout);
-                        let span = call.attempt(&attempt, ex.options());
-                        crate::trace::inject_traceparent(&span, &mut attempt.request.parts.headers);
-                        let _attempt = span.span().enter();
-                        let sent = self.inner.transport().send(
-                            attempt.request,
-                            &attempt.config,
-                            attempt.timeout,
-                        );
-                        match sent {
-                            Ok(mut r) => {
-                                // As in the async client: dated by the client's clock.
-                                r.head.received = clock.wall();
-                                span.record_response(&r.head);
-                                body = Some(r.body);
-                                ex.on_response(r.head);
-                            }
-                            Err(e) => {
-                                span.record_error(&e);
-                                ex.on_transport_error(e);
-                            }
-                        }
+                        body = self.send_attempt(&mut ex, &call, attempt);
                     }
                     Step::ReadBody { limit } => {
-                        let read = match body.take() {
-                            Some(mut b) => read_limited(&mut *b, limit, attempt_due),
-                            None => Ok(bytes::Bytes::new()),
-                        };
-                        ex.on_body(read);
+                        ex.on_body(read_body(body.take(), limit, attempt_due));
                     }
                     Step::Sleep(d) => {
                         body = None;
                         self.inner.sleep.sleep(d);
                     }
                     Step::Done(Ok(done)) => {
-                        let method = ex.request().method.clone();
-                        call.record_done(&done.head);
-                        let stall = ex.options().stall_protection();
+                        let core = call.done(&ex, done);
+                        let leftover = bytes::Bytes::new();
                         return Ok(BlockingResponse {
-                            core: Core::new(done, method, block_size, encoding).with_stall(stall),
+                            core,
                             body,
-                            leftover: bytes::Bytes::new(),
+                            leftover,
                         });
                     }
-                    Step::Done(Err(e)) => {
-                        call.record_error(&e);
-                        return Err(e);
-                    }
+                    Step::Done(Err(e)) => return Err(call.failed(e)),
                 }
+            }
+        }
+
+        /// Sends one attempt in its span and reports the answer to the exchange; the body of a
+        /// response is the driver's to keep.
+        fn send_attempt(
+            &self,
+            ex: &mut Exchange<Body>,
+            call: &Call,
+            mut attempt: Attempt<Body>,
+        ) -> Option<Box<dyn crate::transport::BlockingBodyRead>> {
+            let span = call.attempt(&mut attempt, ex.options());
+            let _attempt = span.span().enter();
+            let Attempt {
+                request,
+                config,
+                timeout,
+                ..
+            } = attempt;
+            let sent = self.inner.transport().send(request, &config, timeout);
+            let clock = &*self.inner.shared.clock;
+            report_sent(ex, &span, sent.map(|r| (r.head, r.body)), clock)
+        }
+
+        /// A bearer token for the call, from the client's credential.
+        fn token(
+            &self,
+            request: &TokenRequest,
+            opts: &Options,
+            now: std::time::SystemTime,
+        ) -> Result<clientcore_proto::policies::auth::AccessToken, Error> {
+            match &self.inner.credential {
+                Some(c) => blocking_token(&**c, request, crate::call::bearer_cache(opts), now),
+                None => Err(super::no_token_credential()),
             }
         }
     }
@@ -625,6 +603,18 @@ mod blocking_client {
                 }
                 got.map(|i| i.token)
             }
+        }
+    }
+
+    /// The pipeline's read of a body, up to `limit` bytes, ended when the attempt's time is up.
+    fn read_body(
+        body: Option<Box<dyn crate::transport::BlockingBodyRead>>,
+        limit: usize,
+        due: Option<std::time::Instant>,
+    ) -> Result<bytes::Bytes, Error> {
+        match body {
+            Some(mut b) => read_limited(&mut *b, limit, due),
+            None => Ok(bytes::Bytes::new()),
         }
     }
 

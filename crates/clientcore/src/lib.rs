@@ -8,6 +8,8 @@ mod body;
 #[macro_use]
 mod builder;
 #[cfg(any(feature = "async", feature = "blocking"))]
+mod call;
+#[cfg(any(feature = "async", feature = "blocking"))]
 mod client;
 pub mod credential;
 pub mod guide;

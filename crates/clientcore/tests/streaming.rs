@@ -546,6 +546,7 @@ both_drivers!(one_shot_stream_is_not_retried_after_503, |driver| {
             outcome: AttemptOutcome::Status(503),
             wait: None,
             decision: RetryDecision::BodyNotRewindable,
+            classifier: Some("transient_status"),
         }]
     );
     let seen = server.requests();

@@ -502,11 +502,13 @@ impl Error {
     ///         outcome: AttemptOutcome::Status(503),
     ///         wait: Some(Duration::ZERO),
     ///         decision: RetryDecision::Backoff,
+    ///         classifier: Some("transient_status"),
     ///     },
     ///     AttemptRecord {
     ///         outcome: AttemptOutcome::Error(ErrorKind::ServiceRequest),
     ///         wait: None,
     ///         decision: RetryDecision::Exhausted,
+    ///         classifier: Some("connect_errors"),
     ///     },
     /// ];
     /// let e = Error::new(ErrorKind::ServiceRequest, "refused").with_retry_history(history);

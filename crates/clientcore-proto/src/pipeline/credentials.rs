@@ -1,8 +1,6 @@
 //! Credentials on each attempt: the key or bearer token (asked for as a step, cached,
 //! refreshed), and continuous access evaluation (a 401 claims challenge answered once).
 
-use std::time::Instant;
-
 use http::HeaderValue;
 
 use crate::error::{Error, ErrorKind};
@@ -30,7 +28,7 @@ impl<B: RequestBody> Exchange<B> {
                 self.state = State::Ready;
             }
             // A failed refresh still uses a token that has not expired yet.
-            Err(e) => match cache.usable(self.wall) {
+            Err(e) => match cache.usable(self.wall.0) {
                 Some(t) => {
                     self.token = Some(t);
                     self.state = State::Ready;
@@ -40,23 +38,19 @@ impl<B: RequestBody> Exchange<B> {
         }
     }
 
-    /// Adds the credential to an attempt; `Some` when the call must first get a token (or
-    /// cannot go on).
+    /// Adds the credential to an attempt; `Some` when the attempt cannot go out yet: the
+    /// call must first get a token, or ends.
     #[cold]
     #[inline(never)]
-    pub(super) fn authorize_attempt(
-        &mut self,
-        parts: &mut RequestParts,
-        now: Instant,
-    ) -> Option<Step<B>> {
+    pub(super) fn authorize_attempt(&mut self, parts: &mut RequestParts) -> Option<Step<B>> {
         let cred = self.opts.credential().cloned()?;
         match self.authorize(&cred, parts) {
             Ok(()) => None,
-            Err(NeedToken(Some(request))) => {
+            Err(Blocked::NeedToken(request)) => {
                 self.state = State::AwaitToken;
                 Some(Step::GetToken(request))
             }
-            Err(NeedToken(None)) => Some(self.step_at(now)),
+            Err(Blocked::Fail(e)) => Some(self.finished(e)),
         }
     }
 
@@ -64,57 +58,43 @@ impl<B: RequestBody> Exchange<B> {
         &mut self,
         cred: &Credential,
         parts: &mut RequestParts,
-    ) -> Result<(), NeedToken> {
+    ) -> Result<(), Blocked> {
         match cred {
             Credential::Key { header, value } if self.credentials == Credentials::Attach => {
-                match credential_value(value, "key") {
-                    Ok(v) => {
-                        parts.headers.insert(header.clone(), v);
-                        Ok(())
-                    }
-                    Err(e) => {
-                        self.state = State::Finished(e);
-                        Err(NeedToken(None))
-                    }
-                }
+                let v = credential_value(value, "key").map_err(Blocked::Fail)?;
+                parts.headers.insert(header.clone(), v);
+                Ok(())
             }
             Credential::Bearer { scopes, cache } if self.credentials == Credentials::Attach => {
                 if parts.url.scheme() != "https" {
-                    self.state = State::Finished(Error::new(
+                    return Err(Blocked::Fail(Error::new(
                         ErrorKind::ClientAuthentication,
                         "Bearer token authentication is not permitted for non-TLS protected \
                          (non-https) URLs.",
-                    ));
-                    return Err(NeedToken(None));
+                    )));
                 }
                 if let Cae::Pending(claims) = &self.cae {
-                    return Err(NeedToken(Some(TokenRequest {
+                    return Err(Blocked::NeedToken(TokenRequest {
                         scopes: scopes.clone(),
                         claims: Some(claims.clone()),
-                    })));
+                    }));
                 }
                 let token = match self.token.take() {
                     Some(t) => t,
-                    None => match cache.fresh(self.wall) {
+                    None => match cache.fresh(self.wall.0) {
                         Some(t) => t,
                         None => {
-                            return Err(NeedToken(Some(TokenRequest {
+                            return Err(Blocked::NeedToken(TokenRequest {
                                 scopes: scopes.clone(),
                                 claims: None,
-                            })))
+                            }))
                         }
                     },
                 };
-                match credential_value(&format!("Bearer {token}"), "token") {
-                    Ok(v) => {
-                        parts.headers.insert(http::header::AUTHORIZATION, v);
-                        Ok(())
-                    }
-                    Err(e) => {
-                        self.state = State::Finished(e);
-                        Err(NeedToken(None))
-                    }
-                }
+                let v =
+                    credential_value(&format!("Bearer {token}"), "token").map_err(Blocked::Fail)?;
+                parts.headers.insert(http::header::AUTHORIZATION, v);
+                Ok(())
             }
             _ => Ok(()),
         }
@@ -147,7 +127,13 @@ impl<B: RequestBody> Exchange<B> {
     }
 }
 
-pub(super) struct NeedToken(Option<TokenRequest>);
+/// Why an attempt cannot go out with its credential yet.
+pub(super) enum Blocked {
+    /// The call must first get this token.
+    NeedToken(TokenRequest),
+    /// The call ends with this error (the credential cannot be sent).
+    Fail(Error),
+}
 
 /// Continuous access evaluation in a call: the reference answers one claims challenge per
 /// call.

@@ -55,6 +55,8 @@ pub mod retry;
 mod retrying;
 mod shaping;
 pub mod side;
+#[cfg(test)]
+mod tests;
 pub mod wire;
 
 pub use builder::Multipart;
@@ -165,15 +167,17 @@ pub struct Exchange<B> {
     /// Boxed: only calls with custom policies keep it, and the exchange (moved into every
     /// driver's future) stays smaller without its inline room.
     last_sent: Option<Box<(RequestParts, Option<Bytes>, bool)>>,
-    last_was_connect_error: bool,
-    wall: SystemTime,
+    /// Whether the last failed attempt reached the server: the kind of timeout a call that
+    /// runs out of time ends with.
+    last_attempt: LastAttempt,
+    /// The wall-clock time of the current step, when the call dates something with it.
+    wall: Wall,
     /// The call's request id, fixed when the call is shaped and sent on every attempt; `None`
     /// when the caller's request carries its own.
     request_id: Option<HeaderValue>,
-    /// Whether the template already holds the request id and `User-Agent` (it does when
-    /// per-call policies ran on it); otherwise each attempt adds them to its copy, so the
-    /// template stays the caller's request and an attempt's copy of it is usually empty.
-    pipeline_headers_in_template: bool,
+    /// Where the request id and `User-Agent` are added: to each attempt's copy, or once to
+    /// the template.
+    pipeline_headers: PipelineHeaders,
 }
 
 impl<B: RequestBody> Exchange<B> {
@@ -203,10 +207,10 @@ impl<B: RequestBody> Exchange<B> {
             token: None,
             cae: Cae::Unchallenged,
             last_sent: None,
-            last_was_connect_error: false,
-            wall: SystemTime::UNIX_EPOCH,
+            last_attempt: LastAttempt::Sent,
+            wall: Wall::UNREAD,
             request_id: None,
-            pipeline_headers_in_template: false,
+            pipeline_headers: PipelineHeaders::PerAttempt,
         }
     }
 
@@ -224,117 +228,106 @@ impl<B: RequestBody> Exchange<B> {
 
     /// The next thing to do, at the time `clock` tells.
     pub fn step(&mut self, clock: &dyn Clock) -> Step<B> {
-        // The wall clock only dates bearer tokens (`fresh`, `usable`) and idempotency keys:
-        // without either, nothing reads `self.wall`, so the clock is not asked.
-        if self.opts.credential().is_some() || self.opts.retry().idempotency_key().is_some() {
-            self.wall = clock.wall();
+        if Wall::needed(&self.opts) {
+            self.wall = Wall(clock.wall());
         }
-        // A response the call accepts is the last step of most calls and needs no time:
-        // decided before the clock is read. Any other outcome (a redirect to follow, an
-        // error body to read) sets the state, and the loop below goes on from it with the
-        // time read now, as it would have been.
-        if matches!(self.state, State::Response(_)) {
-            if let State::Response(head) = std::mem::replace(&mut self.state, State::Done) {
-                if let Some(done) = self.decide_response(head) {
-                    return Step::Done(Ok(done));
-                }
-            }
-        }
-        self.step_at(clock.now())
-    }
-
-    fn step_at(&mut self, now: Instant) -> Step<B> {
+        // The monotonic time, read at the first state that needs it: a response the call
+        // accepts (the last step of most calls) needs none, so `clock.now()` is not asked.
+        let mut read = None;
+        let mut now = || *read.get_or_insert_with(|| clock.now());
+        // One match over every state: an arm answers the driver (`return`), or sets the next
+        // state and the loop goes on from it. The arms of rare states call `#[cold]`
+        // functions, so that the code every call runs stays compact in the instruction cache.
         loop {
             match std::mem::replace(&mut self.state, State::Done) {
-                State::Start => {
-                    self.deadline = now.checked_add(self.opts.timeout());
-                    let shaped = match self.template.chosen.take() {
-                        None => self.shape_per_call(),
-                        Some(chosen) => self.shape_chosen(*chosen),
-                    };
-                    match shaped {
-                        // Straight to the first attempt: `next_attempt` sets the state on
-                        // every path, as it does from `Ready`.
-                        Ok(()) => return self.next_attempt(now),
-                        Err(e) => self.state = State::Finished(e),
-                    }
-                }
-                State::Ready => return self.next_attempt(now),
+                State::Start => return self.start(now()),
+                State::Ready => return self.next_attempt(now()),
                 State::Response(head) => {
                     if let Some(done) = self.decide_response(head) {
                         return Step::Done(Ok(done));
                     }
                 }
-                other => {
-                    if let Some(step) = self.step_other(other, now) {
+                State::NeedBody(head) => {
+                    self.state = State::NeedBody(head);
+                    return Step::ReadBody {
+                        limit: MAX_ERROR_BODY + 1,
+                    };
+                }
+                State::NeedSuccessBody(head, limit) => {
+                    self.state = State::NeedSuccessBody(head, limit);
+                    return Step::ReadBody {
+                        limit: limit.saturating_add(1),
+                    };
+                }
+                State::Judge(head, result) => self.judge(head, result, now()),
+                State::Failed(err) => self.decide_failure(err, now()),
+                State::Sleep(d) => {
+                    self.state = State::Ready;
+                    return Step::Sleep(d);
+                }
+                State::Buffered(head, body) => return self.buffered(head, body),
+                State::Side(detour) => {
+                    if let Some(step) = self.step_detour(detour, now()) {
                         return step;
                     }
                 }
+                State::Finished(e) => return self.finished(e),
+                State::AwaitToken => {
+                    self.state = State::AwaitToken;
+                    return misused("step() called before on_token()");
+                }
+                State::Sent => {
+                    return misused("step() called before on_response() or on_transport_error()")
+                }
+                State::Done => return misused("the call is already over"),
             }
         }
     }
 
-    /// Every state but the three of a call that succeeds at once: out of line, so that the
-    /// code every call runs stays compact in the instruction cache.
+    /// The first step: the deadline is set, the request shaped once for the call, and the
+    /// first attempt made.
+    fn start(&mut self, now: Instant) -> Step<B> {
+        self.deadline = now.checked_add(self.opts.timeout());
+        let shaped = match self.template.chosen.take() {
+            None => self.shape_per_call(),
+            Some(chosen) => self.shape_chosen(*chosen),
+        };
+        match shaped {
+            Ok(()) => self.next_attempt(now),
+            Err(e) => self.finished(e),
+        }
+    }
+
+    /// The body of a failed response is read: a policy may take a detour, else the retry
+    /// policy decides.
     #[cold]
     #[inline(never)]
-    fn step_other(&mut self, state: State, now: Instant) -> Option<Step<B>> {
-        match state {
-            // Handled by `step_at`, never passed here: put back, and `step_at` takes them.
-            state @ (State::Start | State::Ready | State::Response(_)) => {
-                self.state = state;
-                None
-            }
-            State::AwaitToken => {
-                self.state = State::AwaitToken;
-                Some(Step::Done(Err(misuse("step() called before on_token()"))))
-            }
-            State::Sent => Some(Step::Done(Err(misuse(
-                "step() called before on_response() or on_transport_error()",
-            )))),
-            State::Failed(err) => {
-                self.decide_failure(err, now);
-                None
-            }
-            State::Judge(head, result) => {
-                if let Some((head, result)) = self.ask_detour(head, result) {
-                    self.decide_status(&head, result, now);
-                }
-                None
-            }
-            State::Side(detour) => self.step_detour(detour, now),
-            State::NeedBody(head) => {
-                self.state = State::NeedBody(head);
-                Some(Step::ReadBody {
-                    limit: MAX_ERROR_BODY + 1,
-                })
-            }
-            State::NeedSuccessBody(head, limit) => {
-                self.state = State::NeedSuccessBody(head, limit);
-                Some(Step::ReadBody {
-                    limit: limit.saturating_add(1),
-                })
-            }
-            State::Sleep(d) => {
-                self.state = State::Ready;
-                Some(Step::Sleep(d))
-            }
-            State::Buffered(head, body) => {
-                let mut done = self.completion(head);
-                done.body = Some(body);
-                Some(Step::Done(Ok(done)))
-            }
-            State::Finished(e) => {
-                // Every error that ends a call carries the attempts that led to it.
-                let e = if e.retry_history().is_empty() && !self.retry.history.is_empty() {
-                    e.with_retry_history(std::mem::take(&mut self.retry.history))
-                } else {
-                    e
-                };
-                Some(Step::Done(Err(e)))
-            }
-            State::Done => Some(Step::Done(Err(misuse("the call is already over")))),
+    fn judge(&mut self, head: ResponseHead, result: Result<Error, Error>, now: Instant) {
+        if let Some((head, result)) = self.ask_detour(head, result) {
+            self.decide_status(&head, result, now);
         }
+    }
+
+    /// A successful response whose body the call buffered ends the call.
+    #[cold]
+    #[inline(never)]
+    fn buffered(&mut self, head: ResponseHead, body: Bytes) -> Step<B> {
+        let mut done = self.completion(head);
+        done.body = Some(body);
+        Step::Done(Ok(done))
+    }
+
+    /// The call failed: the error goes back with the attempts that led to it. The state is
+    /// left [`State::Done`].
+    #[cold]
+    #[inline(never)]
+    fn finished(&mut self, e: Error) -> Step<B> {
+        let e = if e.retry_history().is_empty() && !self.retry.history.is_empty() {
+            e.with_retry_history(std::mem::take(&mut self.retry.history))
+        } else {
+            e
+        };
+        Step::Done(Err(e))
     }
 
     /// Reports the response to the last [`Step::Send`].
@@ -420,16 +413,18 @@ impl<B: RequestBody> Exchange<B> {
 
     // ===== decisions =====
 
+    /// The next attempt: `Send`, `GetToken` when a token is needed first, or `Done` when the
+    /// call cannot go on.
     fn next_attempt(&mut self, now: Instant) -> Step<B> {
         let remaining = self
             .deadline
             .map_or(Duration::MAX, |d| d.saturating_duration_since(now));
         if remaining.is_zero() {
-            return self.out_of_time(now);
+            return self.out_of_time();
         }
         let headers = match self.attempt_headers() {
             Ok(headers) => headers,
-            Err(e) => return self.finish(e, now),
+            Err(e) => return self.finished(e),
         };
         let template = &self.template.parts;
         let mut parts = RequestParts {
@@ -438,18 +433,15 @@ impl<B: RequestBody> Exchange<B> {
             headers,
         };
         if self.opts.credential().is_some() {
-            if let Some(step) = self.authorize_attempt(&mut parts, now) {
+            if let Some(step) = self.authorize_attempt(&mut parts) {
                 return step;
             }
         }
         let Some(body) = self.template.body.replay() else {
-            return self.finish(
-                Error::new(
-                    ErrorKind::ServiceRequest,
-                    "the request body was already sent and cannot be rewound",
-                ),
-                now,
-            );
+            return self.finished(Error::new(
+                ErrorKind::ServiceRequest,
+                "the request body was already sent and cannot be rewound",
+            ));
         };
         let mut request = Request {
             parts,
@@ -463,7 +455,7 @@ impl<B: RequestBody> Exchange<B> {
         if logged || !self.opts.hooks.policies.is_empty() || self.opts.request_hook().is_some() {
             let log_at = logged.then_some(level);
             if let Err(e) = self.observe_attempt(&mut request, &wire, full, log_at) {
-                return self.finish(e, now);
+                return self.finished(e);
             }
         }
         self.state = State::Sent;
@@ -477,14 +469,6 @@ impl<B: RequestBody> Exchange<B> {
             config: self.prepared.transport.clone(),
             resend_count: self.resend_count,
         })
-    }
-
-    /// Ends the call with `error` and takes the step that follows.
-    #[cold]
-    #[inline(never)]
-    fn finish(&mut self, error: Error, now: Instant) -> Step<B> {
-        self.state = State::Finished(error);
-        self.step_at(now)
     }
 
     /// Decides on a response: `Some` when it ends the call successfully (built here and
@@ -554,6 +538,66 @@ impl<B> fmt::Debug for Exchange<B> {
     }
 }
 
+// ===== the flags that steer the next step =====
+
+/// Where a call's request id and `User-Agent` headers are added.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PipelineHeaders {
+    /// To each attempt's copy of the template (and each side request): the template stays
+    /// the caller's request, so an attempt's copy of it is usually an empty map. The default.
+    PerAttempt,
+    /// Once, to the template, when the call is shaped: per-call policies see the request as
+    /// the reference's do, these two headers included, and may change them, so attempts and
+    /// side requests take them from the template.
+    InTemplate,
+}
+
+/// Whether the last failed attempt reached the server. A call that runs out of time (before
+/// an attempt, or because a retry's wait would pass the deadline) ends with the reference's
+/// total-timeout kind: a request timeout when the last attempt was never sent (a connect
+/// error), a response timeout otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LastAttempt {
+    /// The last attempt was sent (or none failed yet).
+    Sent,
+    /// The last attempt failed before the request was sent.
+    NeverSent,
+}
+
+impl LastAttempt {
+    /// The kind of error a call that runs out of time now ends with.
+    fn timeout_kind(self) -> ErrorKind {
+        match self {
+            LastAttempt::Sent => ErrorKind::ServiceResponseTimeout,
+            LastAttempt::NeverSent => ErrorKind::ServiceRequestTimeout,
+        }
+    }
+}
+
+/// The wall-clock time of the current step. Only bearer tokens (their freshness) and
+/// idempotency keys (`Repeatability-First-Sent`) are dated with it: a call with neither never
+/// asks the clock for it, and the value stays [`Wall::UNREAD`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Wall(SystemTime);
+
+impl Wall {
+    /// Before any read: nothing reads it then.
+    const UNREAD: Wall = Wall(SystemTime::UNIX_EPOCH);
+
+    /// Whether a call with `opts` dates anything, and so reads the wall clock at each step.
+    #[inline]
+    fn needed(opts: &Options) -> bool {
+        opts.credential().is_some() || opts.retry().idempotency_key().is_some()
+    }
+}
+
 fn misuse(what: &str) -> Error {
     Error::new(ErrorKind::Other, format!("driver bug: {what}"))
+}
+
+/// The step that ends a call a driver misused.
+#[cold]
+#[inline(never)]
+fn misused<B>(what: &str) -> Step<B> {
+    Step::Done(Err(misuse(what)))
 }

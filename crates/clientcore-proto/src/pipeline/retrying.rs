@@ -3,22 +3,22 @@
 
 use std::time::{Duration, Instant};
 
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 
 use super::retry::{Decision, Failure, RetryDecision};
-use super::{Exchange, RequestBody, ResponseHead, State, Step};
+use super::{Exchange, LastAttempt, RequestBody, ResponseHead, State, Step};
 
 impl<B: RequestBody> Exchange<B> {
-    /// The call's time ran out before another attempt could start.
+    /// The call's time ran out before another attempt could start: the call ends.
     #[cold]
     #[inline(never)]
-    pub(super) fn out_of_time(&mut self, now: Instant) -> Step<B> {
-        let (kind, msg) = if self.last_was_connect_error {
-            (ErrorKind::ServiceRequestTimeout, "Request timeout")
-        } else {
-            (ErrorKind::ServiceResponseTimeout, "Response timeout")
+    pub(super) fn out_of_time(&mut self) -> Step<B> {
+        let kind = self.last_attempt.timeout_kind();
+        let msg = match self.last_attempt {
+            LastAttempt::NeverSent => "Request timeout",
+            LastAttempt::Sent => "Response timeout",
         };
-        self.finish(Error::new(kind, msg), now)
+        self.finished(Error::new(kind, msg))
     }
 
     /// A failed response, its body read (`Ok`: the HTTP error it becomes) or not (`Err`: the
@@ -41,7 +41,7 @@ impl<B: RequestBody> Exchange<B> {
                 error: result.as_ref().ok(),
             },
         );
-        self.last_was_connect_error = false;
+        self.last_attempt = LastAttempt::Sent;
         let error = result.unwrap_or_else(|read_error| read_error);
         match decision {
             Decision::RetryAfter(wait) => self.schedule(wait, now, Some(error)),
@@ -60,7 +60,11 @@ impl<B: RequestBody> Exchange<B> {
             replayable,
             &Failure::Transport(&err),
         );
-        self.last_was_connect_error = err.is_service_request();
+        self.last_attempt = if err.is_service_request() {
+            LastAttempt::NeverSent
+        } else {
+            LastAttempt::Sent
+        };
         match decision {
             Decision::RetryAfter(wait) => self.schedule(wait, now, Some(err)),
             Decision::Stop(why) => self.state = State::Finished(noted(err, why)),
@@ -76,11 +80,7 @@ impl<B: RequestBody> Exchange<B> {
                 );
                 // As the reference's total timeout: a request timeout when the last attempt was
                 // never sent, a response timeout otherwise.
-                let kind = if self.last_was_connect_error {
-                    ErrorKind::ServiceRequestTimeout
-                } else {
-                    ErrorKind::ServiceResponseTimeout
-                };
+                let kind = self.last_attempt.timeout_kind();
                 let e = match err {
                     Some(source) => Error::with_source(kind, source),
                     None => Error::from(kind),

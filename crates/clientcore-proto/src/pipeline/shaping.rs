@@ -12,7 +12,7 @@ use crate::options::{Options, Position, TransportConfig};
 use crate::policies::auth::Credential;
 
 use super::follow::{self, Credentials};
-use super::{ChosenUrl, Exchange, RequestBody};
+use super::{ChosenUrl, Exchange, PipelineHeaders, RequestBody};
 
 impl<B: RequestBody> Exchange<B> {
     /// Shapes a request to a URL the service chose: [`follow::check`] decides whether it may
@@ -100,7 +100,7 @@ impl<B: RequestBody> Exchange<B> {
         }
         if let Some(key) = self.opts.retry().idempotency_key() {
             // The same key on every attempt (and redirect) of the call, generated once.
-            for (name, value) in key.headers(self.wall) {
+            for (name, value) in key.headers(self.wall.0) {
                 if !parts.headers.contains_key(&name) {
                     parts.headers.insert(name, header_value(&value)?);
                 }
@@ -115,7 +115,7 @@ impl<B: RequestBody> Exchange<B> {
                 self.request_id.take(),
                 &self.prepared,
             )?;
-            self.pipeline_headers_in_template = true;
+            self.pipeline_headers = PipelineHeaders::InTemplate;
             for p in self.opts.policies(Position::PerCall) {
                 p.on_request(parts)?;
             }
@@ -141,7 +141,7 @@ impl<B: RequestBody> Exchange<B> {
             let copy = template.clone();
             std::mem::replace(template, copy)
         };
-        if !self.pipeline_headers_in_template {
+        if self.pipeline_headers == PipelineHeaders::PerAttempt {
             add_pipeline_headers(
                 &mut headers,
                 &self.opts,

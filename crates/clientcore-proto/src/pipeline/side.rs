@@ -26,7 +26,8 @@ use crate::policies::log::{self, Level};
 use super::follow::{self, Chosen, Credentials};
 use super::shaping::add_pipeline_headers;
 use super::{
-    Attempt, Exchange, HookRequest, Request, RequestBody, RequestParts, ResponseHead, State, Step,
+    Attempt, Exchange, HookRequest, PipelineHeaders, Request, RequestBody, RequestParts,
+    ResponseHead, State, Step,
 };
 
 /// The most detours one call takes.
@@ -249,7 +250,7 @@ impl<B: RequestBody> Exchange<B> {
             Credentials::Attach => self.credentials,
             Credentials::Withhold => Credentials::Withhold,
         };
-        if self.pipeline_headers_in_template {
+        if self.pipeline_headers == PipelineHeaders::InTemplate {
             // Per-call policies ran: the call's id and `User-Agent` are in the template.
             let template = &self.template.parts.headers;
             for name in [self.opts.request_id_header(), http::header::USER_AGENT] {
@@ -333,7 +334,7 @@ impl<B: RequestBody> Exchange<B> {
                 parts.url.set_query(Some(&query));
             }
             Some(Credential::Bearer { cache, .. }) => {
-                let token = cache.usable(self.wall).ok_or_else(|| {
+                let token = cache.usable(self.wall.0).ok_or_else(|| {
                     Error::new(
                         ErrorKind::ClientAuthentication,
                         "no usable token for a policy's side request",

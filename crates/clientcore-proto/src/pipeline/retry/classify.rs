@@ -1,4 +1,5 @@
-//! Retry classifiers: the caller's rules, asked in order before the built-in one.
+//! Retry classifiers: the rules asked, in order, whether a failed attempt is retried; the
+//! caller's and the built-in ones ([`BuiltinClassifier`]) in one list.
 
 use std::fmt;
 use std::sync::Arc;
@@ -10,7 +11,7 @@ use crate::error::Error;
 use crate::format::ServiceError;
 use crate::pipeline::RequestParts;
 
-use super::Random;
+use super::{BuiltinClassifier, Random, RetryOptions};
 
 /// A classifier's answer about one failed attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,6 +27,11 @@ pub enum RetryAction {
     },
     /// Do not retry.
     Forbid,
+    /// Do not retry: repeating the request is not safe (it is not idempotent and reached the
+    /// server). What [`BuiltinClassifier::Idempotency`] answers; recorded as
+    /// [`RetryDecision::NotIdempotent`](super::RetryDecision::NotIdempotent) rather than
+    /// [`Forbidden`](super::RetryDecision::Forbidden).
+    NotIdempotent,
 }
 
 impl RetryAction {
@@ -44,6 +50,7 @@ impl RetryAction {
 /// transport error.
 #[derive(Debug)]
 pub struct RetryContext<'a> {
+    pub(super) options: &'a RetryOptions,
     pub(super) request: &'a RequestParts,
     pub(super) attempt: u32,
     pub(super) response: Option<(StatusCode, &'a HeaderMap)>,
@@ -51,6 +58,11 @@ pub struct RetryContext<'a> {
 }
 
 impl<'a> RetryContext<'a> {
+    /// The call's retry options (its extra statuses, whether it is declared idempotent...).
+    pub fn options(&self) -> &'a RetryOptions {
+        self.options
+    }
+
     /// The request (method, URL and headers of the call).
     pub fn request(&self) -> &'a RequestParts {
         self.request
@@ -117,33 +129,95 @@ impl<'a> RetryContext<'a> {
 pub trait ClassifyRetry: Send + Sync {
     /// The answer for one failed attempt.
     fn classify(&self, ctx: &RetryContext<'_>) -> RetryAction;
+
+    /// The name the retry history ([`AttemptRecord::classifier`](super::AttemptRecord::classifier))
+    /// and the retry log give the classifier, and [`RetryOptions::without_classifier`] finds it
+    /// by. Default is the type's name.
+    fn name(&self) -> &'static str {
+        std::any::type_name::<Self>()
+    }
 }
 
-/// A shared classifier, cheap to clone.
+/// A shared classifier, cheap to clone: a caller's, or a built-in one
+/// ([`BuiltinClassifier`], converted with `into()`).
 #[derive(Clone)]
-pub struct SharedRetryClassifier(Arc<dyn ClassifyRetry>);
+pub struct SharedRetryClassifier(Inner);
+
+#[derive(Clone)]
+enum Inner {
+    /// No allocation, so that the built-in lists are constants.
+    Builtin(BuiltinClassifier),
+    Custom(&'static str, Arc<dyn ClassifyRetry>),
+}
 
 impl SharedRetryClassifier {
-    /// Shares `classifier`.
+    /// Shares `classifier`, under its [`name`](ClassifyRetry::name).
     pub fn new(classifier: impl ClassifyRetry + 'static) -> Self {
-        SharedRetryClassifier(Arc::new(classifier))
+        let name = classifier.name();
+        SharedRetryClassifier(Inner::Custom(name, Arc::new(classifier)))
+    }
+
+    /// A built-in classifier.
+    pub const fn builtin(classifier: BuiltinClassifier) -> Self {
+        SharedRetryClassifier(Inner::Builtin(classifier))
+    }
+
+    /// The same classifier under another name.
+    #[must_use]
+    pub fn named(self, name: &'static str) -> Self {
+        match self.0 {
+            Inner::Custom(_, c) => SharedRetryClassifier(Inner::Custom(name, c)),
+            // A built-in keeps its name: the name is how it is found and removed.
+            builtin @ Inner::Builtin(_) => SharedRetryClassifier(builtin),
+        }
+    }
+
+    /// The classifier's name.
+    pub fn name(&self) -> &'static str {
+        match &self.0 {
+            Inner::Builtin(b) => b.name(),
+            Inner::Custom(name, _) => name,
+        }
+    }
+
+    /// The built-in classifier this is, if it is one. A built-in's "retry" is recorded as
+    /// [`Backoff`](super::RetryDecision::Backoff) or
+    /// [`ServerWait`](super::RetryDecision::ServerWait), a caller's as
+    /// [`Classifier`](super::RetryDecision::Classifier).
+    pub fn as_builtin(&self) -> Option<BuiltinClassifier> {
+        match &self.0 {
+            Inner::Builtin(b) => Some(*b),
+            Inner::Custom(..) => None,
+        }
+    }
+}
+
+impl From<BuiltinClassifier> for SharedRetryClassifier {
+    fn from(classifier: BuiltinClassifier) -> Self {
+        SharedRetryClassifier::builtin(classifier)
     }
 }
 
 impl std::ops::Deref for SharedRetryClassifier {
     type Target = dyn ClassifyRetry;
     fn deref(&self) -> &Self::Target {
-        &*self.0
+        match &self.0 {
+            Inner::Builtin(b) => b,
+            Inner::Custom(_, c) => &**c,
+        }
     }
 }
 
 impl fmt::Debug for SharedRetryClassifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SharedRetryClassifier")
+        f.debug_tuple("SharedRetryClassifier")
+            .field(&self.name())
+            .finish()
     }
 }
 
-/// A classifier made of a closure.
+/// A classifier made of a closure, named `classify_fn` (rename it with
+/// [`SharedRetryClassifier::named`]).
 ///
 /// An adapter rather than a blanket `impl ClassifyRetry for F`, so that a future method with a
 /// default does not turn every closure into a breaking change.
@@ -158,6 +232,10 @@ where
     {
         fn classify(&self, ctx: &RetryContext<'_>) -> RetryAction {
             (self.0)(ctx)
+        }
+
+        fn name(&self) -> &'static str {
+            "classify_fn"
         }
     }
     SharedRetryClassifier::new(ClassifyFn(f))

@@ -20,28 +20,39 @@
 //!
 //! | # | Rule | Role |
 //! |---|------|------|
-//! | 1 | Custom classifiers ([`ClassifyRetry`]), in the order added: the first answer that is not [`RetryAction::NoOpinion`] wins. [`Forbid`](RetryAction::Forbid) stops; [`Retry`](RetryAction::Retry) retries, even a POST, with its own wait if it gives one. | Decides; overrides 2 |
-//! | 2 | The built-in classifier: idempotency, the retried statuses, `Retry-After`. | Decides when every classifier has no opinion |
-//! | 3 | A body that cannot be rewound is never re-sent (the error says why). | Limit |
-//! | 4 | The counters above. | Limit: a classifier cannot retry forever |
-//! | 5 | The client's [`RetryBudget`]. | Limit |
-//! | 6 | The deadline: a wait that would pass it fails the call at once. | Limit |
+//! | 1 | The classifiers ([`ClassifyRetry`]), in one list: the caller's added with [`RetryOptions::with_classifier`], in the order added, then the built-in ones ([`BuiltinClassifier`], the list [`DEFAULT_CLASSIFIERS`] unless [`RetryOptions::with_classifiers`] replaces it). The first answer that is not [`RetryAction::NoOpinion`] wins: [`Forbid`](RetryAction::Forbid) and [`NotIdempotent`](RetryAction::NotIdempotent) stop; [`Retry`](RetryAction::Retry) retries, even a POST, with its own wait if it gives one. No answer at all: not retried. | Decides |
+//! | 2 | A body that cannot be rewound is never re-sent (the error says why). | Limit |
+//! | 3 | The counters above. | Limit: a classifier cannot retry forever |
+//! | 4 | The client's [`RetryBudget`]. | Limit |
+//! | 5 | The deadline: a wait that would pass it fails the call at once. | Limit |
 //!
-//! Classifiers come before the built-in rules because they know the service (an error code that
-//! means "try again", a 409 that never will); the limits come after every classifier because
-//! they protect the client and the service from a classifier's mistake. The counters are
-//! charged before the budget, so a call that would stop anyway takes no tokens.
+//! The caller's classifiers come before the built-in ones because they know the service (an
+//! error code that means "try again", a 409 that never will); the limits come after every
+//! classifier because they protect the client and the service from a classifier's mistake.
+//! The counters are charged before the budget, so a call that would stop anyway takes no
+//! tokens. Each [`AttemptRecord`] names the classifier that decided
+//! ([`AttemptRecord::classifier`]).
 //!
-//! # The built-in classifier
+//! # The built-in classifiers
 //!
-//! - **Statuses.** 408, 429, 500, 502, 503, 504 and 506 to 998, plus any the caller adds; and
-//!   any status ≥ 400 carrying `Retry-After`.
-//! - **Idempotency.** GET, HEAD, PUT, DELETE, OPTIONS and TRACE are retried after read errors
-//!   and statuses. POST and PATCH are retried after connect errors (the server never saw them;
-//!   the reference never retries them there), and otherwise only when the caller marks the
-//!   request idempotent ([`RetryOptions::with_idempotent`]) or asks for an idempotency key
-//!   ([`RetryOptions::with_idempotency_key`]): the same generated key on every attempt lets the
-//!   server recognise a repeat.
+//! In the order of [`DEFAULT_CLASSIFIERS`]:
+//!
+//! - **`connect_errors`.** A request never sent (a connect error) is retried, whatever the
+//!   method.
+//! - **`idempotency`.** GET, HEAD, PUT, DELETE, OPTIONS and TRACE may be repeated. POST and
+//!   PATCH that reached the server are not retried after a failure the rules below would
+//!   retry, unless the caller marks the request idempotent ([`RetryOptions::with_idempotent`])
+//!   or asks for an idempotency key ([`RetryOptions::with_idempotency_key`]): the same
+//!   generated key on every attempt lets the server recognise a repeat. (The reference never
+//!   retries them after connect errors, and retries them on 500, 503 and 504.)
+//! - **`transient_status`.** 408, 429, 500, 502, 503, 504 and 506 to 998, plus any the caller
+//!   adds.
+//! - **`retry_after`.** Any status ≥ 400 carrying `Retry-After`.
+//! - **`transient_transport`.** Read errors: resets, timeouts and truncated bodies after the
+//!   request was sent.
+//!
+//! [`RetryOptions::storage`] swaps them for Azure Storage's rules ([`STORAGE_CLASSIFIERS`]):
+//! every method, on Storage's retryable statuses and on transport errors.
 //!
 //! # Waits
 //!
@@ -94,6 +105,7 @@
 mod after;
 mod backoff;
 mod budget;
+mod builtin;
 mod classify;
 mod idempotency;
 mod options;
@@ -102,6 +114,7 @@ mod state;
 pub use after::retry_after;
 pub use backoff::{Random, SharedRandom};
 pub use budget::RetryBudget;
+pub use builtin::{BuiltinClassifier, DEFAULT_CLASSIFIERS, STORAGE_CLASSIFIERS};
 pub use classify::{classify_fn, ClassifyRetry, RetryAction, RetryContext, SharedRetryClassifier};
 pub use idempotency::{is_idempotent_method, IdempotencyKey};
 pub use options::{Jitter, RetryMode, RetryOptions};

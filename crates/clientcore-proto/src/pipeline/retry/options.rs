@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use crate::error::is_retryable_status;
 
-use super::{IdempotencyKey, RetryBudget, SharedRandom, SharedRetryClassifier};
+use super::{
+    IdempotencyKey, RetryBudget, SharedRandom, SharedRetryClassifier, DEFAULT_CLASSIFIERS,
+    STORAGE_CLASSIFIERS,
+};
 
 /// Exponential or fixed delays (`retry_mode`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -62,7 +65,11 @@ pub struct RetryOptions {
     jitter: Option<Jitter>,
     random: Option<SharedRandom>,
     budget: Option<RetryBudget>,
+    /// Added with `with_classifier`: asked first, in the order added.
     classifiers: Vec<SharedRetryClassifier>,
+    /// The list asked after them; `None` inherits, and is the built-in
+    /// [`DEFAULT_CLASSIFIERS`] when nothing sets it.
+    rules: Option<Vec<SharedRetryClassifier>>,
     idempotency_key: Option<IdempotencyKey>,
 }
 
@@ -77,6 +84,28 @@ impl RetryOptions {
     /// No retries at all.
     pub fn none() -> Self {
         RetryOptions::new().with_total(0)
+    }
+
+    /// Azure Storage's retry rules, as the Storage SDKs' `StorageRetryPolicy` applies them:
+    /// every method (POST and PUT included, not only idempotent ones) is retried after a
+    /// transport error and after 408, 500, 502, 503, 504 and any 5xx but 501 and 505 (and a
+    /// 4xx whose `x-ms-copy-source-error-code` is `OperationTimedOut`, `InternalError` or
+    /// `ServerBusy`); 429 is not. The classifier list is [`STORAGE_CLASSIFIERS`]; counters,
+    /// backoff and `Retry-After` waits stay clientcore's (the Storage SDKs wait 15 s ± 3,
+    /// then 15 + 3ⁿ s, and ignore `Retry-After`). For a whole client
+    /// (`Options::with_retry` on the client's options) or one operation (on the call's).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore_proto::pipeline::retry::{BuiltinClassifier, RetryOptions};
+    ///
+    /// let names: Vec<_> = RetryOptions::storage().classifiers().map(|c| c.name()).collect();
+    /// assert_eq!(names, ["connect_errors", "storage_status", "transient_transport"]);
+    /// assert!(!names.contains(&BuiltinClassifier::Idempotency.name()));
+    /// ```
+    pub fn storage() -> Self {
+        RetryOptions::new().with_classifiers(STORAGE_CLASSIFIERS.iter().cloned())
     }
 
     /// Total retries (`retry_total`). Default is 10.
@@ -181,8 +210,9 @@ impl RetryOptions {
         self
     }
 
-    /// Adds a classifier, asked after the ones added before it and before the built-in rules.
-    /// Default is none.
+    /// Adds a classifier, asked after the ones added before it and before the list of
+    /// [`with_classifiers`](Self::with_classifiers) (the built-in rules by default). Default
+    /// is none.
     ///
     /// # Examples
     ///
@@ -202,6 +232,68 @@ impl RetryOptions {
     #[must_use]
     pub fn with_classifier(mut self, classifier: SharedRetryClassifier) -> Self {
         self.classifiers.push(classifier);
+        self
+    }
+
+    /// Replaces the list of classifiers asked after those added with
+    /// [`with_classifier`](Self::with_classifier). Default is [`DEFAULT_CLASSIFIERS`], the
+    /// built-in rules; pass a reordered or shortened copy of it, or the caller's own rules
+    /// with built-ins among them. A failure no classifier has an opinion on is not retried.
+    ///
+    /// # Examples
+    ///
+    /// Honour `Retry-After` on any status before anything else, and never retry a 429:
+    ///
+    /// ```
+    /// use clientcore_proto::pipeline::retry::{
+    ///     classify_fn, BuiltinClassifier as B, RetryAction, RetryOptions, SharedRetryClassifier,
+    /// };
+    ///
+    /// let no_429 = classify_fn(|ctx| match ctx.status() {
+    ///     Some(s) if s.as_u16() == 429 => RetryAction::Forbid,
+    ///     _ => RetryAction::NoOpinion,
+    /// })
+    /// .named("no_429");
+    /// let r = RetryOptions::new().with_classifiers([
+    ///     B::RetryAfter.into(),
+    ///     no_429,
+    ///     B::ConnectErrors.into(),
+    ///     B::Idempotency.into(),
+    ///     B::TransientStatus.into(),
+    ///     B::TransientTransport.into(),
+    /// ] as [SharedRetryClassifier; 6]);
+    /// assert_eq!(r.classifiers().nth(1).unwrap().name(), "no_429");
+    /// ```
+    #[must_use]
+    pub fn with_classifiers(
+        mut self,
+        list: impl IntoIterator<Item = SharedRetryClassifier>,
+    ) -> Self {
+        self.rules = Some(list.into_iter().collect());
+        self
+    }
+
+    /// Removes every classifier named `name` (a built-in's [`name`](super::BuiltinClassifier::name)
+    /// or a caller's), from those added and from the list after them. On a call's options,
+    /// the list then replaces the client's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore_proto::pipeline::retry::{BuiltinClassifier, RetryOptions};
+    ///
+    /// // 429 is left to the caller's own scheduler.
+    /// let r = RetryOptions::new().without_classifier(BuiltinClassifier::RetryAfter.name());
+    /// assert_eq!(r.classifiers().count(), 4);
+    /// ```
+    #[must_use]
+    pub fn without_classifier(mut self, name: &str) -> Self {
+        self.classifiers.retain(|c| c.name() != name);
+        let rules = self
+            .rules
+            .take()
+            .unwrap_or_else(|| DEFAULT_CLASSIFIERS.to_vec());
+        self.rules = Some(rules.into_iter().filter(|c| c.name() != name).collect());
         self
     }
 
@@ -230,11 +322,13 @@ impl RetryOptions {
             && self.random.is_none()
             && self.budget.is_none()
             && self.classifiers.is_empty()
+            && self.rules.is_none()
             && self.idempotency_key.is_none()
     }
 
-    /// Merges `over` on top of `self`: every knob `over` sets wins; extra statuses and
-    /// classifiers are appended.
+    /// Merges `over` on top of `self`: every knob `over` sets wins; extra statuses and the
+    /// classifiers added with [`with_classifier`](Self::with_classifier) are appended; the
+    /// list of [`with_classifiers`](Self::with_classifiers) is replaced.
     #[must_use]
     pub fn overwrite(&self, over: &RetryOptions) -> RetryOptions {
         let mut extra = self.extra_statuses.clone();
@@ -256,6 +350,7 @@ impl RetryOptions {
             random: over.random.clone().or_else(|| self.random.clone()),
             budget: over.budget.clone().or_else(|| self.budget.clone()),
             classifiers,
+            rules: over.rules.clone().or_else(|| self.rules.clone()),
             idempotency_key: over.idempotency_key.or(self.idempotency_key),
         }
     }
@@ -308,9 +403,12 @@ impl RetryOptions {
     pub fn budget(&self) -> Option<&RetryBudget> {
         self.budget.as_ref()
     }
-    /// The custom classifiers, in the order they are asked.
-    pub fn classifiers(&self) -> &[SharedRetryClassifier] {
-        &self.classifiers
+    /// Every classifier, in the order asked: those added with
+    /// [`with_classifier`](Self::with_classifier), then the list (the built-in rules by
+    /// default).
+    pub fn classifiers(&self) -> impl Iterator<Item = &SharedRetryClassifier> + '_ {
+        let rules = self.rules.as_deref().unwrap_or(DEFAULT_CLASSIFIERS);
+        self.classifiers.iter().chain(rules)
     }
     /// The idempotency key header to generate, if any.
     pub fn idempotency_key(&self) -> Option<IdempotencyKey> {
@@ -335,7 +433,13 @@ impl fmt::Debug for RetryOptions {
             .field("mode", &self.mode())
             .field("jitter", &self.jitter())
             .field("budget", &self.budget)
-            .field("classifiers", &self.classifiers.len())
+            .field(
+                "classifiers",
+                &self
+                    .classifiers()
+                    .map(SharedRetryClassifier::name)
+                    .collect::<Vec<_>>(),
+            )
             .field("idempotency_key", &self.idempotency_key)
             .finish_non_exhaustive()
     }

@@ -3,15 +3,13 @@
 
 use std::time::{Duration, SystemTime};
 
-use http::{HeaderMap, Method, StatusCode};
+use http::{HeaderMap, StatusCode};
 
 use crate::error::{Error, ErrorKind};
 use crate::pipeline::RequestParts;
 
 use super::backoff::{splitmix64, unit};
-use super::{
-    is_idempotent_method, retry_after, Jitter, Random as _, RetryAction, RetryContext, RetryOptions,
-};
+use super::{retry_after, Jitter, Random as _, RetryAction, RetryContext, RetryOptions};
 
 /// What happened on one attempt, as kept in the retry history.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,6 +31,11 @@ pub struct AttemptRecord {
     pub wait: Option<Duration>,
     /// Whether the attempt was retried, and why (or why not).
     pub decision: RetryDecision,
+    /// The name of the classifier whose answer the decision started from: the first in the
+    /// list with an opinion (a built-in's [`name`](super::BuiltinClassifier::name) or a
+    /// caller's). A limit may still have stopped the call after it (the counters, the
+    /// budget, the deadline). `None` when no classifier had an opinion.
+    pub classifier: Option<&'static str>,
 }
 
 /// Why a failed attempt was retried, or why the call stopped after it: the answer to "why was
@@ -195,6 +198,7 @@ impl RetryState {
             outcome,
             wait: None,
             decision: RetryDecision::NotRetryable,
+            classifier: None,
         });
         let attempt = u32::try_from(self.history.len()).unwrap_or(u32::MAX);
         let decision = self.decide_attempt(opts, request, body_replayable, failure, attempt);
@@ -205,9 +209,8 @@ impl RetryState {
                 Some(why)
             }
         };
-        if let Some(why) = why {
-            let wait = self.history.last().and_then(|r| r.wait);
-            log_decision(attempt, outcome, why, wait);
+        if let (Some(why), Some(last)) = (why, self.history.last()) {
+            log_decision(attempt, outcome, why, last.wait, last.classifier);
         }
         decision
     }
@@ -231,9 +234,10 @@ impl RetryState {
         failure: &Failure<'_>,
         attempt: u32,
     ) -> Decision {
-        // 1. Custom classifiers, first answer wins.
+        // 1 and 2. The classifiers, the caller's then the built-in ones: first answer wins.
         let ctx = match failure {
             Failure::Transport(e) => RetryContext {
+                options: opts,
                 request,
                 attempt,
                 response: None,
@@ -245,33 +249,36 @@ impl RetryState {
                 error,
                 ..
             } => RetryContext {
+                options: opts,
                 request,
                 attempt,
                 response: Some((*status, headers)),
                 error: *error,
             },
         };
-        let custom = opts
-            .classifiers()
-            .iter()
-            .map(|c| c.classify(&ctx))
-            .find(|a| *a != RetryAction::NoOpinion);
-
-        // 2. The built-in classifier.
+        let answer = opts.classifiers().find_map(|c| match c.classify(&ctx) {
+            RetryAction::NoOpinion => None,
+            action => Some((c, action)),
+        });
+        let Some((classifier, action)) = answer else {
+            return Decision::Stop(RetryDecision::NotRetryable);
+        };
+        if let Some(last) = self.history.last_mut() {
+            last.classifier = Some(classifier.name());
+        }
         let server_wait = match failure {
             Failure::Status {
                 headers, received, ..
             } => retry_after(headers, *received),
             Failure::Transport(_) => None,
         };
-        let (explicit_wait, by_classifier) = match custom {
-            Some(RetryAction::Forbid) => return Decision::Stop(RetryDecision::Forbidden),
-            Some(RetryAction::Retry { after }) => (after.or(server_wait), true),
-            _ => {
-                if let Some(why) = builtin_refusal(opts, &request.method, failure) {
-                    return Decision::Stop(why);
-                }
-                (server_wait, false)
+        let (explicit_wait, by_classifier) = match action {
+            RetryAction::Retry { after } => {
+                (after.or(server_wait), classifier.as_builtin().is_none())
+            }
+            RetryAction::NotIdempotent => return Decision::Stop(RetryDecision::NotIdempotent),
+            RetryAction::Forbid | RetryAction::NoOpinion => {
+                return Decision::Stop(RetryDecision::Forbidden)
             }
         };
 
@@ -331,12 +338,20 @@ impl RetryState {
 }
 
 /// The one log line of a decision, at DEBUG, as smithy's standard retry strategy writes one.
-fn log_decision(attempt: u32, outcome: AttemptOutcome, why: RetryDecision, wait: Option<Duration>) {
+fn log_decision(
+    attempt: u32,
+    outcome: AttemptOutcome,
+    why: RetryDecision,
+    wait: Option<Duration>,
+    classifier: Option<&'static str>,
+) {
+    let classifier = classifier.unwrap_or("none");
     if let Some(wait) = wait {
         tracing::debug!(
             target: "clientcore::retry",
             attempt,
             outcome = ?outcome,
+            classifier,
             wait_secs = wait.as_secs_f64(),
             "attempt {attempt} ({outcome:?}): {}, in {:.3}s",
             why.as_str(),
@@ -347,44 +362,18 @@ fn log_decision(attempt: u32, outcome: AttemptOutcome, why: RetryDecision, wait:
             target: "clientcore::retry",
             attempt,
             outcome = ?outcome,
+            classifier,
             "attempt {attempt} ({outcome:?}): {}",
             why.as_str()
         );
     }
 }
 
-/// Rule 2 of the priority table: why the built-in rules do not retry `failure`, if they do
-/// not.
-fn builtin_refusal(
-    opts: &RetryOptions,
-    method: &Method,
-    failure: &Failure<'_>,
-) -> Option<RetryDecision> {
-    let idempotent =
-        opts.idempotent() || opts.idempotency_key().is_some() || is_idempotent_method(method);
-    let retryable = match failure {
-        // Never sent: safe for every method (deviation 10 of ARCHITECTURE.md).
-        Failure::Transport(e) if e.is_service_request() => return None,
-        Failure::Transport(e) => e.is_service_response() || e.kind() == ErrorKind::IncompleteRead,
-        Failure::Status {
-            status, headers, ..
-        } => {
-            let status = status.as_u16();
-            let has_retry_after = status >= 400 && headers.contains_key("retry-after");
-            opts.is_retry_status(status) || has_retry_after
-        }
-    };
-    match (retryable, idempotent) {
-        (true, true) => None,
-        (true, false) => Some(RetryDecision::NotIdempotent),
-        (false, _) => Some(RetryDecision::NotRetryable),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::IdempotencyKey;
+    use super::super::{classify_fn, BuiltinClassifier, IdempotencyKey};
     use super::*;
+    use http::Method;
 
     fn parts(method: Method) -> RequestParts {
         RequestParts {
@@ -457,5 +446,95 @@ mod tests {
         }
         assert_eq!(s.history.len(), 4);
         assert_eq!(waits, [0.0, 1.6, 3.2].map(Duration::from_secs_f64).to_vec());
+    }
+
+    #[test]
+    fn each_record_names_the_classifier_that_decided() {
+        let opts = RetryOptions::new();
+        let mut s = RetryState::new(&opts);
+        status(&mut s, &opts, Method::GET, 503);
+        status(&mut s, &opts, Method::GET, 404);
+        status(&mut s, &opts, Method::POST, 503);
+        let got: Vec<_> = s
+            .history
+            .iter()
+            .map(|r| (r.decision, r.classifier))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (RetryDecision::Backoff, Some("transient_status")),
+                (RetryDecision::NotRetryable, None),
+                (RetryDecision::NotIdempotent, Some("idempotency")),
+            ]
+        );
+        // A caller's classifier is named too, and asked before the built-ins.
+        let opts = RetryOptions::new()
+            .with_classifier(classify_fn(|_| RetryAction::Forbid).named("never"));
+        let mut s = RetryState::new(&opts);
+        status(&mut s, &opts, Method::GET, 503);
+        assert_eq!(s.history[0].classifier, Some("never"));
+        assert_eq!(s.history[0].decision, RetryDecision::Forbidden);
+    }
+
+    #[test]
+    fn built_ins_can_be_removed_and_reordered() {
+        // Without the idempotency rule, a POST is retried on a 503.
+        let opts = RetryOptions::new().without_classifier(BuiltinClassifier::Idempotency.name());
+        let mut s = RetryState::new(&opts);
+        assert!(matches!(
+            status(&mut s, &opts, Method::POST, 503),
+            Decision::RetryAfter(_)
+        ));
+        assert_eq!(s.history[0].classifier, Some("transient_status"));
+        // Without the status rule, a GET is not retried on a 503.
+        let opts =
+            RetryOptions::new().without_classifier(BuiltinClassifier::TransientStatus.name());
+        let mut s = RetryState::new(&opts);
+        assert_eq!(
+            status(&mut s, &opts, Method::GET, 503),
+            Decision::Stop(RetryDecision::NotRetryable)
+        );
+        // Reordered: the status rule before the idempotency rule retries a POST too, and
+        // names itself.
+        let opts = RetryOptions::new().with_classifiers([
+            BuiltinClassifier::TransientStatus.into(),
+            BuiltinClassifier::Idempotency.into(),
+        ]);
+        let mut s = RetryState::new(&opts);
+        assert!(matches!(
+            status(&mut s, &opts, Method::POST, 503),
+            Decision::RetryAfter(_)
+        ));
+        assert_eq!(s.history[0].decision, RetryDecision::Backoff);
+        assert_eq!(s.history[0].classifier, Some("transient_status"));
+    }
+
+    #[test]
+    fn the_storage_preset_retries_every_method_on_storage_statuses_only() {
+        let opts = RetryOptions::storage();
+        for (method, code, retried) in [
+            (Method::POST, 503, true),
+            (Method::POST, 500, true),
+            (Method::PUT, 408, true),
+            (Method::PATCH, 502, true),
+            (Method::POST, 429, false),
+            (Method::GET, 501, false),
+            (Method::GET, 404, false),
+        ] {
+            let mut s = RetryState::new(&opts);
+            let d = status(&mut s, &opts, method.clone(), code);
+            assert_eq!(
+                matches!(d, Decision::RetryAfter(_)),
+                retried,
+                "{method} {code}: {d:?}"
+            );
+        }
+        // A read error after a POST reached the server: retried under the preset.
+        let mut s = RetryState::new(&opts);
+        let e = Error::new(ErrorKind::ServiceResponse, "reset");
+        let d = s.decide(&opts, &parts(Method::POST), true, &Failure::Transport(&e));
+        assert!(matches!(d, Decision::RetryAfter(_)));
+        assert_eq!(s.history[0].classifier, Some("transient_transport"));
     }
 }

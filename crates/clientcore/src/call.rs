@@ -1,0 +1,98 @@
+//! What both drivers do around each step of a call: start it, trace its attempts, report
+//! what the transport answered, and end it with a response or an error.
+
+use std::sync::Arc;
+
+use clientcore_proto::options::Options;
+use clientcore_proto::Error;
+
+/// The token cache of a call's bearer credential, for the drivers' single-flight refresh.
+pub(crate) fn bearer_cache(opts: &Options) -> Option<clientcore_proto::policies::auth::TokenCache> {
+    match opts.credential() {
+        Some(clientcore_proto::policies::auth::Credential::Bearer { cache, .. }) => {
+            Some(cache.clone())
+        }
+        _ => None,
+    }
+}
+
+/// What a driver keeps for one call besides its exchange: the call's trace, and what the
+/// response is built with. Both drivers start, trace and end a call with it.
+pub(crate) struct Call {
+    pub(crate) trace: crate::trace::CallTrace,
+    block_size: usize,
+    encoding: Option<String>,
+}
+
+impl Call {
+    /// Starts a call: its trace (the call's span), and its exchange with the merged options.
+    pub(crate) fn begin(
+        request: clientcore_proto::pipeline::Request<crate::Body>,
+        (opts, prepared): (Arc<Options>, Arc<clientcore_proto::pipeline::Prepared>),
+    ) -> (clientcore_proto::pipeline::Exchange<crate::Body>, Call) {
+        let call = Call {
+            trace: crate::trace::CallTrace::start(&request.parts, &opts),
+            block_size: opts.block_size(),
+            encoding: opts.response_encoding().map(str::to_owned),
+        };
+        (
+            clientcore_proto::pipeline::Exchange::prepared(request, opts, prepared),
+            call,
+        )
+    }
+
+    /// Opens an attempt's span and puts its `traceparent` on the attempt's request.
+    pub(crate) fn attempt(
+        &self,
+        attempt: &mut clientcore_proto::pipeline::Attempt<crate::Body>,
+        opts: &Options,
+    ) -> crate::trace::AttemptTrace {
+        let span = self.trace.attempt(attempt, opts);
+        crate::trace::inject_traceparent(&span, &mut attempt.request.parts.headers);
+        span
+    }
+
+    /// Ends the call with its response: traced, and the response's core built.
+    pub(crate) fn done(
+        &mut self,
+        ex: &clientcore_proto::pipeline::Exchange<crate::Body>,
+        done: clientcore_proto::pipeline::Completion,
+    ) -> crate::response::Core {
+        let method = ex.request().method.clone();
+        self.trace.record_done(&done.head);
+        let stall = ex.options().stall_protection();
+        crate::response::Core::new(done, method, self.block_size, self.encoding.take())
+            .with_stall(stall)
+    }
+
+    /// Ends the call with its error, traced.
+    pub(crate) fn failed(&self, e: Error) -> Error {
+        self.trace.record_error(&e);
+        e
+    }
+}
+
+/// Reports what the transport answered to the exchange and the attempt's span; the body
+/// reader of a response is the driver's to keep.
+pub(crate) fn report_sent<R>(
+    ex: &mut clientcore_proto::pipeline::Exchange<crate::Body>,
+    span: &crate::trace::AttemptTrace,
+    sent: Result<(clientcore_proto::pipeline::ResponseHead, R), Error>,
+    clock: &dyn clientcore_proto::time::Clock,
+) -> Option<R> {
+    match sent {
+        Ok((mut head, reader)) => {
+            // Dated by the client's clock, not the transport: `Retry-After` dates are read
+            // against it, fake in tests.
+            head.received = clock.wall();
+            span.record_response(&head);
+            ex.on_response(head);
+            Some(reader)
+        }
+        Err(e) => {
+            span.record_error(&e);
+            ex.on_transport_error(e);
+            None
+        }
+    }
+}

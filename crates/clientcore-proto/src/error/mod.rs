@@ -241,21 +241,38 @@ impl Error {
         e
     }
 
-    /// An HTTP error from a response: the body is parsed in `format` and the status mapped
-    /// to a kind by `map`.
+    /// An HTTP error from a response: the body is parsed in `format`, and the kind is the
+    /// one `map` gives the service's error code ([`error_code`](Self::error_code)), else its
+    /// status ([`ErrorMap::kind_for_error`]).
     ///
     /// The whole body (up to [`MAX_ERROR_BODY`]) is parsed first; then the body the error
     /// keeps is cut to [`MAX_KEPT_ERROR_BODY`], so a large valid error keeps its code and
     /// message while the memory the error holds stays bounded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore_proto::{CapturedResponse, Error, ErrorFormat, ErrorKind, ErrorMap};
+    /// use http::StatusCode;
+    ///
+    /// let body = r#"{"error": {"code": "AuthenticationFailed", "message": "No."}}"#;
+    /// let r = CapturedResponse::new(StatusCode::FORBIDDEN, Default::default(), body.into());
+    /// let map = ErrorMap::generated().with_code("AuthenticationFailed", ErrorKind::ClientAuthentication);
+    /// let e = Error::from_response(r, ErrorFormat::ODataV4, &map);
+    /// assert_eq!(e.kind(), ErrorKind::ClientAuthentication);
+    /// assert_eq!(e.error_code(), Some("AuthenticationFailed"));
+    /// ```
     pub fn from_response(
         mut response: CapturedResponse,
         format: ErrorFormat,
         map: &ErrorMap,
     ) -> Self {
-        let mut e = Error::from_inner(map.kind_for(response.status().as_u16()));
+        let status = response.status().as_u16();
+        let mut e = Error::from_inner(ErrorKind::HttpResponse);
         e.inner.service_error = format::parse(format, response.headers(), response.body());
         response.shrink(MAX_KEPT_ERROR_BODY);
         e.inner.response = Some(response);
+        e.inner.kind = map.kind_for_error(status, e.error_code());
         e
     }
 

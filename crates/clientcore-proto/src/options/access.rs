@@ -561,7 +561,7 @@ impl Options {
         self
     }
 
-    /// Status → kind mapping (`error_map`): merged over the client's, which is merged over
+    /// Status and service error code → kind mapping (`error_map`, see [`ErrorMap`]): merged over the client's, which is merged over
     /// [`ErrorMap::generated`] (remove a generated entry with [`ErrorMap::without`]). Default
     /// is [`ErrorMap::generated`].
     ///

@@ -561,9 +561,9 @@ impl Options {
         self
     }
 
-    /// Status and service error code → kind mapping (`error_map`, see [`ErrorMap`]): merged over the client's, which is merged over
-    /// [`ErrorMap::generated`] (remove a generated entry with [`ErrorMap::without`]). Default
-    /// is [`ErrorMap::generated`].
+    /// Status and service error code → kind mapping (`error_map`, see [`ErrorMap`]): merged
+    /// over the client's, which is merged over [`ErrorMap::generated`] (remove a generated
+    /// entry with [`ErrorMap::without`]). Default is [`ErrorMap::generated`].
     ///
     /// Merges, not replaces: calling it again adds `map`'s entries over the earlier ones, and
     /// a status only the earlier map names keeps its kind.

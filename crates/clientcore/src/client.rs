@@ -132,6 +132,13 @@ mod async_client {
             (self.inner.shared.clock.clone(), self.inner.sleep.clone())
         }
 
+        /// The options a call with `options` runs with (the client's with the call's over
+        /// them), for an [`Operation`](crate::operation::Operation) that types an accepted
+        /// answer as the pipeline types a failed one.
+        pub(crate) fn call_options(&self, options: &Options) -> Arc<Options> {
+            self.inner.call_options(options).0
+        }
+
         /// Sends `request` through the pipeline with `options` over the client's.
         ///
         /// # Time
@@ -495,6 +502,13 @@ mod blocking_client {
             Arc<dyn BlockingSleep>,
         ) {
             (self.inner.shared.clock.clone(), self.inner.sleep.clone())
+        }
+
+        /// The options a call with `options` runs with (the client's with the call's over
+        /// them), for an [`Operation`](crate::operation::Operation) that types an accepted
+        /// answer as the pipeline types a failed one.
+        pub(crate) fn call_options(&self, options: &Options) -> Arc<Options> {
+            self.inner.call_options(options).0
         }
 
         /// Sends `request` through the pipeline with `options` over the client's.

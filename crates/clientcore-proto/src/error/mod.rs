@@ -126,6 +126,9 @@ struct Inner {
     continuation_token: Option<String>,
     response: Option<CapturedResponse>,
     service_error: Option<ServiceError>,
+    /// The code an SDK gave an answer it treats as a failure
+    /// ([`Error::from_response_with_code`]).
+    code: Option<Box<str>>,
     redirects: Vec<RedirectHop>,
     retries: Vec<AttemptRecord>,
     request: Option<RequestLine>,
@@ -191,6 +194,7 @@ impl Error {
                 continuation_token: None,
                 response: None,
                 service_error: None,
+                code: None,
                 redirects: Vec::new(),
                 retries: Vec::new(),
                 request: None,
@@ -272,6 +276,44 @@ impl Error {
         e.inner.service_error = format::parse(format, response.headers(), response.body());
         response.shrink(MAX_KEPT_ERROR_BODY);
         e.inner.response = Some(response);
+        e.inner.kind = map.kind_for_error(status, e.error_code());
+        e
+    }
+
+    /// An HTTP error for an answer the service sent as a success but the operation treats as
+    /// a failure, with the service error code `code`: Queue Storage answers a create of a
+    /// queue that exists with 204, which the Python SDK raises as `ResourceExistsError` with
+    /// the code `QueueAlreadyExists`.
+    ///
+    /// The error is the one [`from_response`](Self::from_response) builds (body parsed in
+    /// `format`, status, reason and headers kept), except that
+    /// [`error_code`](Self::error_code) is `code` and the kind is the one `map` gives `code`,
+    /// else the status.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore_proto::{CapturedResponse, Error, ErrorFormat, ErrorKind, ErrorMap};
+    /// use http::StatusCode;
+    ///
+    /// let answer = CapturedResponse::new(StatusCode::NO_CONTENT, Default::default(), "".into());
+    /// let map = ErrorMap::generated().with_code("QueueAlreadyExists", ErrorKind::ResourceExists);
+    /// let e = Error::from_response_with_code(answer, ErrorFormat::StorageXml, &map, "QueueAlreadyExists")
+    ///     .with_message("The specified queue already exists.");
+    /// assert_eq!(e.kind(), ErrorKind::ResourceExists);
+    /// assert_eq!(e.error_code(), Some("QueueAlreadyExists"));
+    /// assert_eq!(e.status(), Some(StatusCode::NO_CONTENT));
+    /// assert_eq!(e.to_string(), "The specified queue already exists.");
+    /// ```
+    pub fn from_response_with_code(
+        response: CapturedResponse,
+        format: ErrorFormat,
+        map: &ErrorMap,
+        code: impl Into<String>,
+    ) -> Self {
+        let status = response.status().as_u16();
+        let mut e = Error::from_response(response, format, map);
+        e.inner.code = Some(code.into().into_boxed_str());
         e.inner.kind = map.kind_for_error(status, e.error_code());
         e
     }
@@ -439,10 +481,15 @@ impl Error {
         self.inner.service_error.as_ref()
     }
 
-    /// The service's error code: the `x-ms-error-code` header, which wins over the body (it is
-    /// the only code on bodiless 404, 304 and 412 responses), else the parsed body's code.
+    /// The service's error code: the code an SDK gave the answer
+    /// ([`from_response_with_code`](Self::from_response_with_code)), else the `x-ms-error-code`
+    /// header, which wins over the body (it is the only code on bodiless 404, 304 and 412
+    /// responses), else the parsed body's code.
     pub fn error_code(&self) -> Option<&str> {
-        self.header("x-ms-error-code")
+        self.inner
+            .code
+            .as_deref()
+            .or_else(|| self.header("x-ms-error-code"))
             .or_else(|| self.inner.service_error.as_ref()?.code())
     }
 

@@ -316,9 +316,10 @@ impl<B: RequestBody> Exchange<B> {
                 parts.headers.insert(header.clone(), v);
             }
             Some(Credential::Sas(sas)) => {
+                let sas = sas.signature();
                 let query = match parts.url.query() {
                     Some(q) if !q.is_empty() => format!("{q}&{sas}"),
-                    _ => sas.clone(),
+                    _ => sas,
                 };
                 parts.url.set_query(Some(&query));
             }

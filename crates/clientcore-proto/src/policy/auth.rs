@@ -7,7 +7,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, SystemTime};
 
@@ -101,8 +101,9 @@ pub enum Credential {
         /// The whole header value.
         value: String,
     },
-    /// A shared access signature appended to the query string.
-    Sas(String),
+    /// A shared access signature appended to the query string; rotate it on a live client
+    /// with [`SasCredential::update`].
+    Sas(SasCredential),
     /// A bearer token for `scopes`, fetched by the driver and cached.
     Bearer {
         /// The scopes to ask for.
@@ -121,10 +122,10 @@ impl Credential {
         }
     }
 
-    /// A SAS credential; a leading `?` is ignored.
+    /// A SAS credential; a leading `?` is ignored. To rotate the signature later, build a
+    /// [`SasCredential`], keep a clone, and pass `Credential::Sas(sas)`.
     pub fn sas(query: impl Into<String>) -> Self {
-        let q: String = query.into();
-        Credential::Sas(q.trim_start_matches('?').to_owned())
+        Credential::Sas(SasCredential::new(query))
     }
 
     /// A bearer credential for `scopes` with a new cache.
@@ -167,6 +168,83 @@ impl Credential {
         key: &str,
     ) -> Result<crate::policy::sign::NamedKeyCredential, crate::Error> {
         crate::policy::sign::NamedKeyCredential::new(name, key)
+    }
+}
+
+/// A shared access signature, the same for this value and every clone of it: the
+/// reference's `AzureSasCredential`. A client built with `Credential::Sas(sas.clone())` sends
+/// the signature given to the last [`update`](Self::update) from its next call on, with no
+/// rebuild. Its `Debug` never shows the signature.
+///
+/// # Examples
+///
+/// ```
+/// use clientcore_proto::options::Options;
+/// use clientcore_proto::policy::auth::{Credential, SasCredential};
+///
+/// let sas = SasCredential::new("?sv=2024-01-01&sig=old");
+/// let options = Options::new().with_credential(Credential::Sas(sas.clone()));
+/// sas.update("sv=2024-01-01&sig=new")?;
+/// assert_eq!(sas.signature(), "sv=2024-01-01&sig=new");
+/// assert!(sas.update("").is_err(), "an empty signature is refused");
+/// assert_eq!(format!("{sas:?}"), "SasCredential(REDACTED)");
+/// # let _ = options;
+/// # Ok::<(), clientcore_proto::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct SasCredential(Arc<RwLock<String>>);
+
+impl SasCredential {
+    /// The signature `query` (a leading `?` is ignored).
+    pub fn new(query: impl Into<String>) -> Self {
+        SasCredential(Arc::new(RwLock::new(strip_question_mark(query.into()))))
+    }
+
+    /// Replaces the signature (a leading `?` is ignored) for this credential and every clone
+    /// of it: calls that start from now on send the new one; a call under way keeps the one
+    /// it started with on every attempt.
+    ///
+    /// # Errors
+    ///
+    /// A [`ClientAuthentication`](ErrorKind::ClientAuthentication) error for an empty
+    /// signature, as the reference refuses one; the old signature stays in place.
+    pub fn update(&self, query: impl Into<String>) -> Result<(), Error> {
+        let query = strip_question_mark(query.into());
+        if query.is_empty() {
+            return Err(Error::new(
+                ErrorKind::ClientAuthentication,
+                "the shared access signature used for an update cannot be empty",
+            ));
+        }
+        *self.0.write().unwrap_or_else(PoisonError::into_inner) = query;
+        Ok(())
+    }
+
+    /// The signature as it is appended to the query, without a leading `?`.
+    pub fn signature(&self) -> String {
+        self.0
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+fn strip_question_mark(query: String) -> String {
+    match query.strip_prefix('?') {
+        Some(rest) => rest.trim_start_matches('?').to_owned(),
+        None => query,
+    }
+}
+
+impl fmt::Debug for SasCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SasCredential(REDACTED)")
+    }
+}
+
+impl From<SasCredential> for Credential {
+    fn from(sas: SasCredential) -> Self {
+        Credential::Sas(sas)
     }
 }
 

@@ -427,7 +427,7 @@ mod blocking_poller {
             let opts = poll_options(options, &id);
             let parts = request.parts.clone();
             let mut response = client.send(request, &opts)?;
-            let body = response.read_all()?;
+            let body = response.read()?;
             let head = (response.status(), response.headers().clone(), body);
             let op = started(&parts, head, &opts, id, lro)?;
             Ok(BlockingPoller::with(client, opts, op))
@@ -511,7 +511,7 @@ mod blocking_poller {
                         let got = (|| {
                             let request = self.op.request::<Body>(parts);
                             let mut response = self.client.send(request, &self.options)?;
-                            let body = response.read_all()?;
+                            let body = response.read()?;
                             Ok::<_, Error>((response.status(), response.headers().clone(), body))
                         })();
                         match got {

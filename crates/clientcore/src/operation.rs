@@ -348,7 +348,7 @@ impl<T> Operation<T> {
     #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
     pub fn send_blocking(self, client: &crate::BlockingClient) -> Result<T, Error> {
         let mut response = client.send(self.request, &crate::bounded(&self.options))?;
-        let body = response.read_all()?;
+        let body = response.read()?;
         let head = Head {
             status: response.status(),
             headers: response.headers(),

@@ -55,7 +55,7 @@ fn send_on_a_runtime_thread_is_an_error_and_sends_nothing() {
         let body = multi
             .block_on(multi.spawn_blocking(move || {
                 let request = Request::new(Method::GET, url.parse().unwrap());
-                in_pool.send(request, &Options::new())?.read_all()
+                in_pool.send(request, &Options::new())?.read()
             }))
             .unwrap()
             .unwrap();
@@ -77,7 +77,7 @@ fn a_body_read_on_a_runtime_thread_is_an_error() {
             .enable_all()
             .build()
             .unwrap();
-        let err = current.block_on(async { response.read_all() }).unwrap_err();
+        let err = current.block_on(async { response.read() }).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Other);
         assert!(err.to_string().contains("spawn_blocking"), "{err}");
         // Outside it, the same response reads on.

@@ -17,7 +17,7 @@ impl<B: RequestBody> Exchange<B> {
         let Some(Credential::Bearer { cache, .. }) = self.opts.credential() else {
             return;
         };
-        let for_claims = matches!(self.cae, Cae::Pending(_));
+        let for_claims = matches!(self.cae, Cae::Pending(_) | Cae::Discovered(_));
         if for_claims {
             self.cae = Cae::Answered;
         }
@@ -87,22 +87,19 @@ impl<B: RequestBody> Exchange<B> {
                     ));
                     return Err(NeedToken(None));
                 }
-                if let Cae::Pending(claims) = &self.cae {
-                    return Err(NeedToken(Some(TokenRequest {
-                        scopes: scopes.clone(),
-                        claims: Some(claims.clone()),
-                    })));
+                match &self.cae {
+                    Cae::Pending(claims) => {
+                        let request = TokenRequest::new(scopes.clone()).with_claims(claims);
+                        return Err(NeedToken(Some(request.challenged())));
+                    }
+                    Cae::Discovered(request) => return Err(NeedToken(Some((**request).clone()))),
+                    Cae::Unchallenged | Cae::Answered => {}
                 }
                 let token = match self.token.take() {
                     Some(t) => t,
                     None => match cache.fresh(self.wall) {
                         Some(t) => t,
-                        None => {
-                            return Err(NeedToken(Some(TokenRequest {
-                                scopes: scopes.clone(),
-                                claims: None,
-                            })))
-                        }
+                        None => return Err(NeedToken(Some(TokenRequest::new(scopes.clone())))),
                     },
                 };
                 match credential_value(&format!("Bearer {token}"), "token") {
@@ -145,6 +142,26 @@ impl<B: RequestBody> Exchange<B> {
         self.state = State::Ready;
         true
     }
+    /// A policy's challenge handler asks for a token as `request` says (the scope and
+    /// tenant a challenge named) and for the original request to be sent again with it.
+    /// Once per call, as a claims challenge: `false` (the 401 stands) when the call has
+    /// answered a challenge already, has no bearer credential, withholds credentials (it was
+    /// redirected to another origin), or cannot send its body again.
+    pub(super) fn answer_discovered_challenge(&mut self, request: TokenRequest) -> bool {
+        let bearer = matches!(self.opts.credential(), Some(Credential::Bearer { .. }));
+        if !bearer
+            || self.credentials == Credentials::Withhold
+            || !matches!(self.cae, Cae::Unchallenged)
+            || !self.template.body.is_replayable()
+        {
+            return false;
+        }
+        self.cae = Cae::Discovered(Box::new(request.challenged()));
+        self.token = None;
+        self.resend_count += 1;
+        self.state = State::Ready;
+        true
+    }
 }
 
 pub(super) struct NeedToken(Option<TokenRequest>);
@@ -155,6 +172,9 @@ pub(super) enum Cae {
     Unchallenged,
     /// Challenged: the next token must satisfy these claims.
     Pending(String),
+    /// A policy's challenge handler named the scope and tenant of the next token
+    /// ([`SideStep::ResendWithToken`](super::side::SideStep::ResendWithToken)).
+    Discovered(Box<TokenRequest>),
     /// Answered: a further challenge ends the call with its 401.
     Answered,
 }

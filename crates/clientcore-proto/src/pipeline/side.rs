@@ -65,6 +65,13 @@ pub enum SideStep {
     GiveUp,
     /// Done: end the call with this error.
     Fail(Error),
+    /// Done: ask the call's token credential for a token as this request says (the scope and
+    /// tenant a 401's challenge named), then send the original request again with it, as
+    /// Key Vault's challenge policy does. Once per call, like a claims challenge: a call that
+    /// answered a challenge already, has no bearer credential, was redirected to another
+    /// origin, or cannot send its body again lets the failed response stand
+    /// ([`GiveUp`](Self::GiveUp)). The token goes only to the call's own origin.
+    ResendWithToken(super::TokenRequest),
 }
 
 /// A detour a policy asked for; see the [module docs](self).
@@ -166,6 +173,13 @@ impl<B: RequestBody> Exchange<B> {
                 SideStep::GiveUp => {
                     let (head, result) = detour.original;
                     self.decide_status(&head, result, now);
+                    None
+                }
+                SideStep::ResendWithToken(request) => {
+                    if !self.answer_discovered_challenge(request) {
+                        let (head, result) = detour.original;
+                        self.decide_status(&head, result, now);
+                    }
                     None
                 }
                 SideStep::Fail(e) => {

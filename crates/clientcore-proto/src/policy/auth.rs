@@ -577,13 +577,13 @@ pub fn claims_challenge(headers: &http::HeaderMap) -> Option<String> {
 
 /// One challenge of a `WWW-Authenticate` value (RFC 9110 §11.6.1): its scheme and its
 /// `name=value` parameters, values unquoted.
-struct Challenge {
-    scheme: String,
+pub(crate) struct Challenge {
+    pub(crate) scheme: String,
     params: Vec<(String, String)>,
 }
 
 impl Challenge {
-    fn param(&self, name: &str) -> Option<&str> {
+    pub(crate) fn param(&self, name: &str) -> Option<&str> {
         self.params
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -594,7 +594,7 @@ impl Challenge {
 /// The challenges of one header value: `Scheme a=b, c="d, e", Other f=g`. A comma separates
 /// parameters and challenges alike; an item that starts with a token followed by a space
 /// starts a new challenge. Anything malformed ends the parse with what was read so far.
-fn challenges(value: &str) -> Vec<Challenge> {
+pub(crate) fn challenges(value: &str) -> Vec<Challenge> {
     let mut out: Vec<Challenge> = Vec::new();
     let mut rest = value;
     loop {

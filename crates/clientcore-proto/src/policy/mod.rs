@@ -3,6 +3,7 @@
 
 pub mod arm;
 pub mod auth;
+pub mod challenge;
 pub mod log;
 pub mod redact;
 pub mod sign;

@@ -35,8 +35,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 pub use clientcore_proto::lro::{
-    is_failed, is_terminal, FinalStateVia, LroOptions, LroResponse, LroStep, Operation, PollState,
-    PollingStrategy,
+    call_request_id, format_url, is_failed, is_terminal, FinalStateVia, LroOptions, LroResponse,
+    LroStep, Operation, PollState, PollingStrategy,
 };
 #[cfg(any(feature = "async", feature = "blocking"))]
 use clientcore_proto::options::Options;

@@ -13,7 +13,8 @@ use super::ErrorKind;
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::{ErrorKind, ErrorMap};
+/// # use clientcore_proto as clientcore;
+/// use clientcore::{ErrorKind, ErrorMap};
 ///
 /// let map = ErrorMap::generated();
 /// assert_eq!(map.kind_for(404), ErrorKind::ResourceNotFound);
@@ -59,7 +60,8 @@ impl ErrorMap {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::{ErrorKind, ErrorMap};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::{ErrorKind, ErrorMap};
     ///
     /// assert_eq!(ErrorMap::generated().kind_for(412), ErrorKind::HttpResponse);
     /// assert_eq!(ErrorMap::generated().kind_for(409), ErrorKind::ResourceExists);
@@ -78,7 +80,8 @@ impl ErrorMap {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::{ErrorKind, ErrorMap};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::{ErrorKind, ErrorMap};
     ///
     /// let map = ErrorMap::with_match_conditions();
     /// assert_eq!(map.kind_for(412), ErrorKind::ResourceModified);
@@ -119,7 +122,8 @@ impl ErrorMap {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::{ErrorKind, ErrorMap};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::{ErrorKind, ErrorMap};
     ///
     /// let map = ErrorMap::generated().with_code("QueueAlreadyExists", ErrorKind::ResourceExists);
     /// assert_eq!(map.kind_for_error(409, Some("QueueAlreadyExists")), ErrorKind::ResourceExists);
@@ -138,7 +142,8 @@ impl ErrorMap {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::{ErrorKind, ErrorMap};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::{ErrorKind, ErrorMap};
     ///
     /// let client = ErrorMap::generated().with_code("LeaseIdMissing", ErrorKind::ResourceModified);
     /// let call = ErrorMap::new().without_code("LeaseIdMissing");

@@ -68,7 +68,7 @@ pub use response::{CapturedResponse, MAX_ERROR_BODY, MAX_KEPT_ERROR_BODY};
 /// A boxed error, as held in [`Error::source`](std::error::Error::source).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// `Result<T, clientcore_proto::Error>`.
+/// `Result<T, Error>`, with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// How many characters of `Display` output an error with a raw `Content:` body gives at most,
@@ -100,7 +100,8 @@ pub const MAX_SERVICE_ERROR_CHARS: usize = 256 * 1024;
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::{CapturedResponse, Error, ErrorFormat, ErrorKind, ErrorMap};
+/// # use clientcore_proto as clientcore;
+/// use clientcore::{CapturedResponse, Error, ErrorFormat, ErrorKind, ErrorMap};
 /// use http::StatusCode;
 ///
 /// let body = r#"{"error": {"code": "ResourceGroupNotFound", "message": "Not there."}}"#;
@@ -209,7 +210,8 @@ impl Error {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::{Error, ErrorKind};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::{Error, ErrorKind};
     ///
     /// let e = Error::new(ErrorKind::Serialization, "bad date");
     /// assert_eq!(e.to_string(), "bad date");
@@ -225,7 +227,8 @@ impl Error {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::{Error, ErrorKind};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::{Error, ErrorKind};
     ///
     /// let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
     /// let e = Error::with_source(ErrorKind::ServiceRequest, io);
@@ -256,7 +259,8 @@ impl Error {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::{CapturedResponse, Error, ErrorFormat, ErrorKind, ErrorMap};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::{CapturedResponse, Error, ErrorFormat, ErrorKind, ErrorMap};
     /// use http::StatusCode;
     ///
     /// let body = r#"{"error": {"code": "AuthenticationFailed", "message": "No."}}"#;
@@ -293,7 +297,8 @@ impl Error {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::{CapturedResponse, Error, ErrorFormat, ErrorKind, ErrorMap};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::{CapturedResponse, Error, ErrorFormat, ErrorKind, ErrorMap};
     /// use http::StatusCode;
     ///
     /// let answer = CapturedResponse::new(StatusCode::NO_CONTENT, Default::default(), "".into());
@@ -331,7 +336,8 @@ impl Error {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::{Error, ErrorKind};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::{Error, ErrorKind};
     ///
     /// let e = Error::stream(ErrorKind::StreamClosed, http::Method::GET, "https://example.com/x");
     /// assert_eq!(
@@ -527,7 +533,8 @@ impl Error {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::{AzionStatus, CapturedResponse, Error, ErrorFormat, ErrorMap};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::{AzionStatus, CapturedResponse, Error, ErrorFormat, ErrorMap};
     ///
     /// let r = CapturedResponse::new(http::StatusCode::BAD_REQUEST, Default::default(),
     ///     r#"{"detail": ["Invalid foo"]}"#.into());
@@ -557,8 +564,9 @@ impl Error {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::pipeline::retry::{AttemptOutcome, AttemptRecord, RetryDecision};
-    /// use clientcore_proto::{Error, ErrorKind};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::pipeline::retry::{AttemptOutcome, AttemptRecord, RetryDecision};
+    /// use clientcore::{Error, ErrorKind};
     /// use std::time::Duration;
     ///
     /// let history = vec![
@@ -595,7 +603,8 @@ impl Error {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::{Error, ErrorKind};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::{Error, ErrorKind};
     ///
     /// let e = Error::new(ErrorKind::HttpResponse, "busy")
     ///     .with_note("not retried: the request body cannot be rewound");
@@ -628,7 +637,8 @@ impl Error {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::{CapturedResponse, Error, ErrorFormat, ErrorMap};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::{CapturedResponse, Error, ErrorFormat, ErrorMap};
     ///
     /// #[derive(serde::Deserialize)]
     /// struct Body { error: Inner }

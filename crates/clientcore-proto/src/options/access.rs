@@ -162,8 +162,9 @@ impl Options {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::options::Options;
-    /// use clientcore_proto::pipeline::retry::RetryOptions;
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::options::Options;
+    /// use clientcore::pipeline::retry::RetryOptions;
     ///
     /// let o = Options::new()
     ///     .with_retry(RetryOptions::new().with_total(2).with_backoff_factor(0.1))
@@ -245,7 +246,8 @@ impl Options {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::options::Options;
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::options::Options;
     /// use std::time::Duration;
     ///
     /// let o = Options::new().with_attempt_timeout(Duration::from_secs(10));
@@ -335,7 +337,8 @@ impl Options {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::options::Options;
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::options::Options;
     ///
     /// let raw = Options::new().with_decompress(false);
     /// assert!(!raw.decompress());
@@ -417,7 +420,8 @@ impl Options {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::options::Options;
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::options::Options;
     ///
     /// let opts = Options::new().with_logging_multirecord(true);
     /// assert_eq!(opts.logging_multirecord(), Some(true));
@@ -571,8 +575,9 @@ impl Options {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::options::Options;
-    /// use clientcore_proto::{ErrorKind, ErrorMap};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::options::Options;
+    /// use clientcore::{ErrorKind, ErrorMap};
     ///
     /// let o = Options::new()
     ///     .with_error_map(ErrorMap::new().with(418, ErrorKind::ResourceExists))
@@ -609,7 +614,8 @@ impl Options {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::options::Options;
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::options::Options;
     ///
     /// let opts = Options::new().with_buffered_body(Some(1 << 20));
     /// assert_eq!(opts.buffered_body(), Some(1 << 20));

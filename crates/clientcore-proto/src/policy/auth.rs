@@ -49,7 +49,8 @@ impl fmt::Debug for AccessToken {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policy::auth::{AccessToken, AccessTokenInfo};
+/// # use clientcore_proto as clientcore;
+/// use clientcore::policy::auth::{AccessToken, AccessTokenInfo};
 /// use std::time::{Duration, SystemTime};
 ///
 /// let now = SystemTime::now();
@@ -156,12 +157,13 @@ impl Credential {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::policy::auth::Credential;
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::policy::auth::Credential;
     ///
     /// let key = Credential::named_key("devstoreaccount1", "a2V5")?;
     /// assert_eq!(key.name(), "devstoreaccount1");
     /// assert!(Credential::named_key("devstoreaccount1", "not base64!").is_err());
-    /// # Ok::<(), clientcore_proto::Error>(())
+    /// # Ok::<(), clientcore::Error>(())
     /// ```
     pub fn named_key(
         name: impl Into<String>,
@@ -179,8 +181,9 @@ impl Credential {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::options::Options;
-/// use clientcore_proto::policy::auth::{Credential, SasCredential};
+/// # use clientcore_proto as clientcore;
+/// use clientcore::options::Options;
+/// use clientcore::policy::auth::{Credential, SasCredential};
 ///
 /// let sas = SasCredential::new("?sv=2024-01-01&sig=old");
 /// let options = Options::new().with_credential(Credential::Sas(sas.clone()));
@@ -189,7 +192,7 @@ impl Credential {
 /// assert!(sas.update("").is_err(), "an empty signature is refused");
 /// assert_eq!(format!("{sas:?}"), "SasCredential(REDACTED)");
 /// # let _ = options;
-/// # Ok::<(), clientcore_proto::Error>(())
+/// # Ok::<(), clientcore::Error>(())
 /// ```
 #[derive(Clone)]
 pub struct SasCredential(Arc<RwLock<String>>);
@@ -542,7 +545,8 @@ impl fmt::Debug for RefreshWait {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policy::auth::claims_challenge;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::policy::auth::claims_challenge;
 /// use http::{header::WWW_AUTHENTICATE, HeaderMap, HeaderValue};
 ///
 /// let mut headers = HeaderMap::new();

@@ -67,7 +67,7 @@ impl<B: RequestBody> Exchange<B> {
     ) -> Result<(), NeedToken> {
         match cred {
             Credential::Key { header, value } if self.credentials == Credentials::Attach => {
-                match credential_value(value, "key") {
+                match credential_value(&value.key(), "key") {
                     Ok(v) => {
                         parts.headers.insert(header.clone(), v);
                         Ok(())

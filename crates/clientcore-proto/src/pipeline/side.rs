@@ -326,7 +326,7 @@ impl<B: RequestBody> Exchange<B> {
     fn side_authorize(&self, parts: &mut RequestParts) -> Result<(), Error> {
         match self.opts.credential() {
             Some(Credential::Key { header, value }) => {
-                let v = super::credentials::credential_value(value, "key")?;
+                let v = super::credentials::credential_value(&value.key(), "key")?;
                 parts.headers.insert(header.clone(), v);
             }
             Some(Credential::Sas(sas)) => {

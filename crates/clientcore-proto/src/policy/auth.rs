@@ -95,12 +95,13 @@ impl From<AccessToken> for AccessTokenInfo {
 #[derive(Clone)]
 #[non_exhaustive]
 pub enum Credential {
-    /// A key sent in a header, e.g. `Authorization: Token …` (Azion) or `api-key: …`.
+    /// A key sent in a header, e.g. `Authorization: Token …` (Azion) or `api-key: …`; rotate
+    /// it on a live client with [`KeyCredential::update`].
     Key {
         /// The header.
         header: HeaderName,
         /// The whole header value.
-        value: String,
+        value: KeyCredential,
     },
     /// A shared access signature appended to the query string; rotate it on a live client
     /// with [`SasCredential::update`].
@@ -115,11 +116,12 @@ pub enum Credential {
 }
 
 impl Credential {
-    /// A key credential.
+    /// A key credential. To rotate the key later, build a [`KeyCredential`], keep a clone,
+    /// and pass `Credential::Key { header, value: key }`.
     pub fn key(header: HeaderName, value: impl Into<String>) -> Self {
         Credential::Key {
             header,
-            value: value.into(),
+            value: KeyCredential::new(value),
         }
     }
 
@@ -170,6 +172,72 @@ impl Credential {
         key: &str,
     ) -> Result<crate::policy::sign::NamedKeyCredential, crate::Error> {
         crate::policy::sign::NamedKeyCredential::new(name, key)
+    }
+}
+
+/// A key sent in a header, the same for this value and every clone of it: the reference's
+/// `AzureKeyCredential`. A client built with it sends the key given to the last
+/// [`update`](Self::update) from its next call on, with no rebuild. Its `Debug` never shows
+/// the key.
+///
+/// # Examples
+///
+/// ```
+/// # use clientcore_proto as clientcore;
+/// use clientcore::http::HeaderName;
+/// use clientcore::options::Options;
+/// use clientcore::policy::auth::{Credential, KeyCredential};
+///
+/// let key = KeyCredential::new("old-key");
+/// let header = HeaderName::from_static("api-key");
+/// let options = Options::new().with_credential(Credential::Key { header, value: key.clone() });
+/// key.update("new-key")?;
+/// assert_eq!(key.key(), "new-key");
+/// assert!(key.update("").is_err(), "an empty key is refused");
+/// assert_eq!(format!("{key:?}"), "KeyCredential(REDACTED)");
+/// # let _ = options;
+/// # Ok::<(), clientcore::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct KeyCredential(Arc<RwLock<String>>);
+
+impl KeyCredential {
+    /// The key: the whole header value.
+    pub fn new(key: impl Into<String>) -> Self {
+        KeyCredential(Arc::new(RwLock::new(key.into())))
+    }
+
+    /// Replaces the key for this credential and every clone of it: calls that start from now
+    /// on send the new one; a call under way keeps the one it started with.
+    ///
+    /// # Errors
+    ///
+    /// A [`ClientAuthentication`](ErrorKind::ClientAuthentication) error for an empty key,
+    /// as the reference refuses one; the old key stays in place.
+    pub fn update(&self, key: impl Into<String>) -> Result<(), Error> {
+        let key = key.into();
+        if key.is_empty() {
+            return Err(Error::new(
+                ErrorKind::ClientAuthentication,
+                "the key used for an update cannot be empty",
+            ));
+        }
+        *self.0.write().unwrap_or_else(PoisonError::into_inner) = key;
+        Ok(())
+    }
+
+    /// The key, as the header value sent.
+    pub fn key(&self) -> String {
+        self.0
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl fmt::Debug for KeyCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeyCredential(REDACTED)")
     }
 }
 

@@ -360,7 +360,7 @@ impl BlockingPeer {
                     let request =
                         clientcore::Request::new(clientcore::http::Method::GET, url.clone());
                     let mut response = client.send(request, opts).expect("clientcore");
-                    response.read_all().expect("clientcore body").len()
+                    response.read().expect("clientcore body").len()
                 }
                 BlockingPeer::Reqwest(client) => {
                     let response = client.get(url.clone()).send().expect("reqwest");

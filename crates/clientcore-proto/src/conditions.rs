@@ -73,7 +73,8 @@ impl fmt::Display for MatchConditions {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::conditions::ETag;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::conditions::ETag;
 ///
 /// let strong = ETag::new("\"0x8D9\"");
 /// let weak: ETag = "W/\"datetime'2024-01-01T00%3A00%3A00Z'\"".parse().unwrap();
@@ -231,9 +232,10 @@ impl<'de> serde::Deserialize<'de> for ETag {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::conditions::{Conditional, ETag, MatchConditions};
-/// use clientcore_proto::options::Options;
-/// use clientcore_proto::ErrorKind;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::conditions::{Conditional, ETag, MatchConditions};
+/// use clientcore::options::Options;
+/// use clientcore::ErrorKind;
 ///
 /// let etag = ETag::new("\"v1\"");
 /// let cond = Conditional::new(MatchConditions::IfNotModified, Some(&etag)).unwrap();

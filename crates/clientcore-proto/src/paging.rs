@@ -51,7 +51,8 @@ use crate::pipeline::{Request, RequestBody, RequestParts};
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::paging::PageStrategy;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::paging::PageStrategy;
 ///
 /// // ARM and most Azure services: `{"value": [...], "nextLink": "https://..."}`.
 /// let arm = PageStrategy::next_link();
@@ -234,8 +235,9 @@ pub struct Page<T> {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::paging::{PageStrategy, Paging};
-/// use clientcore_proto::pipeline::RequestParts;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::paging::{PageStrategy, Paging};
+/// use clientcore::pipeline::RequestParts;
 ///
 /// let first = RequestParts {
 ///     method: http::Method::GET,
@@ -407,9 +409,10 @@ impl Paging {
     /// # Examples
     ///
     /// ```
+    /// # use clientcore_proto as clientcore;
     /// use bytes::Bytes;
-    /// use clientcore_proto::paging::{PageStrategy, Paging};
-    /// use clientcore_proto::pipeline::{Request, RequestParts};
+    /// use clientcore::paging::{PageStrategy, Paging};
+    /// use clientcore::pipeline::{Request, RequestParts};
     ///
     /// let first = RequestParts {
     ///     method: http::Method::GET,
@@ -499,11 +502,12 @@ impl Paging {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::paging::{Page, PageStrategy, Paging};
-    /// use clientcore_proto::pipeline::RequestParts;
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::paging::{Page, PageStrategy, Paging};
+    /// use clientcore::pipeline::RequestParts;
     ///
     /// // Lines of text, the last one naming the next page's marker.
-    /// fn lines(_: &http::HeaderMap, body: &[u8]) -> clientcore_proto::Result<Page<String>> {
+    /// fn lines(_: &http::HeaderMap, body: &[u8]) -> clientcore::Result<Page<String>> {
     ///     let text = String::from_utf8_lossy(body);
     ///     let mut items: Vec<String> = text.lines().map(str::to_owned).collect();
     ///     let next = items.pop().filter(|m| !m.is_empty());
@@ -541,8 +545,9 @@ impl Paging {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::paging::{PageStrategy, Paging};
-    /// use clientcore_proto::pipeline::RequestParts;
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::paging::{PageStrategy, Paging};
+    /// use clientcore::pipeline::RequestParts;
     ///
     /// let first = RequestParts {
     ///     method: http::Method::GET,

@@ -265,3 +265,135 @@ fn retryable_statuses_follow_the_reference() {
         assert!(!error(status, &map).is_retryable(), "{status}");
     }
 }
+
+fn coded(status: u16, header_code: Option<&str>, body_code: Option<&str>) -> CapturedResponse {
+    let mut headers = HeaderMap::new();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Some(code) = header_code {
+        headers.insert("x-ms-error-code", HeaderValue::from_str(code).unwrap());
+    }
+    let body = body_code.map_or_else(String::new, |c| {
+        format!(r#"{{"error": {{"code": "{c}", "message": "m"}}}}"#)
+    });
+    CapturedResponse::new(StatusCode::from_u16(status).unwrap(), headers, body.into())
+}
+
+fn storage_map() -> ErrorMap {
+    ErrorMap::generated()
+        .with_code("AuthenticationFailed", ErrorKind::ClientAuthentication)
+        .with_code("QueueAlreadyExists", ErrorKind::ResourceExists)
+        .with_code("QueueNotFound", ErrorKind::ResourceModified)
+}
+
+#[test]
+fn a_code_entry_wins_over_the_status_entry_from_the_body_or_the_header() {
+    let map = storage_map();
+    let from = |status, header, body| {
+        Error::from_response(coded(status, header, body), ErrorFormat::ODataV4, &map)
+    };
+    // From the parsed body: 403 has no status entry, the code has one.
+    let e = from(403, None, Some("AuthenticationFailed"));
+    assert_eq!(e.kind(), ErrorKind::ClientAuthentication);
+    assert_eq!(e.error_code(), Some("AuthenticationFailed"));
+    assert_eq!(e.status(), Some(StatusCode::FORBIDDEN));
+    // From the header alone (a bodiless answer).
+    assert_eq!(
+        from(409, Some("QueueAlreadyExists"), None).kind(),
+        ErrorKind::ResourceExists
+    );
+    // The code wins over the status's own entry (404 is ResourceNotFound in the map).
+    assert_eq!(
+        from(404, Some("QueueNotFound"), None).kind(),
+        ErrorKind::ResourceModified
+    );
+    // The header wins over the body, as `error_code()` says.
+    let e = from(
+        400,
+        Some("QueueAlreadyExists"),
+        Some("AuthenticationFailed"),
+    );
+    assert_eq!(e.error_code(), Some("QueueAlreadyExists"));
+    assert_eq!(e.kind(), ErrorKind::ResourceExists);
+    // An unmapped code, or none: the status decides.
+    assert_eq!(
+        from(404, Some("BlobNotFound"), None).kind(),
+        ErrorKind::ResourceNotFound
+    );
+    assert_eq!(
+        from(403, None, Some("AuthorizationFailure")).kind(),
+        ErrorKind::HttpResponse
+    );
+    assert_eq!(
+        from(401, None, None).kind(),
+        ErrorKind::ClientAuthentication
+    );
+}
+
+#[test]
+fn codes_are_compared_exactly() {
+    let map = storage_map();
+    for code in [
+        "authenticationfailed",
+        "AUTHENTICATIONFAILED",
+        "AuthenticationFailed ",
+        "",
+    ] {
+        assert_eq!(map.get_code(code), None, "{code:?}");
+        assert_eq!(
+            map.kind_for_error(403, Some(code)),
+            ErrorKind::HttpResponse,
+            "{code:?}"
+        );
+    }
+    assert_eq!(
+        map.get_code("AuthenticationFailed"),
+        Some(ErrorKind::ClientAuthentication)
+    );
+}
+
+#[test]
+fn code_entries_merge_like_status_entries() {
+    let client = storage_map().with_code("LeaseIdMissing", ErrorKind::ResourceModified);
+    let call = ErrorMap::new()
+        .with_code("QueueAlreadyExists", ErrorKind::ResourceNotModified)
+        .without_code("LeaseIdMissing")
+        .with_code("ContainerBeingDeleted", ErrorKind::ResourceExists);
+    let merged = client.merged(&call);
+    assert_eq!(
+        merged.get_code("QueueAlreadyExists"),
+        Some(ErrorKind::ResourceNotModified),
+        "the call's wins"
+    );
+    assert_eq!(
+        merged.get_code("AuthenticationFailed"),
+        Some(ErrorKind::ClientAuthentication),
+        "the client's is kept"
+    );
+    assert_eq!(
+        merged.get_code("ContainerBeingDeleted"),
+        Some(ErrorKind::ResourceExists),
+        "the call's is added"
+    );
+    assert_eq!(
+        merged.get_code("LeaseIdMissing"),
+        None,
+        "removed for this call"
+    );
+    assert_eq!(
+        merged.kind_for_error(412, Some("LeaseIdMissing")),
+        ErrorKind::HttpResponse,
+        "a removed code falls back to the status"
+    );
+    // Removing then adding again restores it; merging with an empty map changes nothing.
+    assert_eq!(
+        merged
+            .clone()
+            .with_code("LeaseIdMissing", ErrorKind::ResourceExists)
+            .get_code("LeaseIdMissing"),
+        Some(ErrorKind::ResourceExists)
+    );
+    assert_eq!(client.merged(&ErrorMap::new()), client);
+    // Status entries and code entries are independent.
+    assert_eq!(merged.kind_for(404), ErrorKind::ResourceNotFound);
+    assert_eq!(ErrorMap::new().without(404).get_code("404"), None);
+}

@@ -123,6 +123,13 @@ mod async_client {
             (self.inner.shared.clock.clone(), self.inner.sleep.clone())
         }
 
+        /// The options a call with `options` runs with (the client's with the call's over
+        /// them), for an [`Operation`](crate::operation::Operation) that types an accepted
+        /// answer as the pipeline types a failed one.
+        pub(crate) fn call_options(&self, options: &Options) -> Arc<Options> {
+            self.inner.call_options(options).0
+        }
+
         /// Sends `request` through the pipeline with `options` over the client's.
         ///
         /// # Time
@@ -226,7 +233,8 @@ mod async_client {
 
         /// The wait for a bearer token: single flight over the call's cache (one call of
         /// all those that find it stale asks the credential, the others wait for its answer),
-        /// except for a claims challenge, whose token is this call's own.
+        /// except for a challenge (claims, or a scope and tenant), whose token is this call's
+        /// own.
         fn token(
             &self,
             request: TokenRequest,
@@ -237,12 +245,12 @@ mod async_client {
                 let Some(c) = &self.inner.credential else {
                     return Waited::Token(Err(super::no_token_credential()));
                 };
-                let got = match (cache, request.claims.as_deref()) {
-                    (Some(cache), None) => loop {
+                let got = match (cache, request.challenged) {
+                    (Some(cache), false) => loop {
                         match cache.refresh(now) {
                             Refresh::Fresh(t) => break Ok(t),
                             Refresh::Lead(lead) => {
-                                let got = c.get_token_info(&request.scopes, None).await;
+                                let got = c.get_token_for(&request).await;
                                 lead.finish(&got);
                                 break got.map(|i| i.token);
                             }
@@ -254,8 +262,8 @@ mod async_client {
                             }
                         }
                     },
-                    (cache, claims) => {
-                        let got = c.get_token_info(&request.scopes, claims).await;
+                    (cache, _) => {
+                        let got = c.get_token_for(&request).await;
                         if let (Some(cache), Ok(info)) = (cache, &got) {
                             cache.store_info(info.clone());
                         }
@@ -476,6 +484,13 @@ mod blocking_client {
             (self.inner.shared.clock.clone(), self.inner.sleep.clone())
         }
 
+        /// The options a call with `options` runs with (the client's with the call's over
+        /// them), for an [`Operation`](crate::operation::Operation) that types an accepted
+        /// answer as the pipeline types a failed one.
+        pub(crate) fn call_options(&self, options: &Options) -> Arc<Options> {
+            self.inner.call_options(options).0
+        }
+
         /// Sends `request` through the pipeline with `options` over the client's.
         ///
         /// # Time
@@ -580,12 +595,12 @@ mod blocking_client {
         now: std::time::SystemTime,
     ) -> Result<clientcore_proto::policies::auth::AccessToken, Error> {
         use clientcore_proto::policies::auth::Refresh;
-        match (cache, request.claims.as_deref()) {
-            (Some(cache), None) => loop {
+        match (cache, request.challenged) {
+            (Some(cache), false) => loop {
                 match cache.refresh(now) {
                     Refresh::Fresh(t) => return Ok(t),
                     Refresh::Lead(lead) => {
-                        let got = c.get_token_info(&request.scopes, None);
+                        let got = c.get_token_for(request);
                         lead.finish(&got);
                         return got.map(|i| i.token);
                     }
@@ -596,8 +611,8 @@ mod blocking_client {
                     }
                 }
             },
-            (cache, claims) => {
-                let got = c.get_token_info(&request.scopes, claims);
+            (cache, _) => {
+                let got = c.get_token_for(request);
                 if let (Some(cache), Ok(info)) = (cache, &got) {
                     cache.store_info(info.clone());
                 }

@@ -8,6 +8,7 @@
 
 use std::fmt;
 
+use clientcore_proto::pipeline::TokenRequest;
 use clientcore_proto::policies::auth::{AccessToken, AccessTokenInfo};
 use clientcore_proto::Error;
 
@@ -74,6 +75,19 @@ pub trait TokenCredential: Send + Sync + fmt::Debug {
             .map(AccessTokenInfo::from)
         })
     }
+
+    /// A token as the pipeline asks for it: `request`'s scopes and claims, and the tenant a
+    /// service's challenge named (`request.tenant_id`, see
+    /// [`SideStep::ResendWithToken`](clientcore_proto::pipeline::side::SideStep::ResendWithToken)).
+    /// The pipeline calls this one. The default ignores the tenant and calls
+    /// [`get_token_info`](Self::get_token_info); a credential that can get tokens in other
+    /// tenants (the reference's `tenant_id` keyword) overrides it.
+    fn get_token_for<'a>(
+        &'a self,
+        request: &'a TokenRequest,
+    ) -> BoxFuture<'a, Result<AccessTokenInfo, Error>> {
+        self.get_token_info(&request.scopes, request.claims.as_deref())
+    }
 }
 
 /// Gets tokens, blocking.
@@ -112,5 +126,15 @@ pub trait BlockingTokenCredential: Send + Sync + fmt::Debug {
             Some(c) => self.get_token_with_claims(scopes, c),
         }
         .map(AccessTokenInfo::from)
+    }
+
+    /// A token as the pipeline asks for it, as [`TokenCredential::get_token_for`]. The
+    /// default ignores the tenant.
+    ///
+    /// # Errors
+    ///
+    /// As [`get_token`](Self::get_token).
+    fn get_token_for(&self, request: &TokenRequest) -> Result<AccessTokenInfo, Error> {
+        self.get_token_info(&request.scopes, request.claims.as_deref())
     }
 }

@@ -127,30 +127,34 @@
 //! assert_eq!(options.error_map().kind_for(404), ErrorKind::ResourceNotFound);
 //! ```
 //!
+//! A service's error codes can be typed as well, whatever the status:
+//! [`ErrorMap::with_code`](crate::ErrorMap::with_code) (the code of `x-ms-error-code` or of
+//! the parsed body wins over the status).
+//!
 //! A success status that the SDK treats as a failure (Queue Storage answers 204 to a
-//! create of a queue that already exists) becomes a typed error in the decoder, from the
-//! answer's head:
+//! create of a queue that already exists) becomes the same typed error with
+//! [`Operation::error_for`](crate::operation::Operation::error_for):
 //!
 //! ```
-//! use bytes::Bytes;
-//! use clientcore::http::{HeaderMap, StatusCode};
-//! use clientcore::operation::Head;
-//! use clientcore::{CapturedResponse, Error, ErrorFormat, ErrorKind, ErrorMap};
+//! use clientcore::http::{HeaderMap, Method, StatusCode};
+//! use clientcore::operation::{Head, Operation};
+//! use clientcore::{ErrorFormat, ErrorKind, ErrorMap, Options, Request};
 //!
-//! fn created(head: Head<'_>, _body: Bytes) -> Result<(), Error> {
-//!     if head.status != StatusCode::NO_CONTENT {
-//!         return Ok(());
-//!     }
-//!     let body = "<Error><Code>QueueAlreadyExists</Code>\
-//!                 <Message>The specified queue already exists.</Message></Error>";
-//!     let answer = CapturedResponse::new(head.status, head.headers.clone(), body.into());
-//!     let map = ErrorMap::new().with(204, ErrorKind::ResourceExists);
-//!     Err(Error::from_response(answer, ErrorFormat::StorageXml, &map))
-//! }
+//! let options = Options::new()
+//!     .with_error_format(ErrorFormat::StorageXml)
+//!     .with_error_map(ErrorMap::generated().with_code("QueueAlreadyExists", ErrorKind::ResourceExists));
+//! let create = Operation::new(
+//!     Request::new(Method::PUT, "https://acct.queue.core.windows.net/jobs".parse().unwrap()),
+//!     options,
+//!     |_, _| Ok(()),
+//! )
+//! .error_for(StatusCode::NO_CONTENT, "QueueAlreadyExists", "The specified queue already exists.");
 //!
+//! // As `send` would see a 204:
+//! let (_, _, decode) = create.split();
 //! let headers = HeaderMap::new();
-//! let head = Head { status: StatusCode::NO_CONTENT, headers: &headers };
-//! let err = created(head, Bytes::new()).unwrap_err();
+//! let err = decode(Head { status: StatusCode::NO_CONTENT, headers: &headers }, "".into())
+//!     .unwrap_err();
 //! assert_eq!(err.kind(), ErrorKind::ResourceExists);
 //! assert_eq!(err.error_code(), Some("QueueAlreadyExists"));
 //! ```

@@ -35,8 +35,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 pub use clientcore_proto::lro::{
-    is_failed, is_terminal, FinalStateVia, LroOptions, LroResponse, LroStep, Operation, PollState,
-    PollingStrategy,
+    call_request_id, format_url, is_failed, is_terminal, FinalStateVia, LroOptions, LroResponse,
+    LroStep, Operation, PollState, PollingStrategy,
 };
 #[cfg(any(feature = "async", feature = "blocking"))]
 use clientcore_proto::options::Options;
@@ -473,7 +473,7 @@ mod blocking_poller {
             let opts = poll_options(options, &id);
             let parts = request.parts.clone();
             let mut response = client.send(request, &opts)?;
-            let body = response.read_all()?;
+            let body = response.read()?;
             let head = (response.status(), response.headers().clone(), body);
             let op = started(&parts, head, &opts, id, lro)?;
             Ok(BlockingPoller::with(client, opts, op))
@@ -539,7 +539,7 @@ mod blocking_poller {
                     Move::Get(request) => {
                         let got = (|| {
                             let mut response = self.client.send(request, &self.options)?;
-                            let body = response.read_all()?;
+                            let body = response.read()?;
                             Ok::<_, Error>((response.status(), response.headers().clone(), body))
                         })();
                         if let Some(advance) = self.polling.answered(got) {

@@ -13,7 +13,7 @@ use std::fmt;
 use bytes::Bytes;
 
 use crate::http::{HeaderMap, StatusCode};
-use crate::{Body, Error, ErrorKind, Options, Request};
+use crate::{Body, CapturedResponse, Error, ErrorKind, Options, Request};
 
 /// What a decoder sees of a successful response besides its body.
 #[derive(Clone, Copy, Debug)]
@@ -100,6 +100,40 @@ pub struct Operation<T> {
     request: Request<Body>,
     options: Options,
     decode: Decode<T>,
+    /// Accepted statuses the operation treats as failures ([`Operation::error_for`]).
+    failures: Vec<Failure>,
+}
+
+/// An accepted status that is a failure of this operation, with its code and message.
+#[derive(Clone)]
+struct Failure {
+    status: StatusCode,
+    code: Box<str>,
+    message: Box<str>,
+}
+
+impl Failure {
+    /// The error the pipeline would have built had the service refused the call this way.
+    fn error(
+        failures: &[Failure],
+        options: &Options,
+        head: Head<'_>,
+        reason: Option<&str>,
+        body: &Bytes,
+    ) -> Option<Error> {
+        let failure = failures.iter().find(|f| f.status == head.status)?;
+        let mut answer = CapturedResponse::new(head.status, head.headers.clone(), body.clone());
+        if let Some(reason) = reason {
+            answer = answer.with_reason(reason);
+        }
+        let error = Error::from_response_with_code(
+            answer,
+            options.error_format(),
+            &options.error_map(),
+            &*failure.code,
+        );
+        Some(error.with_message(&*failure.message))
+    }
 }
 
 impl<T> Operation<T> {
@@ -112,7 +146,75 @@ impl<T> Operation<T> {
             request,
             options,
             decode: Box::new(decode),
+            failures: Vec::new(),
         }
+    }
+
+    /// Makes the accepted `status` a failure of this operation: the answer becomes the error
+    /// the pipeline builds for a refused call (its body parsed in the call's error format,
+    /// status, reason and headers kept, [`retry history`](Error::retry_history) empty), whose
+    /// [`error_code`](Error::error_code) is `code` and whose kind is the one the error map
+    /// (the client's with the call's over it) gives `code`, else `status`. `message` is its
+    /// text when the body holds no service error. The decoder is not called for it.
+    ///
+    /// Queue Storage answers a create of a queue that already exists with 204, which the
+    /// Python SDK raises as `ResourceExistsError` (`QueueAlreadyExists`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore::http::{HeaderMap, Method, StatusCode};
+    /// use clientcore::operation::{Head, Operation};
+    /// use clientcore::{ErrorKind, ErrorMap, Options, Request};
+    ///
+    /// let options = Options::new()
+    ///     .with_error_map(ErrorMap::new().with_code("QueueAlreadyExists", ErrorKind::ResourceExists));
+    /// let create = Operation::new(
+    ///     Request::new(Method::PUT, "https://example.com/jobs".parse().unwrap()),
+    ///     options,
+    ///     |_, _| Ok(()),
+    /// )
+    /// .error_for(StatusCode::NO_CONTENT, "QueueAlreadyExists", "The specified queue already exists.");
+    ///
+    /// // What `send` does with a 204, shown through `split` (which keeps the rule).
+    /// let (_, _, decode) = create.split();
+    /// let headers = HeaderMap::new();
+    /// let err = decode(Head { status: StatusCode::NO_CONTENT, headers: &headers }, "".into())
+    ///     .unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::ResourceExists);
+    /// assert_eq!(err.error_code(), Some("QueueAlreadyExists"));
+    /// assert_eq!(err.status(), Some(StatusCode::NO_CONTENT));
+    /// assert_eq!(err.to_string(), "The specified queue already exists.");
+    /// ```
+    #[must_use]
+    pub fn error_for(
+        mut self,
+        status: StatusCode,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self
+    where
+        T: 'static,
+    {
+        let failure = Failure {
+            status,
+            code: code.into().into_boxed_str(),
+            message: message.into().into_boxed_str(),
+        };
+        // The decoder of `split` keeps the rule too, with the operation's own options; `send`
+        // checks first with the client's options under the call's.
+        let (options, decode) = (self.options.clone(), self.decode);
+        let rule = [failure.clone()];
+        self.decode =
+            Box::new(
+                move |head, body| match Failure::error(&rule, &options, head, None, &body) {
+                    Some(error) => Err(error),
+                    None => decode(head, body),
+                },
+            );
+        self.failures.retain(|f| f.status != status);
+        self.failures.push(failure);
+        self
     }
 
     /// Changes this call's options (a timeout, a retry policy, a hook) before sending.
@@ -180,6 +282,9 @@ impl<T> Operation<T> {
     /// The request, options and decoder: to send with a transport of one's own, or, in an
     /// SDK's tests, to check the request and feed the decoder a recorded answer.
     ///
+    /// The decoder keeps the statuses given to [`error_for`](Self::error_for), typed by the
+    /// operation's own options (no client's error map is known here).
+    ///
     /// # Examples
     ///
     /// ```
@@ -220,13 +325,18 @@ impl<T> Operation<T> {
             .send(self.request, &crate::bounded(&self.options))
             .await?;
         let body = response.read().await?;
-        (self.decode)(
-            Head {
-                status: response.status(),
-                headers: response.headers(),
-            },
-            body,
-        )
+        let head = Head {
+            status: response.status(),
+            headers: response.headers(),
+        };
+        if !self.failures.is_empty() {
+            let options = client.call_options(&self.options);
+            let reason = Some(response.reason());
+            if let Some(e) = Failure::error(&self.failures, &options, head, reason, &body) {
+                return Err(e);
+            }
+        }
+        (self.decode)(head, body)
     }
 
     /// Sends through the blocking client and decodes the answer.
@@ -238,14 +348,19 @@ impl<T> Operation<T> {
     #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
     pub fn send_blocking(self, client: &crate::BlockingClient) -> Result<T, Error> {
         let mut response = client.send(self.request, &crate::bounded(&self.options))?;
-        let body = response.read_all()?;
-        (self.decode)(
-            Head {
-                status: response.status(),
-                headers: response.headers(),
-            },
-            body,
-        )
+        let body = response.read()?;
+        let head = Head {
+            status: response.status(),
+            headers: response.headers(),
+        };
+        if !self.failures.is_empty() {
+            let options = client.call_options(&self.options);
+            let reason = Some(response.reason());
+            if let Some(e) = Failure::error(&self.failures, &options, head, reason, &body) {
+                return Err(e);
+            }
+        }
+        (self.decode)(head, body)
     }
 }
 

@@ -354,7 +354,7 @@ mod blocking_pager {
             };
             let result = (|| {
                 let mut response = self.client.send(request, &self.options)?;
-                let body = response.read_all()?;
+                let body = response.read()?;
                 self.take_page(response.headers(), &body)
             })();
             Some(result.map_err(|e| self.paging.attach_token(e)))

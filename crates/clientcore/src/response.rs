@@ -573,7 +573,8 @@ mod blocking_response {
             self.body = None;
         }
 
-        /// Reads the whole body and keeps it.
+        /// Reads the whole body and keeps it: the async [`Response::read`](crate::Response::read)
+        /// of the blocking client, with the same name.
         ///
         /// The whole body, however long the server makes it: bound it as for the async
         /// [`Response::read`](crate::Response::read).
@@ -581,7 +582,7 @@ mod blocking_response {
         /// # Errors
         ///
         /// As the async [`Response::read`](crate::Response::read).
-        pub fn read_all(&mut self) -> Result<Bytes, Error> {
+        pub fn read(&mut self) -> Result<Bytes, Error> {
             if let Some(content) = self.core.check_read()? {
                 return Ok(content);
             }
@@ -595,11 +596,22 @@ mod blocking_response {
             Ok(self.core.set_content(all.finish()))
         }
 
+        /// The old name of [`read`](Self::read), kept so that code written for it still
+        /// builds.
+        ///
+        /// # Errors
+        ///
+        /// As [`read`](Self::read).
+        #[deprecated(note = "renamed `read`, the name of the async `Response::read`")]
+        pub fn read_all(&mut self) -> Result<Bytes, Error> {
+            self.read()
+        }
+
         /// The next block of at most `connection_data_block_size` bytes; `None` at the end.
         ///
         /// # Errors
         ///
-        /// As [`read_all`](Self::read_all).
+        /// As [`read`](Self::read).
         pub fn next_block(&mut self) -> Result<Option<Bytes>, Error> {
             match self.core.block_from_memory() {
                 Ok(block) => return Ok(block),
@@ -627,10 +639,10 @@ mod blocking_response {
         ///
         /// # Errors
         ///
-        /// As [`read_all`](Self::read_all), and `Decode` when the forced `response_encoding`
+        /// As [`read`](Self::read), and `Decode` when the forced `response_encoding`
         /// names no known encoding.
         pub fn text(&mut self) -> Result<String, Error> {
-            let content = self.read_all()?;
+            let content = self.read()?;
             Ok(self.core.text(&content)?.into_owned())
         }
 
@@ -640,7 +652,7 @@ mod blocking_response {
         ///
         /// As [`text`](Self::text), and `Deserialization` when the JSON does not fit.
         pub fn json<T: DeserializeOwned>(&mut self) -> Result<T, Error> {
-            let content = self.read_all()?;
+            let content = self.read()?;
             json(&self.core, &content)
         }
     }

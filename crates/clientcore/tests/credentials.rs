@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use clientcore::credential::{BlockingTokenCredential, TokenCredential};
 use clientcore::http::{header, HeaderName};
-use clientcore::policies::auth::{AccessToken, Credential};
+use clientcore::policies::auth::{AccessToken, Credential, KeyCredential, SasCredential};
 use clientcore::transport::BoxFuture;
 use clientcore::{Error, ErrorKind, Options, Verify};
 use support::{Driver, Reply, Server, Setup, TestClient, TestPki};
@@ -183,6 +183,72 @@ both_drivers!(sas_is_appended_to_the_query_once, |driver| {
         ]
     );
 });
+
+both_drivers!(
+    a_key_rotated_on_a_live_client_is_sent_by_its_next_call,
+    |driver| {
+        let server = Server::start([Reply::status(200), Reply::status(503), Reply::status(200)]);
+        let key = KeyCredential::new("k-old");
+        let client = TestClient::fake_time(
+            driver,
+            Options::new().with_credential(Credential::Key {
+                header: HeaderName::from_static("api-key"),
+                value: key.clone(),
+            }),
+        );
+        client.get(&server.url("/a"), &Options::new()).unwrap();
+        key.update("k-new").unwrap();
+        assert!(
+            key.update("").is_err(),
+            "an empty key is refused and the new one stays"
+        );
+        client.get(&server.url("/b"), &Options::new()).unwrap();
+        let keys: Vec<Option<String>> = server
+            .requests()
+            .iter()
+            .map(|r| r.header("api-key").map(str::to_owned))
+            .collect();
+        let k = |s: &str| Some(s.to_owned());
+        assert_eq!(keys, [k("k-old"), k("k-new"), k("k-new")]);
+        assert_eq!(format!("{key:?}"), "KeyCredential(REDACTED)");
+    }
+);
+
+both_drivers!(
+    a_sas_rotated_on_a_live_client_is_sent_by_its_next_call,
+    |driver| {
+        let server = Server::start([
+            Reply::status(200),
+            Reply::status(503),
+            Reply::status(200),
+            Reply::status(200),
+        ]);
+        let sas = SasCredential::new("?sv=1&sig=old");
+        let client = TestClient::fake_time(
+            driver,
+            Options::new().with_credential(Credential::Sas(sas.clone())),
+        );
+        client.get(&server.url("/a"), &Options::new()).unwrap();
+        sas.update("sv=1&sig=new").unwrap();
+        // A refused update keeps the signature in place.
+        assert!(sas.update("?").is_err());
+        client
+            .get(&server.url("/b?comp=list"), &Options::new())
+            .unwrap();
+        client.get(&server.url("/c"), &Options::new()).unwrap();
+        let queries: Vec<Option<String>> = server.requests().into_iter().map(|r| r.query).collect();
+        assert_eq!(
+            queries,
+            [
+                Some("sv=1&sig=old".to_owned()),
+                Some("comp=list&sv=1&sig=new".to_owned()),
+                Some("comp=list&sv=1&sig=new".to_owned()), // the retry
+                Some("sv=1&sig=new".to_owned()),
+            ]
+        );
+        assert_eq!(format!("{sas:?}"), "SasCredential(REDACTED)");
+    }
+);
 
 both_drivers!(bearer_token_is_fetched_once_and_cached, |driver| {
     let (server, files) = tls_server([Reply::status(503), Reply::status(200), Reply::status(200)]);

@@ -294,3 +294,50 @@ both_drivers!(a_large_valid_error_keeps_its_code_and_message, |driver| {
         .starts_with("(TooManyThings) There were too many.\nCode: TooManyThings\n"));
     assert_eq!(err.response().unwrap().body().len(), MAX_KEPT_ERROR_BODY);
 });
+
+both_drivers!(error_map_by_service_code_end_to_end, |driver| {
+    // Azure Storage: the code is in `x-ms-error-code` and the XML body; the map's code entries
+    // decide the kind whatever the status, per client and per call.
+    let storage = |status: u16, code: &str| {
+        Reply::status(status)
+            .header("content-type", "application/xml")
+            .header("x-ms-error-code", code)
+            .body(format!(
+                "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>{code}</Code>\
+                 <Message>m</Message></Error>"
+            ))
+    };
+    let server = Server::start([
+        storage(403, "AuthenticationFailed"),
+        storage(409, "QueueAlreadyExists"),
+        storage(403, "AuthorizationFailure"),
+        storage(409, "QueueAlreadyExists"),
+    ]);
+    let client = TestClient::new(
+        driver,
+        Options::new()
+            .with_error_format(ErrorFormat::StorageXml)
+            .with_error_map(
+                ErrorMap::new()
+                    .with_code("AuthenticationFailed", ErrorKind::ClientAuthentication)
+                    .with_code("QueueAlreadyExists", ErrorKind::ResourceExists),
+            ),
+    );
+    let err = |opts: &Options| client.get(&server.url("/q"), opts).unwrap_err();
+    let auth = err(&Options::new());
+    assert_eq!(auth.kind(), ErrorKind::ClientAuthentication);
+    assert_eq!(auth.error_code(), Some("AuthenticationFailed"));
+    assert_eq!(auth.status().map(|s| s.as_u16()), Some(403));
+    let exists = err(&Options::new());
+    assert_eq!(exists.kind(), ErrorKind::ResourceExists);
+    assert_eq!(exists.error_code(), Some("QueueAlreadyExists"));
+    let unmapped = err(&Options::new());
+    assert_eq!(unmapped.kind(), ErrorKind::HttpResponse);
+    assert_eq!(unmapped.error_code(), Some("AuthorizationFailure"));
+    // A call's map overrides the client's code entry.
+    let call = Options::new().with_error_map(
+        ErrorMap::new().with_code("QueueAlreadyExists", ErrorKind::ResourceModified),
+    );
+    assert_eq!(err(&call).kind(), ErrorKind::ResourceModified);
+    assert_eq!(server.requests().len(), 4);
+});

@@ -132,7 +132,7 @@ fn concurrently(client: &TestClient, url: &str, n: usize) {
                 scope.spawn(move || {
                     let request = Request::new(Method::GET, url.parse().unwrap());
                     let mut response = client.send(request, &Options::new()).unwrap();
-                    assert_eq!(response.read_all().unwrap(), "hello");
+                    assert_eq!(response.read().unwrap(), "hello");
                 });
             }
         }),

@@ -139,3 +139,70 @@ both_drivers!(
         );
     }
 );
+
+both_drivers!(
+    an_accepted_status_becomes_the_error_the_pipeline_would_build,
+    |driver| {
+        // Queue Storage's create: 201 for a new queue, 204 for one that exists (the Python SDK
+        // raises ResourceExistsError, code QueueAlreadyExists). The code's kind comes from the
+        // client's error map, the format from the call's options.
+        let server = Server::start([
+            Reply::status(204).header("x-ms-request-id", "req-204"),
+            Reply::status(201),
+            Reply::status(200)
+                .header("content-type", "application/json")
+                .body(r#"{"error": {"code": "Other", "message": "A parsed body wins."}}"#),
+        ]);
+        let client = TestClient::new(
+            driver,
+            Options::new().with_error_map(
+                clientcore::ErrorMap::new()
+                    .with_code("QueueAlreadyExists", ErrorKind::ResourceExists),
+            ),
+        );
+        let decoded = Arc::new(AtomicBool::new(false));
+        let create = |status: u16| {
+            let flag = Arc::clone(&decoded);
+            Operation::new(
+                Request::new(Method::PUT, server.url("/jobs").parse().unwrap()),
+                Options::new().with_error_format(ErrorFormat::ODataV4),
+                move |head, _| {
+                    flag.store(true, Ordering::SeqCst);
+                    Ok(head.status.as_u16())
+                },
+            )
+            .error_for(
+                clientcore::http::StatusCode::from_u16(status).unwrap(),
+                "QueueAlreadyExists",
+                "The specified queue already exists.",
+            )
+        };
+        let err = send(&client, create(204)).unwrap_err();
+        assert!(!decoded.load(Ordering::SeqCst), "the decoder is not called");
+        assert_eq!(err.kind(), ErrorKind::ResourceExists);
+        assert!(err.is_http_response());
+        assert_eq!(err.error_code(), Some("QueueAlreadyExists"));
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(204));
+        assert_eq!(err.reason(), Some("No Content"));
+        assert_eq!(err.request_id(), Some("req-204"), "the response is kept");
+        assert_eq!(err.to_string(), "The specified queue already exists.");
+
+        assert_eq!(
+            send(&client, create(204)).unwrap(),
+            201,
+            "other statuses decode"
+        );
+        assert!(decoded.swap(false, Ordering::SeqCst));
+
+        // A body in the call's format is parsed as for any error; the given code stays.
+        let err = send(&client, create(200)).unwrap_err();
+        assert_eq!(err.error_code(), Some("QueueAlreadyExists"));
+        assert_eq!(err.kind(), ErrorKind::ResourceExists);
+        assert!(
+            err.to_string().starts_with("(Other) A parsed body wins."),
+            "{err}"
+        );
+        assert!(!decoded.load(Ordering::SeqCst));
+        assert_eq!(server.requests().len(), 3);
+    }
+);

@@ -63,7 +63,7 @@ impl<'a> RawResponse<'a> {
     fn read(&mut self) -> Result<Bytes, Error> {
         match &mut self.inner {
             Raw::Async(r) => self.client.block_on(r.read()),
-            Raw::Blocking(r) => r.read_all(),
+            Raw::Blocking(r) => r.read(),
         }
     }
 
@@ -597,3 +597,24 @@ both_drivers!(rewindable_stream_is_replayed_intact, |driver| {
     }
     assert_eq!(opened.load(Ordering::SeqCst), 3, "opened once per attempt");
 });
+
+#[test]
+fn both_clients_read_a_whole_body_with_read_and_the_old_blocking_name_still_works() {
+    support::bounded(|| {
+        let server = Server::start([
+            Reply::status(200).body("one"),
+            Reply::status(200).body("two"),
+        ]);
+        let client = clientcore::BlockingClient::builder().build().unwrap();
+        let get = |path: &str| {
+            let request = clientcore::Request::new(Method::GET, server.url(path).parse().unwrap());
+            client.send(request, &clientcore::Options::new()).unwrap()
+        };
+        // The async client's name.
+        assert_eq!(&get("/1").read().unwrap()[..], b"one");
+        // The old name, kept as a deprecated alias.
+        #[allow(deprecated)]
+        let old = get("/2").read_all().unwrap();
+        assert_eq!(&old[..], b"two");
+    });
+}

@@ -78,7 +78,7 @@ impl On {
             Driver::Blocking => {
                 let client = self.blocking_client.as_ref().unwrap();
                 let mut r = client.send(request, options)?;
-                let body = r.read_all()?;
+                let body = r.read()?;
                 Ok((r.status(), r.headers().clone(), body))
             }
         }

@@ -129,7 +129,7 @@ fn get_through(
             }
             let client = builder.build().unwrap();
             client.send(request(), options).and_then(|mut r| {
-                let body = r.read_all()?;
+                let body = r.read()?;
                 Ok((r.status().as_u16(), body))
             })
         }

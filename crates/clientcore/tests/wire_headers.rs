@@ -127,7 +127,7 @@ impl MockClient {
                     .unwrap();
             }),
             MockClient::Blocking(client) => {
-                client.send(request, options).unwrap().read_all().unwrap();
+                client.send(request, options).unwrap().read().unwrap();
             }
         }
     }

@@ -9,7 +9,8 @@ use std::fmt;
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::AzionStatus;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::AzionStatus;
 ///
 /// assert_eq!(AzionStatus::from_status(429), Some(AzionStatus::TooManyRequests));
 /// assert_eq!(AzionStatus::from_status(502), None);

@@ -11,7 +11,8 @@ use std::fmt;
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::ErrorKind;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::ErrorKind;
 ///
 /// assert!(ErrorKind::IncompleteRead.is_a(ErrorKind::Decode));
 /// assert!(ErrorKind::IncompleteRead.is_a(ErrorKind::HttpResponse));

@@ -68,7 +68,7 @@ pub use response::{CapturedResponse, MAX_ERROR_BODY, MAX_KEPT_ERROR_BODY};
 /// A boxed error, as held in [`Error::source`](std::error::Error::source).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// `Result<T, clientcore_proto::Error>`.
+/// `Result<T, Error>`, with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// How many characters of `Display` output an error with a raw `Content:` body gives at most,
@@ -100,7 +100,8 @@ pub const MAX_SERVICE_ERROR_CHARS: usize = 256 * 1024;
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::{CapturedResponse, Error, ErrorFormat, ErrorKind, ErrorMap};
+/// # use clientcore_proto as clientcore;
+/// use clientcore::{CapturedResponse, Error, ErrorFormat, ErrorKind, ErrorMap};
 /// use http::StatusCode;
 ///
 /// let body = r#"{"error": {"code": "ResourceGroupNotFound", "message": "Not there."}}"#;
@@ -126,6 +127,9 @@ struct Inner {
     continuation_token: Option<String>,
     response: Option<CapturedResponse>,
     service_error: Option<ServiceError>,
+    /// The code an SDK gave an answer it treats as a failure
+    /// ([`Error::from_response_with_code`]).
+    code: Option<Box<str>>,
     redirects: Vec<RedirectHop>,
     retries: Vec<AttemptRecord>,
     request: Option<RequestLine>,
@@ -191,6 +195,7 @@ impl Error {
                 continuation_token: None,
                 response: None,
                 service_error: None,
+                code: None,
                 redirects: Vec::new(),
                 retries: Vec::new(),
                 request: None,
@@ -205,7 +210,8 @@ impl Error {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::{Error, ErrorKind};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::{Error, ErrorKind};
     ///
     /// let e = Error::new(ErrorKind::Serialization, "bad date");
     /// assert_eq!(e.to_string(), "bad date");
@@ -221,7 +227,8 @@ impl Error {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::{Error, ErrorKind};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::{Error, ErrorKind};
     ///
     /// let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
     /// let e = Error::with_source(ErrorKind::ServiceRequest, io);
@@ -241,21 +248,78 @@ impl Error {
         e
     }
 
-    /// An HTTP error from a response: the body is parsed in `format` and the status mapped
-    /// to a kind by `map`.
+    /// An HTTP error from a response: the body is parsed in `format`, and the kind is the
+    /// one `map` gives the service's error code ([`error_code`](Self::error_code)), else its
+    /// status ([`ErrorMap::kind_for_error`]).
     ///
     /// The whole body (up to [`MAX_ERROR_BODY`]) is parsed first; then the body the error
     /// keeps is cut to [`MAX_KEPT_ERROR_BODY`], so a large valid error keeps its code and
     /// message while the memory the error holds stays bounded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::{CapturedResponse, Error, ErrorFormat, ErrorKind, ErrorMap};
+    /// use http::StatusCode;
+    ///
+    /// let body = r#"{"error": {"code": "AuthenticationFailed", "message": "No."}}"#;
+    /// let r = CapturedResponse::new(StatusCode::FORBIDDEN, Default::default(), body.into());
+    /// let map = ErrorMap::generated().with_code("AuthenticationFailed", ErrorKind::ClientAuthentication);
+    /// let e = Error::from_response(r, ErrorFormat::ODataV4, &map);
+    /// assert_eq!(e.kind(), ErrorKind::ClientAuthentication);
+    /// assert_eq!(e.error_code(), Some("AuthenticationFailed"));
+    /// ```
     pub fn from_response(
         mut response: CapturedResponse,
         format: ErrorFormat,
         map: &ErrorMap,
     ) -> Self {
-        let mut e = Error::from_inner(map.kind_for(response.status().as_u16()));
+        let status = response.status().as_u16();
+        let mut e = Error::from_inner(ErrorKind::HttpResponse);
         e.inner.service_error = format::parse(format, response.headers(), response.body());
         response.shrink(MAX_KEPT_ERROR_BODY);
         e.inner.response = Some(response);
+        e.inner.kind = map.kind_for_error(status, e.error_code());
+        e
+    }
+
+    /// An HTTP error for an answer the service sent as a success but the operation treats as
+    /// a failure, with the service error code `code`: Queue Storage answers a create of a
+    /// queue that exists with 204, which the Python SDK raises as `ResourceExistsError` with
+    /// the code `QueueAlreadyExists`.
+    ///
+    /// The error is the one [`from_response`](Self::from_response) builds (body parsed in
+    /// `format`, status, reason and headers kept), except that
+    /// [`error_code`](Self::error_code) is `code` and the kind is the one `map` gives `code`,
+    /// else the status.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::{CapturedResponse, Error, ErrorFormat, ErrorKind, ErrorMap};
+    /// use http::StatusCode;
+    ///
+    /// let answer = CapturedResponse::new(StatusCode::NO_CONTENT, Default::default(), "".into());
+    /// let map = ErrorMap::generated().with_code("QueueAlreadyExists", ErrorKind::ResourceExists);
+    /// let e = Error::from_response_with_code(answer, ErrorFormat::StorageXml, &map, "QueueAlreadyExists")
+    ///     .with_message("The specified queue already exists.");
+    /// assert_eq!(e.kind(), ErrorKind::ResourceExists);
+    /// assert_eq!(e.error_code(), Some("QueueAlreadyExists"));
+    /// assert_eq!(e.status(), Some(StatusCode::NO_CONTENT));
+    /// assert_eq!(e.to_string(), "The specified queue already exists.");
+    /// ```
+    pub fn from_response_with_code(
+        response: CapturedResponse,
+        format: ErrorFormat,
+        map: &ErrorMap,
+        code: impl Into<String>,
+    ) -> Self {
+        let status = response.status().as_u16();
+        let mut e = Error::from_response(response, format, map);
+        e.inner.code = Some(code.into().into_boxed_str());
+        e.inner.kind = map.kind_for_error(status, e.error_code());
         e
     }
 
@@ -272,7 +336,8 @@ impl Error {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::{Error, ErrorKind};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::{Error, ErrorKind};
     ///
     /// let e = Error::stream(ErrorKind::StreamClosed, http::Method::GET, "https://example.com/x");
     /// assert_eq!(
@@ -422,10 +487,15 @@ impl Error {
         self.inner.service_error.as_ref()
     }
 
-    /// The service's error code: the `x-ms-error-code` header, which wins over the body (it is
-    /// the only code on bodiless 404, 304 and 412 responses), else the parsed body's code.
+    /// The service's error code: the code an SDK gave the answer
+    /// ([`from_response_with_code`](Self::from_response_with_code)), else the `x-ms-error-code`
+    /// header, which wins over the body (it is the only code on bodiless 404, 304 and 412
+    /// responses), else the parsed body's code.
     pub fn error_code(&self) -> Option<&str> {
-        self.header("x-ms-error-code")
+        self.inner
+            .code
+            .as_deref()
+            .or_else(|| self.header("x-ms-error-code"))
             .or_else(|| self.inner.service_error.as_ref()?.code())
     }
 
@@ -463,7 +533,8 @@ impl Error {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::{AzionStatus, CapturedResponse, Error, ErrorFormat, ErrorMap};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::{AzionStatus, CapturedResponse, Error, ErrorFormat, ErrorMap};
     ///
     /// let r = CapturedResponse::new(http::StatusCode::BAD_REQUEST, Default::default(),
     ///     r#"{"detail": ["Invalid foo"]}"#.into());
@@ -493,8 +564,9 @@ impl Error {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::pipeline::retry::{AttemptOutcome, AttemptRecord, RetryDecision};
-    /// use clientcore_proto::{Error, ErrorKind};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::pipeline::retry::{AttemptOutcome, AttemptRecord, RetryDecision};
+    /// use clientcore::{Error, ErrorKind};
     /// use std::time::Duration;
     ///
     /// let history = vec![
@@ -533,7 +605,8 @@ impl Error {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::{Error, ErrorKind};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::{Error, ErrorKind};
     ///
     /// let e = Error::new(ErrorKind::HttpResponse, "busy")
     ///     .with_note("not retried: the request body cannot be rewound");
@@ -566,7 +639,8 @@ impl Error {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::{CapturedResponse, Error, ErrorFormat, ErrorMap};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::{CapturedResponse, Error, ErrorFormat, ErrorMap};
     ///
     /// #[derive(serde::Deserialize)]
     /// struct Body { error: Inner }

@@ -31,7 +31,8 @@ pub const MAX_KEPT_ERROR_BODY: usize = 1 << 20;
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::CapturedResponse;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::CapturedResponse;
 /// use http::StatusCode;
 ///
 /// let r = CapturedResponse::new(StatusCode::NOT_FOUND, Default::default(), "gone".into())

@@ -16,7 +16,8 @@ const MAX_ENTRIES: usize = 256;
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::format::ErrorList;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::format::ErrorList;
 ///
 /// let body = serde_json::json!({"name": ["This field is required."]});
 /// let list = ErrorList::from_json(&body).unwrap();

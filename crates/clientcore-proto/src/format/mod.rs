@@ -47,7 +47,8 @@ pub use xml::StorageError;
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::format::{parse, ErrorFormat};
+/// # use clientcore_proto as clientcore;
+/// use clientcore::format::{parse, ErrorFormat};
 ///
 /// let headers = http::HeaderMap::new();
 /// let body = br#"{"error": {"code": "C", "message": "M"}}"#;
@@ -210,7 +211,8 @@ fn looks_like_xml(media: &str, text: &str) -> bool {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::format::{parse, ErrorFormat, ServiceError};
+/// # use clientcore_proto as clientcore;
+/// use clientcore::format::{parse, ErrorFormat, ServiceError};
 ///
 /// let mut headers = http::HeaderMap::new();
 /// headers.insert("content-type", "application/problem+json".parse().unwrap());

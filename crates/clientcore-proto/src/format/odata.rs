@@ -22,7 +22,8 @@ pub(crate) const MAX_DETAILS: usize = 256;
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::format::ODataError;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::format::ODataError;
 ///
 /// let body = serde_json::json!({"error": {"code": "C", "message": "M", "target": "t"}});
 /// let e = ODataError::from_json(&body).unwrap();
@@ -46,7 +47,8 @@ pub struct ODataError {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::format::TypedErrorInfo;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::format::TypedErrorInfo;
 ///
 /// let ai = TypedErrorInfo::new("T", serde_json::json!({"a": 1}));
 /// assert_eq!(ai.to_string(), "Type: T\nInfo: {\n    \"a\": 1\n}");
@@ -118,7 +120,8 @@ impl ODataError {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::format::ODataError;
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::format::ODataError;
     ///
     /// let body = serde_json::json!({"error": {"code": "C", "message": "M",
     ///     "additionalInfo": [{"type": "T", "info": {}}, {"type": "no info"}]}});

@@ -12,7 +12,8 @@ use super::json;
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::format::ProblemDetails;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::format::ProblemDetails;
 ///
 /// let body = serde_json::json!({"type": "https://example.com/out-of-credit",
 ///     "title": "You do not have enough credit.", "status": 403,

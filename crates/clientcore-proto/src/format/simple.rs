@@ -13,7 +13,8 @@ use super::json;
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::format::ODataV3Error;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::format::ODataV3Error;
 ///
 /// let body = serde_json::json!({"odata.error": {"code": "TableNotFound",
 ///     "message": {"lang": "en-US", "value": "The table specified does not exist."}}});
@@ -55,7 +56,8 @@ impl ODataV3Error {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::format::ODataV3Error;
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::format::ODataV3Error;
     ///
     /// let body = "<?xml version=\"1.0\" encoding=\"utf-8\"?><error xmlns=\"http://schemas.\
     ///     microsoft.com/ado/2007/08/dataservices/metadata\"><code>AuthorizationFailure</code>\
@@ -160,7 +162,8 @@ impl fmt::Display for ODataV3Error {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::format::OAuthError;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::format::OAuthError;
 ///
 /// let body = serde_json::json!({"error": "invalid_grant", "error_description": "expired"});
 /// let e = OAuthError::from_json(&body).unwrap();

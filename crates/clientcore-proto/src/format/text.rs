@@ -19,7 +19,8 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::format::text::charset;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::format::text::charset;
 /// assert_eq!(charset("application/json; Charset=\"UTF-8\""), Some("UTF-8"));
 /// assert_eq!(charset("application/json"), None);
 /// ```
@@ -40,7 +41,8 @@ pub fn charset(content_type: &str) -> Option<&str> {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::format::text::Charset;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::format::text::Charset;
 ///
 /// let latin1 = Charset::for_label("latin-1").unwrap();
 /// assert_eq!(latin1.decode(b"caf\xE9 \x80").as_deref(), Some("café \u{80}"));
@@ -265,7 +267,8 @@ fn utf32(body: &[u8], big_endian: bool) -> Option<Cow<'_, str>> {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::format::text::{declared, Charset};
+/// # use clientcore_proto as clientcore;
+/// use clientcore::format::text::{declared, Charset};
 /// use http::{HeaderMap, header::CONTENT_TYPE};
 ///
 /// let mut h = HeaderMap::new();
@@ -296,7 +299,8 @@ pub fn declared(headers: &HeaderMap) -> Option<(&str, Charset)> {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::format::text::decode;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::format::text::decode;
 /// use http::{HeaderMap, header::CONTENT_TYPE};
 ///
 /// let none = HeaderMap::new();
@@ -321,7 +325,8 @@ pub fn decode<'a>(headers: &HeaderMap, body: &'a [u8]) -> Option<Cow<'a, str>> {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::format::text::decode_forced;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::format::text::decode_forced;
 ///
 /// assert_eq!(decode_forced("latin-1", b"\xE9").as_deref(), Some("é"));
 /// assert_eq!(decode_forced("utf-8", b"\xEF\xBB\xBFok").as_deref(), Some("ok"));

@@ -13,7 +13,8 @@ const MAX_EXTRA: usize = 64;
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::format::StorageError;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::format::StorageError;
 ///
 /// let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>BlobNotFound</Code>\
 ///             <Message>The specified blob does not exist.\nRequestId:1</Message>\

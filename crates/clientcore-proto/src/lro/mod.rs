@@ -141,9 +141,10 @@ pub fn request_id(options: &Options) -> String {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::lro::call_request_id;
-/// use clientcore_proto::options::Options;
-/// use clientcore_proto::pipeline::RequestParts;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::lro::call_request_id;
+/// use clientcore::options::Options;
+/// use clientcore::pipeline::RequestParts;
 /// use http::{HeaderMap, Method};
 ///
 /// let mut request = RequestParts {

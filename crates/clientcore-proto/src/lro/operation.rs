@@ -54,8 +54,9 @@ pub(super) struct Snapshot {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::lro::{LroOptions, LroStep, Operation};
-/// use clientcore_proto::pipeline::RequestParts;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::lro::{LroOptions, LroStep, Operation};
+/// use clientcore::pipeline::RequestParts;
 /// use http::{HeaderMap, Method, StatusCode};
 /// use std::time::{Duration, SystemTime};
 ///

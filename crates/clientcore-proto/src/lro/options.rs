@@ -51,7 +51,8 @@ impl FinalStateVia {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::lro::{FinalStateVia, LroOptions};
+/// # use clientcore_proto as clientcore;
+/// use clientcore::lro::{FinalStateVia, LroOptions};
 /// use std::time::Duration;
 ///
 /// let o = LroOptions::new()
@@ -145,12 +146,13 @@ impl LroOptions {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::lro::{format_url, LroOptions};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::lro::{format_url, LroOptions};
     ///
     /// let base = format_url("http://{accountName}{host}", &[("host", "host:3000"), ("accountName", "local")])?;
     /// assert_eq!(base.as_str(), "http://localhost:3000/");
     /// let o = LroOptions::new().with_base_url(base);
-    /// # Ok::<(), clientcore_proto::Error>(())
+    /// # Ok::<(), clientcore::Error>(())
     /// ```
     #[must_use]
     pub fn with_base_url(mut self, base: Url) -> Self {

@@ -57,9 +57,10 @@ impl PollState {
 /// `{"state": "running" | "done" | "error"}`:
 ///
 /// ```
-/// use clientcore_proto::lro::{LroOptions, LroResponse, LroStep, Operation, PollState, PollingStrategy};
-/// use clientcore_proto::pipeline::RequestParts;
-/// use clientcore_proto::{Error, ErrorKind};
+/// # use clientcore_proto as clientcore;
+/// use clientcore::lro::{LroOptions, LroResponse, LroStep, Operation, PollState, PollingStrategy};
+/// use clientcore::pipeline::RequestParts;
+/// use clientcore::{Error, ErrorKind};
 /// use http::{HeaderMap, Method, StatusCode};
 /// use std::sync::Arc;
 /// use std::time::SystemTime;

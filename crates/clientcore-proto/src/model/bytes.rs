@@ -86,7 +86,8 @@ bytes_module!(
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::model::base64;
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::model::base64;
     ///
     /// assert_eq!(base64::format(b"\x00\xff\xfe"), "AP/+");
     /// assert_eq!(base64::parse("AP/+").unwrap(), b"\x00\xff\xfe");
@@ -110,7 +111,8 @@ bytes_module!(
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::model::base64url;
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::model::base64url;
     ///
     /// assert_eq!(base64url::format(b"\x00\xff\xfe"), "AP_-");
     /// assert_eq!(base64url::parse("AP_-").unwrap(), b"\x00\xff\xfe");

@@ -11,13 +11,14 @@ use crate::error::{Error, ErrorKind};
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::model::Date;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::model::Date;
 ///
 /// let d: Date = "2021-05-12".parse()?;
 /// assert_eq!((d.year(), d.month(), d.day()), (2021, 5, 12));
 /// assert_eq!(d.to_string(), "2021-05-12");
 /// assert!("2021-02-29".parse::<Date>().is_err());
-/// # Ok::<(), clientcore_proto::Error>(())
+/// # Ok::<(), clientcore::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
@@ -32,13 +33,14 @@ pub struct Date {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::model::TimeOfDay;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::model::TimeOfDay;
 ///
 /// let t: TimeOfDay = "11:22:33.444444".parse()?;
 /// assert_eq!(t.microsecond(), 444_444);
 /// assert_eq!(t.to_string(), "11:22:33.444444");
 /// assert_eq!(TimeOfDay::new(11, 12, 13, 0)?.to_string(), "11:12:13");
-/// # Ok::<(), clientcore_proto::Error>(())
+/// # Ok::<(), clientcore::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TimeOfDay {

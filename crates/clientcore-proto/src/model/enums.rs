@@ -22,7 +22,8 @@
 /// # Examples
 ///
 /// ```
-/// clientcore_proto::string_enum! {
+/// # use clientcore_proto as clientcore;
+/// clientcore::string_enum! {
 ///     /// The kind of a storage account.
 ///     pub enum AccountKind {
 ///         /// General purpose v2.

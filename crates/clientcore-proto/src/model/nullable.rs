@@ -14,7 +14,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::model::Nullable;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::model::Nullable;
 /// use serde::{Deserialize, Serialize};
 ///
 /// #[derive(Serialize, Deserialize, Default)]

@@ -152,7 +152,8 @@ macro_rules! text_serde {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::model::rfc3339;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::model::rfc3339;
 /// use std::time::{Duration, UNIX_EPOCH};
 ///
 /// let t = rfc3339::parse("1999-12-31T23:59:59-12:00").unwrap();
@@ -277,7 +278,8 @@ pub mod rfc3339 {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::model::rfc7231;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::model::rfc7231;
 /// use std::time::{Duration, UNIX_EPOCH};
 ///
 /// let t = UNIX_EPOCH + Duration::from_secs(784_111_777);
@@ -312,7 +314,8 @@ pub mod rfc7231 {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::model::unix_time;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::model::unix_time;
 /// use std::time::{Duration, UNIX_EPOCH};
 ///
 /// #[derive(serde::Serialize, serde::Deserialize)]
@@ -376,7 +379,8 @@ pub mod unix_time {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::model::duration;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::model::duration;
 /// use std::time::Duration;
 ///
 /// assert_eq!(duration::format(Duration::from_secs(86_400)), "P1DT00H00M00S");

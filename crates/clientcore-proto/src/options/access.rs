@@ -191,8 +191,9 @@ impl Options {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::options::Options;
-    /// use clientcore_proto::pipeline::retry::RetryOptions;
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::options::Options;
+    /// use clientcore::pipeline::retry::RetryOptions;
     ///
     /// let o = Options::new()
     ///     .with_retry(RetryOptions::new().with_total(2).with_backoff_factor(0.1))
@@ -274,7 +275,8 @@ impl Options {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::options::Options;
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::options::Options;
     /// use std::time::Duration;
     ///
     /// let o = Options::new().with_attempt_timeout(Duration::from_secs(10));
@@ -364,7 +366,8 @@ impl Options {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::options::Options;
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::options::Options;
     ///
     /// let raw = Options::new().with_decompress(false);
     /// assert!(!raw.decompress());
@@ -494,7 +497,8 @@ impl Options {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::options::Options;
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::options::Options;
     ///
     /// let opts = Options::new().with_logging_multirecord(true);
     /// assert_eq!(opts.logging_multirecord(), Some(true));
@@ -638,9 +642,9 @@ impl Options {
         self
     }
 
-    /// Status → kind mapping (`error_map`): merged over the client's, which is merged over
-    /// [`ErrorMap::generated`] (remove a generated entry with [`ErrorMap::without`]). Default
-    /// is [`ErrorMap::generated`].
+    /// Status and service error code → kind mapping (`error_map`, see [`ErrorMap`]): merged
+    /// over the client's, which is merged over [`ErrorMap::generated`] (remove a generated
+    /// entry with [`ErrorMap::without`]). Default is [`ErrorMap::generated`].
     ///
     /// Merges, not replaces: calling it again adds `map`'s entries over the earlier ones, and
     /// a status only the earlier map names keeps its kind.
@@ -648,8 +652,9 @@ impl Options {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::options::Options;
-    /// use clientcore_proto::{ErrorKind, ErrorMap};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::options::Options;
+    /// use clientcore::{ErrorKind, ErrorMap};
     ///
     /// let o = Options::new()
     ///     .with_error_map(ErrorMap::new().with(418, ErrorKind::ResourceExists))
@@ -686,7 +691,8 @@ impl Options {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::options::Options;
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::options::Options;
     ///
     /// let opts = Options::new().with_buffered_body(Some(1 << 20));
     /// assert_eq!(opts.buffered_body(), Some(1 << 20));

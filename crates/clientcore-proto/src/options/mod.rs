@@ -63,7 +63,8 @@ knobs! {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::options::Options;
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::options::Options;
     /// use std::time::Duration;
     ///
     /// let client = Options::new().with_timeout(Duration::from_secs(30)).with_user_agent("myapp/1");

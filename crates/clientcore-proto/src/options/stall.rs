@@ -19,7 +19,8 @@ use std::time::Duration;
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::options::{Options, StallProtection};
+/// # use clientcore_proto as clientcore;
+/// use clientcore::options::{Options, StallProtection};
 /// use std::time::Duration;
 ///
 /// // A download that must keep 1 KiB/s, judged over 30 s windows.

@@ -234,7 +234,8 @@ pub enum ClientCert {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::options::Proxies;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::options::Proxies;
 ///
 /// let p = Proxies::new().with("https://internal.example", "http://127.0.0.1:3128").without_env();
 /// assert_eq!(p.entries().len(), 1);

@@ -38,9 +38,10 @@ pub enum TargetForm {
 /// # Examples
 ///
 /// ```
+/// # use clientcore_proto as clientcore;
 /// use bytes::Bytes;
-/// use clientcore_proto::pipeline::batch::{Batch, TargetForm};
-/// use clientcore_proto::pipeline::{Request, RequestParts};
+/// use clientcore::pipeline::batch::{Batch, TargetForm};
+/// use clientcore::pipeline::{Request, RequestParts};
 ///
 /// let delete = |path: &str| RequestParts {
 ///     method: http::Method::DELETE,
@@ -54,7 +55,7 @@ pub enum TargetForm {
 /// let request = Request::<Bytes>::new(http::Method::POST, url).with_batch(batch)?;
 /// let ct = request.parts.headers["content-type"].to_str().unwrap();
 /// assert!(ct.starts_with("multipart/mixed; boundary=batch_"));
-/// # Ok::<(), clientcore_proto::Error>(())
+/// # Ok::<(), clientcore::Error>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct Batch {
@@ -320,7 +321,8 @@ pub const MAX_BATCH_PARTS: usize = 1024;
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::pipeline::batch::parse_batch;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::pipeline::batch::parse_batch;
 ///
 /// let mut headers = http::HeaderMap::new();
 /// headers.insert("content-type", "multipart/mixed; boundary=batchresponse_1".parse().unwrap());

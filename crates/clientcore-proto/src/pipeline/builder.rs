@@ -20,8 +20,9 @@ impl<B: RequestBody> Request<B> {
     /// # Examples
     ///
     /// ```
+    /// # use clientcore_proto as clientcore;
     /// use bytes::Bytes;
-    /// use clientcore_proto::pipeline::Request;
+    /// use clientcore::pipeline::Request;
     ///
     /// let r = Request::<Bytes>::new(http::Method::GET, "https://q.example/queue?comp=list".parse().unwrap())
     ///     .with_query("prefix", "a b&c")
@@ -45,8 +46,9 @@ impl<B: RequestBody> Request<B> {
     /// # Examples
     ///
     /// ```
+    /// # use clientcore_proto as clientcore;
     /// use bytes::Bytes;
-    /// use clientcore_proto::pipeline::Request;
+    /// use clientcore::pipeline::Request;
     ///
     /// let url = "https://q.example/queue".parse().unwrap();
     /// let r = Request::<Bytes>::new(http::Method::PUT, url).try_header("x-ms-version", "2021-08-06")?;
@@ -55,7 +57,7 @@ impl<B: RequestBody> Request<B> {
     /// let url = "https://q.example/queue".parse().unwrap();
     /// let err = Request::<Bytes>::new(http::Method::PUT, url).try_header("x-ms-meta-a", "1\r\n2").unwrap_err();
     /// assert_eq!(err.to_string(), "the value of header 'x-ms-meta-a' cannot be sent: it holds a control character or a byte outside visible ASCII");
-    /// # Ok::<(), clientcore_proto::Error>(())
+    /// # Ok::<(), clientcore::Error>(())
     /// ```
     pub fn try_header(mut self, name: &str, value: &str) -> Result<Self, Error> {
         let (name, value) = header(name, value)?;
@@ -74,15 +76,16 @@ impl<B: RequestBody> Request<B> {
     /// # Examples
     ///
     /// ```
+    /// # use clientcore_proto as clientcore;
     /// use bytes::Bytes;
-    /// use clientcore_proto::pipeline::Request;
+    /// use clientcore::pipeline::Request;
     ///
     /// let url = "https://q.example/queue".parse().unwrap();
     /// let r = Request::<Bytes>::new(http::Method::PUT, url)
     ///     .with_metadata("x-ms-meta-", [("owner", "ops"), ("tier", "gold")])?;
     /// assert_eq!(r.parts.headers["x-ms-meta-owner"], "ops");
     /// assert_eq!(r.parts.headers["x-ms-meta-tier"], "gold");
-    /// # Ok::<(), clientcore_proto::Error>(())
+    /// # Ok::<(), clientcore::Error>(())
     /// ```
     pub fn with_metadata<K, V>(
         mut self,
@@ -114,15 +117,16 @@ impl<B: RequestBody> Request<B> {
     /// # Examples
     ///
     /// ```
+    /// # use clientcore_proto as clientcore;
     /// use bytes::Bytes;
-    /// use clientcore_proto::pipeline::{Request, RequestBody};
+    /// use clientcore::pipeline::{Request, RequestBody};
     ///
     /// let url = "https://api.example/things".parse().unwrap();
     /// let r = Request::<Bytes>::new(http::Method::POST, url)
     ///     .with_json(&serde_json::json!({"name": "a"}))?;
     /// assert_eq!(r.parts.headers["content-type"], "application/json");
     /// assert_eq!(r.body.as_bytes(), Some(&br#"{"name":"a"}"#[..]));
-    /// # Ok::<(), clientcore_proto::Error>(())
+    /// # Ok::<(), clientcore::Error>(())
     /// ```
     pub fn with_json<T: Serialize + ?Sized>(self, value: &T) -> Result<Self, Error>
     where
@@ -141,8 +145,9 @@ impl<B: RequestBody> Request<B> {
     /// # Examples
     ///
     /// ```
+    /// # use clientcore_proto as clientcore;
     /// use bytes::Bytes;
-    /// use clientcore_proto::pipeline::{Request, RequestBody};
+    /// use clientcore::pipeline::{Request, RequestBody};
     ///
     /// let url = "https://login.example/token".parse().unwrap();
     /// let r = Request::<Bytes>::new(http::Method::POST, url)
@@ -171,8 +176,9 @@ impl<B: RequestBody> Request<B> {
     /// # Examples
     ///
     /// ```
+    /// # use clientcore_proto as clientcore;
     /// use bytes::Bytes;
-    /// use clientcore_proto::pipeline::{Multipart, Request};
+    /// use clientcore::pipeline::{Multipart, Request};
     ///
     /// let url = "https://api.example/upload".parse().unwrap();
     /// let form = Multipart::new()

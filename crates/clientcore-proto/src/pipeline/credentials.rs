@@ -15,7 +15,7 @@ impl<B: RequestBody> Exchange<B> {
         let Some(Credential::Bearer { cache, .. }) = self.opts.credential() else {
             return;
         };
-        let for_claims = matches!(self.cae, Cae::Pending(_));
+        let for_claims = matches!(self.cae, Cae::Pending(_) | Cae::Discovered(_));
         if for_claims {
             self.cae = Cae::Answered;
         }
@@ -61,7 +61,7 @@ impl<B: RequestBody> Exchange<B> {
     ) -> Result<(), Blocked> {
         match cred {
             Credential::Key { header, value } if self.credentials == Credentials::Attach => {
-                let v = credential_value(value, "key").map_err(Blocked::Fail)?;
+                let v = credential_value(&value.key(), "key").map_err(Blocked::Fail)?;
                 parts.headers.insert(header.clone(), v);
                 Ok(())
             }
@@ -73,22 +73,21 @@ impl<B: RequestBody> Exchange<B> {
                          (non-https) URLs.",
                     )));
                 }
-                if let Cae::Pending(claims) = &self.cae {
-                    return Err(Blocked::NeedToken(TokenRequest {
-                        scopes: scopes.clone(),
-                        claims: Some(claims.clone()),
-                    }));
+                match &self.cae {
+                    Cae::Pending(claims) => {
+                        let request = TokenRequest::new(scopes.clone()).with_claims(claims);
+                        return Err(Blocked::NeedToken(request.challenged()));
+                    }
+                    Cae::Discovered(request) => {
+                        return Err(Blocked::NeedToken((**request).clone()))
+                    }
+                    Cae::Unchallenged | Cae::Answered => {}
                 }
                 let token = match self.token.take() {
                     Some(t) => t,
                     None => match cache.fresh(self.wall.0) {
                         Some(t) => t,
-                        None => {
-                            return Err(Blocked::NeedToken(TokenRequest {
-                                scopes: scopes.clone(),
-                                claims: None,
-                            }))
-                        }
+                        None => return Err(Blocked::NeedToken(TokenRequest::new(scopes.clone()))),
                     },
                 };
                 let v =
@@ -125,6 +124,26 @@ impl<B: RequestBody> Exchange<B> {
         self.state = State::Ready;
         true
     }
+    /// A policy's challenge handler asks for a token as `request` says (the scope and
+    /// tenant a challenge named) and for the original request to be sent again with it.
+    /// Once per call, as a claims challenge: `false` (the 401 stands) when the call has
+    /// answered a challenge already, has no bearer credential, withholds credentials (it was
+    /// redirected to another origin), or cannot send its body again.
+    pub(super) fn answer_discovered_challenge(&mut self, request: TokenRequest) -> bool {
+        let bearer = matches!(self.opts.credential(), Some(Credential::Bearer { .. }));
+        if !bearer
+            || self.credentials == Credentials::Withhold
+            || !matches!(self.cae, Cae::Unchallenged)
+            || !self.template.body.is_replayable()
+        {
+            return false;
+        }
+        self.cae = Cae::Discovered(Box::new(request.challenged()));
+        self.token = None;
+        self.resend_count += 1;
+        self.state = State::Ready;
+        true
+    }
 }
 
 /// Why an attempt cannot go out with its credential yet.
@@ -141,6 +160,9 @@ pub(super) enum Cae {
     Unchallenged,
     /// Challenged: the next token must satisfy these claims.
     Pending(String),
+    /// A policy's challenge handler named the scope and tenant of the next token
+    /// ([`SideStep::ResendWithToken`](super::side::SideStep::ResendWithToken)).
+    Discovered(Box<TokenRequest>),
     /// Answered: a further challenge ends the call with its 401.
     Answered,
 }

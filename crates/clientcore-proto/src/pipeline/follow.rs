@@ -83,7 +83,8 @@ impl Chosen {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::pipeline::follow::{check, Chosen, Credentials};
+/// # use clientcore_proto as clientcore;
+/// use clientcore::pipeline::follow::{check, Chosen, Credentials};
 ///
 /// let home = "https://account.example.com/list".parse().unwrap();
 /// let same = "https://account.example.com/list?page=2".parse().unwrap();

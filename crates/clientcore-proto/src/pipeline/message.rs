@@ -265,4 +265,45 @@ pub struct TokenRequest {
     /// service answered the last attempt with. `None` for an ordinary request (no token
     /// cached, or one about to expire).
     pub claims: Option<String>,
+    /// The tenant a challenge named (the first segment of a Bearer challenge's
+    /// `authorization` URI, as Key Vault's challenge policy reads it), for a credential that
+    /// can get tokens in other tenants; `None` for the credential's own.
+    pub tenant_id: Option<String>,
+    /// Whether the service refused the token the call sent (a claims challenge, or a
+    /// [`SideStep::ResendWithToken`](super::side::SideStep::ResendWithToken)): the
+    /// credential is asked for a new token whatever the client's cache holds.
+    pub challenged: bool,
+}
+
+impl TokenRequest {
+    /// A request for a token for `scopes`, from the credential's own tenant, without claims.
+    pub fn new(scopes: Vec<String>) -> Self {
+        TokenRequest {
+            scopes,
+            claims: None,
+            tenant_id: None,
+            challenged: false,
+        }
+    }
+
+    /// Sets the claims.
+    #[must_use]
+    pub fn with_claims(mut self, claims: impl Into<String>) -> Self {
+        self.claims = Some(claims.into());
+        self
+    }
+
+    /// Sets the tenant.
+    #[must_use]
+    pub fn with_tenant_id(mut self, tenant_id: impl Into<String>) -> Self {
+        self.tenant_id = Some(tenant_id.into());
+        self
+    }
+
+    /// Marks the request as answering a challenge, see [`challenged`](Self::challenged).
+    #[must_use]
+    pub fn challenged(mut self) -> Self {
+        self.challenged = true;
+        self
+    }
 }

@@ -16,12 +16,13 @@ use crate::pipeline::{HookRequest, ResponseHead};
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::pipeline::policy::{policy_fn, Policy};
-/// use clientcore_proto::pipeline::RequestParts;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::pipeline::policy::{policy_fn, Policy};
+/// use clientcore::pipeline::RequestParts;
 ///
 /// struct Tenant(&'static str);
 /// impl Policy for Tenant {
-///     fn on_request(&self, request: &mut RequestParts) -> Result<(), clientcore_proto::Error> {
+///     fn on_request(&self, request: &mut RequestParts) -> Result<(), clientcore::Error> {
 ///         request.headers.insert("x-tenant", self.0.parse().unwrap());
 ///         Ok(())
 ///     }

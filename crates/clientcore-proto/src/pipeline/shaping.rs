@@ -87,7 +87,9 @@ impl<B: RequestBody> Exchange<B> {
                 .append(http::header::COOKIE, header_value(&cookie)?);
         }
         let sas = match self.opts.credential() {
-            Some(Credential::Sas(sas)) if self.credentials == Credentials::Attach => Some(sas),
+            Some(Credential::Sas(sas)) if self.credentials == Credentials::Attach => {
+                Some(sas.signature())
+            }
             _ => None,
         };
         if let Some(sas) = sas {

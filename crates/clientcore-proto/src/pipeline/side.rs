@@ -66,6 +66,13 @@ pub enum SideStep {
     GiveUp,
     /// Done: end the call with this error.
     Fail(Error),
+    /// Done: ask the call's token credential for a token as this request says (the scope and
+    /// tenant a 401's challenge named), then send the original request again with it, as
+    /// Key Vault's challenge policy does. Once per call, like a claims challenge: a call that
+    /// answered a challenge already, has no bearer credential, was redirected to another
+    /// origin, or cannot send its body again lets the failed response stand
+    /// ([`GiveUp`](Self::GiveUp)). The token goes only to the call's own origin.
+    ResendWithToken(super::TokenRequest),
 }
 
 /// A detour a policy asked for; see the [module docs](self).
@@ -180,6 +187,13 @@ impl<B: RequestBody> Exchange<B> {
                 SideStep::GiveUp => {
                     let (head, result) = detour.original;
                     self.decide_status(&head, result, now);
+                    None
+                }
+                SideStep::ResendWithToken(request) => {
+                    if !self.answer_discovered_challenge(request) {
+                        let (head, result) = detour.original;
+                        self.decide_status(&head, result, now);
+                    }
                     None
                 }
                 SideStep::Fail(e) => {
@@ -323,13 +337,14 @@ impl<B: RequestBody> Exchange<B> {
     fn side_authorize(&self, parts: &mut RequestParts) -> Result<(), Error> {
         match self.opts.credential() {
             Some(Credential::Key { header, value }) => {
-                let v = super::credentials::credential_value(value, "key")?;
+                let v = super::credentials::credential_value(&value.key(), "key")?;
                 parts.headers.insert(header.clone(), v);
             }
             Some(Credential::Sas(sas)) => {
+                let sas = sas.signature();
                 let query = match parts.url.query() {
                     Some(q) if !q.is_empty() => format!("{q}&{sas}"),
-                    _ => sas.clone(),
+                    _ => sas,
                 };
                 parts.url.set_query(Some(&query));
             }

@@ -27,9 +27,10 @@ const API_VERSION: &str = "2016-02-01";
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::options::{Options, Position};
-/// use clientcore_proto::pipeline::policy::SharedPolicy;
-/// use clientcore_proto::policies::arm::ProviderRegistration;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::options::{Options, Position};
+/// use clientcore::pipeline::policy::SharedPolicy;
+/// use clientcore::policies::arm::ProviderRegistration;
 /// use std::time::Duration;
 ///
 /// let registration = ProviderRegistration::new().with_poll_interval(Duration::from_secs(10));

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, SystemTime};
 
@@ -49,7 +49,8 @@ impl fmt::Debug for AccessToken {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policies::auth::{AccessToken, AccessTokenInfo};
+/// # use clientcore_proto as clientcore;
+/// use clientcore::policies::auth::{AccessToken, AccessTokenInfo};
 /// use std::time::{Duration, SystemTime};
 ///
 /// let now = SystemTime::now();
@@ -94,15 +95,17 @@ impl From<AccessToken> for AccessTokenInfo {
 #[derive(Clone)]
 #[non_exhaustive]
 pub enum Credential {
-    /// A key sent in a header, e.g. `Authorization: Token …` (Azion) or `api-key: …`.
+    /// A key sent in a header, e.g. `Authorization: Token …` (Azion) or `api-key: …`; rotate
+    /// it on a live client with [`KeyCredential::update`].
     Key {
         /// The header.
         header: HeaderName,
         /// The whole header value.
-        value: String,
+        value: KeyCredential,
     },
-    /// A shared access signature appended to the query string.
-    Sas(String),
+    /// A shared access signature appended to the query string; rotate it on a live client
+    /// with [`SasCredential::update`].
+    Sas(SasCredential),
     /// A bearer token for `scopes`, fetched by the driver and cached.
     Bearer {
         /// The scopes to ask for.
@@ -113,18 +116,19 @@ pub enum Credential {
 }
 
 impl Credential {
-    /// A key credential.
+    /// A key credential. To rotate the key later, build a [`KeyCredential`], keep a clone,
+    /// and pass `Credential::Key { header, value: key }`.
     pub fn key(header: HeaderName, value: impl Into<String>) -> Self {
         Credential::Key {
             header,
-            value: value.into(),
+            value: KeyCredential::new(value),
         }
     }
 
-    /// A SAS credential; a leading `?` is ignored.
+    /// A SAS credential; a leading `?` is ignored. To rotate the signature later, build a
+    /// [`SasCredential`], keep a clone, and pass `Credential::Sas(sas)`.
     pub fn sas(query: impl Into<String>) -> Self {
-        let q: String = query.into();
-        Credential::Sas(q.trim_start_matches('?').to_owned())
+        Credential::Sas(SasCredential::new(query))
     }
 
     /// A bearer credential for `scopes` with a new cache.
@@ -155,18 +159,163 @@ impl Credential {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::policies::auth::Credential;
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::policies::auth::Credential;
     ///
     /// let key = Credential::named_key("devstoreaccount1", "a2V5")?;
     /// assert_eq!(key.name(), "devstoreaccount1");
     /// assert!(Credential::named_key("devstoreaccount1", "not base64!").is_err());
-    /// # Ok::<(), clientcore_proto::Error>(())
+    /// # Ok::<(), clientcore::Error>(())
     /// ```
     pub fn named_key(
         name: impl Into<String>,
         key: &str,
     ) -> Result<crate::policies::sign::NamedKeyCredential, crate::Error> {
         crate::policies::sign::NamedKeyCredential::new(name, key)
+    }
+}
+
+/// A key sent in a header, the same for this value and every clone of it: the reference's
+/// `AzureKeyCredential`. A client built with it sends the key given to the last
+/// [`update`](Self::update) from its next call on, with no rebuild. Its `Debug` never shows
+/// the key.
+///
+/// # Examples
+///
+/// ```
+/// # use clientcore_proto as clientcore;
+/// use clientcore::http::HeaderName;
+/// use clientcore::options::Options;
+/// use clientcore::policies::auth::{Credential, KeyCredential};
+///
+/// let key = KeyCredential::new("old-key");
+/// let header = HeaderName::from_static("api-key");
+/// let options = Options::new().with_credential(Credential::Key { header, value: key.clone() });
+/// key.update("new-key")?;
+/// assert_eq!(key.key(), "new-key");
+/// assert!(key.update("").is_err(), "an empty key is refused");
+/// assert_eq!(format!("{key:?}"), "KeyCredential(REDACTED)");
+/// # let _ = options;
+/// # Ok::<(), clientcore::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct KeyCredential(Arc<RwLock<String>>);
+
+impl KeyCredential {
+    /// The key: the whole header value.
+    pub fn new(key: impl Into<String>) -> Self {
+        KeyCredential(Arc::new(RwLock::new(key.into())))
+    }
+
+    /// Replaces the key for this credential and every clone of it: calls that start from now
+    /// on send the new one; a call under way keeps the one it started with.
+    ///
+    /// # Errors
+    ///
+    /// A [`ClientAuthentication`](ErrorKind::ClientAuthentication) error for an empty key,
+    /// as the reference refuses one; the old key stays in place.
+    pub fn update(&self, key: impl Into<String>) -> Result<(), Error> {
+        let key = key.into();
+        if key.is_empty() {
+            return Err(Error::new(
+                ErrorKind::ClientAuthentication,
+                "the key used for an update cannot be empty",
+            ));
+        }
+        *self.0.write().unwrap_or_else(PoisonError::into_inner) = key;
+        Ok(())
+    }
+
+    /// The key, as the header value sent.
+    pub fn key(&self) -> String {
+        self.0
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl fmt::Debug for KeyCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeyCredential(REDACTED)")
+    }
+}
+
+/// A shared access signature, the same for this value and every clone of it: the
+/// reference's `AzureSasCredential`. A client built with `Credential::Sas(sas.clone())` sends
+/// the signature given to the last [`update`](Self::update) from its next call on, with no
+/// rebuild. Its `Debug` never shows the signature.
+///
+/// # Examples
+///
+/// ```
+/// # use clientcore_proto as clientcore;
+/// use clientcore::options::Options;
+/// use clientcore::policies::auth::{Credential, SasCredential};
+///
+/// let sas = SasCredential::new("?sv=2024-01-01&sig=old");
+/// let options = Options::new().with_credential(Credential::Sas(sas.clone()));
+/// sas.update("sv=2024-01-01&sig=new")?;
+/// assert_eq!(sas.signature(), "sv=2024-01-01&sig=new");
+/// assert!(sas.update("").is_err(), "an empty signature is refused");
+/// assert_eq!(format!("{sas:?}"), "SasCredential(REDACTED)");
+/// # let _ = options;
+/// # Ok::<(), clientcore::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct SasCredential(Arc<RwLock<String>>);
+
+impl SasCredential {
+    /// The signature `query` (a leading `?` is ignored).
+    pub fn new(query: impl Into<String>) -> Self {
+        SasCredential(Arc::new(RwLock::new(strip_question_mark(query.into()))))
+    }
+
+    /// Replaces the signature (a leading `?` is ignored) for this credential and every clone
+    /// of it: calls that start from now on send the new one; a call under way keeps the one
+    /// it started with on every attempt.
+    ///
+    /// # Errors
+    ///
+    /// A [`ClientAuthentication`](ErrorKind::ClientAuthentication) error for an empty
+    /// signature, as the reference refuses one; the old signature stays in place.
+    pub fn update(&self, query: impl Into<String>) -> Result<(), Error> {
+        let query = strip_question_mark(query.into());
+        if query.is_empty() {
+            return Err(Error::new(
+                ErrorKind::ClientAuthentication,
+                "the shared access signature used for an update cannot be empty",
+            ));
+        }
+        *self.0.write().unwrap_or_else(PoisonError::into_inner) = query;
+        Ok(())
+    }
+
+    /// The signature as it is appended to the query, without a leading `?`.
+    pub fn signature(&self) -> String {
+        self.0
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+fn strip_question_mark(query: String) -> String {
+    match query.strip_prefix('?') {
+        Some(rest) => rest.trim_start_matches('?').to_owned(),
+        None => query,
+    }
+}
+
+impl fmt::Debug for SasCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SasCredential(REDACTED)")
+    }
+}
+
+impl From<SasCredential> for Credential {
+    fn from(sas: SasCredential) -> Self {
+        Credential::Sas(sas)
     }
 }
 
@@ -464,7 +613,8 @@ impl fmt::Debug for RefreshWait {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policies::auth::claims_challenge;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::policies::auth::claims_challenge;
 /// use http::{header::WWW_AUTHENTICATE, HeaderMap, HeaderValue};
 ///
 /// let mut headers = HeaderMap::new();
@@ -499,13 +649,13 @@ pub fn claims_challenge(headers: &http::HeaderMap) -> Option<String> {
 
 /// One challenge of a `WWW-Authenticate` value (RFC 9110 §11.6.1): its scheme and its
 /// `name=value` parameters, values unquoted.
-struct Challenge {
-    scheme: String,
+pub(crate) struct Challenge {
+    pub(crate) scheme: String,
     params: Vec<(String, String)>,
 }
 
 impl Challenge {
-    fn param(&self, name: &str) -> Option<&str> {
+    pub(crate) fn param(&self, name: &str) -> Option<&str> {
         self.params
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -516,7 +666,7 @@ impl Challenge {
 /// The challenges of one header value: `Scheme a=b, c="d, e", Other f=g`. A comma separates
 /// parameters and challenges alike; an item that starts with a token followed by a space
 /// starts a new challenge. Anything malformed ends the parse with what was read so far.
-fn challenges(value: &str) -> Vec<Challenge> {
+pub(crate) fn challenges(value: &str) -> Vec<Challenge> {
     let mut out: Vec<Challenge> = Vec::new();
     let mut rest = value;
     loop {

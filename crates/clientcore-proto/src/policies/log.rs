@@ -23,7 +23,8 @@ pub enum Level {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policies::log::{log_fn, Level};
+/// # use clientcore_proto as clientcore;
+/// use clientcore::policies::log::{log_fn, Level};
 /// use std::sync::{Arc, Mutex};
 ///
 /// let lines = Arc::new(Mutex::new(Vec::new()));
@@ -156,7 +157,8 @@ pub fn emit(sink: Option<&SharedLogSink>, level: Level, record: &str) {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policies::log::{emit_http, log_fn, Level};
+/// # use clientcore_proto as clientcore;
+/// use clientcore::policies::log::{emit_http, log_fn, Level};
 /// use std::sync::{Arc, Mutex};
 ///
 /// let lines = Arc::new(Mutex::new(Vec::new()));

@@ -3,6 +3,7 @@
 
 pub mod arm;
 pub mod auth;
+pub mod challenge;
 pub mod log;
 pub mod redact;
 pub mod sign;
@@ -17,7 +18,8 @@ pub mod sign;
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policies::random_u128;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::policies::random_u128;
 ///
 /// assert_ne!(random_u128(), random_u128());
 /// ```
@@ -33,7 +35,8 @@ pub fn random_u128() -> u128 {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policies::user_agent;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::policies::user_agent;
 ///
 /// let ua = user_agent(Some("myapp/2"), Some(("storage", "1.0.0")), Some("ci"));
 /// assert!(ua.starts_with("myapp/2 azsdk-rust-storage/1.0.0 ("));

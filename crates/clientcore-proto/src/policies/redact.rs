@@ -55,7 +55,8 @@ pub const DEFAULT_ALLOWED_QUERY_PARAMS: &[&str] = &["api-version"];
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policies::redact::Redactor;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::policies::redact::Redactor;
 ///
 /// let r = Redactor::default();
 /// assert_eq!(

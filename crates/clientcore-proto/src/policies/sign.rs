@@ -21,7 +21,8 @@ use crate::error::{Error, ErrorKind};
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policies::sign::hmac_sha256;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::policies::sign::hmac_sha256;
 ///
 /// // RFC 4231, test case 2.
 /// let tag = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
@@ -39,7 +40,8 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policies::sign::hmac_sha256_base64;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::policies::sign::hmac_sha256_base64;
 ///
 /// assert_eq!(
 ///     hmac_sha256_base64(b"key", "The quick brown fox jumps over the lazy dog"),
@@ -56,7 +58,8 @@ pub fn hmac_sha256_base64(key: &[u8], message: &str) -> String {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policies::sign::header_text;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::policies::sign::header_text;
 ///
 /// let mut headers = http::HeaderMap::new();
 /// headers.insert("content-type", "text/plain".parse().unwrap());
@@ -77,7 +80,8 @@ pub fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policies::sign::canonical_headers;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::policies::sign::canonical_headers;
 ///
 /// let mut headers = http::HeaderMap::new();
 /// headers.insert("x-ms-version", "2021-12-02".parse().unwrap());
@@ -111,7 +115,8 @@ pub fn canonical_headers(headers: &HeaderMap, prefix: &str) -> String {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policies::sign::canonical_query;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::policies::sign::canonical_query;
 ///
 /// let url = "https://a.example/c?timeout=5&Comp=block&blockid=x%20y&tag=b&tag=a".parse().unwrap();
 /// assert_eq!(
@@ -146,7 +151,8 @@ pub fn canonical_query(url: &Url) -> String {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::policies::auth::Credential;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::policies::auth::Credential;
 ///
 /// let key = Credential::named_key("account", "a2V5")?; // "key"
 /// let in_policy = key.clone();
@@ -156,7 +162,7 @@ pub fn canonical_query(url: &Url) -> String {
 /// key.update("account", "bmV3LWtleQ==")?; // the clone sees the new key
 /// assert_ne!(in_policy.sign(|name| format!("GET\n/{name}/")).1, sig);
 /// assert!(!format!("{key:?}").contains("bmV3"));
-/// # Ok::<(), clientcore_proto::Error>(())
+/// # Ok::<(), clientcore::Error>(())
 /// ```
 #[derive(Clone)]
 pub struct NamedKeyCredential(Arc<RwLock<NamedKey>>);

@@ -218,7 +218,7 @@ struct State {
 /// let request = Request::new(Method::GET, "https://example.com/items/1".parse().unwrap());
 /// let options = Options::new().with_retry(clientcore::RetryOptions::new().with_backoff_factor(0.0));
 /// let mut response = client.send(request, &options)?;
-/// assert_eq!(response.read_all()?, "hello");
+/// assert_eq!(response.read()?, "hello");
 /// // Retried once after the 503: the mock saw the same request twice.
 /// let sent = mock.requests();
 /// assert_eq!(sent.len(), 2);

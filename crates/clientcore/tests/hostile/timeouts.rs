@@ -193,7 +193,7 @@ fn head_then_body(client: &TestClient, url: &str) -> (Duration, Duration, Vec<u8
                 .send(request, &Options::new())
                 .unwrap();
             let head = started.elapsed();
-            let body = r.read_all().unwrap();
+            let body = r.read().unwrap();
             (head, started.elapsed(), body.to_vec())
         }
     }

@@ -212,7 +212,7 @@ impl TestClient {
             Driver::Blocking => {
                 let client = self.blocking_client.as_ref().unwrap();
                 let mut r = client.send(request, options)?;
-                let body = r.read_all()?;
+                let body = r.read()?;
                 Ok(Got {
                     status: r.status(),
                     reason: r.reason().to_owned(),

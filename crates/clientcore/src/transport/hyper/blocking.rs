@@ -40,6 +40,27 @@ impl BlockOn {
     }
 }
 
+/// Whether this thread is inside a tokio runtime's asynchronous context (a task, or the
+/// future of a runtime's `block_on`), where blocking on a runtime panics inside tokio. A thread
+/// of `spawn_blocking` also has a runtime handle, but may block: only a probe that blocks on
+/// nothing tells the two apart, and it runs only when a handle is there.
+fn in_async_context(runtime: &tokio::runtime::Runtime) -> bool {
+    tokio::runtime::Handle::try_current().is_ok()
+        && std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runtime.block_on(async {})))
+            .is_err()
+}
+
+/// The error of a blocking call made where it would block an asynchronous runtime. `Other`,
+/// which no retry policy retries: the next attempt would fail the same way.
+fn on_async_thread() -> Error {
+    Error::new(
+        ErrorKind::Other,
+        "the blocking client was called on a thread that runs asynchronous tokio tasks, where \
+         blocking would stall the runtime; the request was not sent. Use the async Client \
+         there, or call the blocking client inside tokio::task::spawn_blocking",
+    )
+}
+
 /// Small bodies (a declared length up to this) are read in the same trip to the runtime as the
 /// head: one hand-off per call instead of three for a typical JSON response.
 const PREFETCH_LIMIT: u64 = 64 * 1024;
@@ -55,6 +76,11 @@ impl BlockingTransport for BlockOn {
         config: &TransportConfig,
         timeout: std::time::Duration,
     ) -> Result<BlockingTransportResponse, Error> {
+        // Checked before anything is spawned: `block_on` would panic after the exchange was
+        // already handed to the runtime, which would then send the request anyway.
+        if in_async_context(&self.runtime) {
+            return Err(on_async_thread());
+        }
         let transport = self.transport.clone();
         let config = config.clone();
         // The whole exchange runs as one task on the runtime's worker, the thread that also
@@ -143,6 +169,9 @@ impl BlockingBodyRead for BlockOnBody {
         if self.ended {
             return Ok(None);
         }
+        if in_async_context(&self.runtime) {
+            return Err(on_async_thread());
+        }
         self.runtime.block_on(self.body.chunk())
     }
 
@@ -152,6 +181,9 @@ impl BlockingBodyRead for BlockOnBody {
         }
         if self.ended {
             return Ok(None);
+        }
+        if in_async_context(&self.runtime) {
+            return Err(on_async_thread());
         }
         // The timer is made inside the runtime: it needs the runtime's clock.
         let body = &mut self.body;

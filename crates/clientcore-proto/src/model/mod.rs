@@ -37,6 +37,9 @@ mod calendar;
 mod enums;
 mod nullable;
 mod time;
+#[cfg(feature = "xml")]
+#[cfg_attr(docsrs, doc(cfg(feature = "xml")))]
+pub mod xml;
 
 pub use self::bytes::{base64, base64url};
 pub use self::calendar::{Date, TimeOfDay};

@@ -8,11 +8,11 @@
 use bytes::Bytes;
 use clientcore::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use clientcore::paging::{Page, PageStrategy};
-use clientcore::{Body, Error, ErrorKind, Options, Request};
+use clientcore::{Body, Error, Options, Request};
 use serde::Deserialize;
 use url::Url;
 
-use super::{child, Auth, Properties, Service};
+use super::{child, Auth, List, Properties, Service};
 use crate::operation::Operation;
 
 /// The Blob service of one account.
@@ -62,7 +62,7 @@ pub struct ContainerClient {
 
 impl ContainerClient {
     /// Creates the container (201). An existing one fails with
-    /// [`ResourceExists`](ErrorKind::ResourceExists), code `ContainerAlreadyExists`.
+    /// [`ResourceExists`](clientcore::ErrorKind::ResourceExists), code `ContainerAlreadyExists`.
     pub fn create(&self) -> Operation<Properties> {
         let url = with_query(&self.url, &[("restype", "container")]);
         Operation::new(
@@ -134,10 +134,12 @@ pub fn listing() -> PageStrategy {
 
 /// One blob of a listing.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct BlobItem {
     /// The blob's name, exactly as stored (spaces at either end included).
     pub name: String,
     /// What the listing says of it.
+    #[serde(default)]
     pub properties: BlobItemProperties,
 }
 
@@ -145,20 +147,21 @@ pub struct BlobItem {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct BlobItemProperties {
     /// The size in bytes.
+    #[serde(rename = "Content-Length", default)]
     pub content_length: u64,
     /// The ETag. Listings send it without quotes (`0x8D…`), unlike the `ETag` header.
+    #[serde(rename = "Etag", default)]
     pub etag: String,
 }
 
 /// Decodes one page of a blob listing (`EnumerationResults` XML): its blobs, and its
-/// `<NextMarker>` as the continuation token (an empty marker ends the listing).
-///
-/// Read event by event rather than through serde (quick-xml's serde deserializer trims text,
-/// and a blob named `" a "` must not be listed as `"a"`).
+/// `<NextMarker>` as the continuation token (an empty marker ends the listing). Names keep
+/// their spaces (clientcore's XML models trim nothing).
 ///
 /// # Errors
 ///
-/// A [`Deserialization`](ErrorKind::Deserialization) error when the body is not a listing.
+/// A [`Decode`](clientcore::ErrorKind::Decode) error when the body is not XML, a
+/// [`Deserialization`](clientcore::ErrorKind::Deserialization) error when it is not a listing.
 ///
 /// # Examples
 ///
@@ -166,36 +169,23 @@ pub struct BlobItemProperties {
 /// use clientcore_examples::storage::blob::decode_listing;
 ///
 /// let xml = br#"<?xml version="1.0" encoding="UTF-8"?><EnumerationResults><Blobs>
-///   <Blob><Name>a.txt</Name><Properties><Content-Length>3</Content-Length><Etag>0x1</Etag></Properties></Blob>
+///   <Blob><Name> a.txt </Name><Properties><Content-Length>3</Content-Length><Etag>0x1</Etag></Properties></Blob>
 ///   </Blobs><NextMarker>m2</NextMarker></EnumerationResults>"#;
 /// let page = decode_listing(&Default::default(), xml).unwrap();
-/// assert_eq!(page.items[0].name, "a.txt");
+/// assert_eq!(page.items[0].name, " a.txt ");
 /// assert_eq!(page.items[0].properties.content_length, 3);
 /// assert_eq!(page.continuation_token.as_deref(), Some("m2"));
 /// ```
 pub fn decode_listing(_: &HeaderMap, body: &[u8]) -> Result<Page<BlobItem>, Error> {
-    let root = super::xml_records(body, "EnumerationResults")?.pop();
-    let bad = |what: &str| {
-        let message = format!("the blob listing is not EnumerationResults XML: {what}");
-        Error::new(ErrorKind::Deserialization, message)
-    };
-    let mut root = root.ok_or_else(|| bad("no EnumerationResults"))?;
-    let mut items = Vec::new();
-    for mut fields in super::xml_records(body, "Blob")? {
-        let length = fields.remove("Properties/Content-Length");
-        let length = length.map(|l| {
-            l.trim()
-                .parse()
-                .map_err(|_| bad("a Content-Length is not a number"))
-        });
-        let properties = BlobItemProperties {
-            content_length: length.transpose()?.unwrap_or(0),
-            etag: fields.remove("Properties/Etag").unwrap_or_default(),
-        };
-        let name = fields.remove("Name").unwrap_or_default();
-        items.push(BlobItem { name, properties });
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct EnumerationResults {
+        blobs: Option<List<BlobItem>>,
+        next_marker: Option<String>,
     }
-    let continuation_token = root.remove("NextMarker").filter(|m| !m.is_empty());
+    let page: EnumerationResults = clientcore::model::xml::from_slice(body)?;
+    let (items, marker) = (page.blobs.unwrap_or_default().items, page.next_marker);
+    let continuation_token = marker.filter(|m| !m.is_empty());
     Ok(Page {
         items,
         continuation_token,
@@ -260,7 +250,7 @@ impl BlobClient {
     /// and read the response in blocks.
     ///
     /// Only 200 and 206 are successes: a conditional download of an unchanged blob (304)
-    /// is an error of kind [`ResourceNotModified`](ErrorKind::ResourceNotModified), as the
+    /// is an error of kind [`ResourceNotModified`](clientcore::ErrorKind::ResourceNotModified), as the
     /// Azure SDKs raise it, so a caller cannot mistake it for empty content.
     pub fn download(&self) -> Operation<Downloaded> {
         Operation::new(

@@ -7,6 +7,7 @@
 
 use bytes::Bytes;
 use clientcore::http::{header, HeaderName, HeaderValue, Method};
+use clientcore::pipeline::batch::{parse_batch, Batch, Changeset, TargetForm};
 use clientcore::{Body, Error, ErrorFormat, ErrorKind, Options, Request};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -207,4 +208,72 @@ fn to_json(entity: &impl Serialize) -> Result<String, Error> {
     serde_json::to_string(entity).map_err(|e| {
         Error::with_source(ErrorKind::Serialization, e).with_message("the entity is not JSON")
     })
+}
+
+/// A transaction: writes to one partition of one table that succeed or fail together (a
+/// `$batch` request holding one changeset), built from the table's own operations.
+///
+/// # Examples
+///
+/// ```no_run
+/// # fn run(table: clientcore_examples::storage::table::TableClient, client: &clientcore::BlockingClient) -> Result<(), clientcore::Error> {
+/// let done = table
+///     .transaction()
+///     .with(table.insert(&serde_json::json!({"PartitionKey": "p", "RowKey": "1"}))?)
+///     .with(table.delete("p", "0"))
+///     .commit()?
+///     .send_blocking(client)?;
+/// assert_eq!(done.len(), 2);
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Transaction {
+    table: TableClient,
+    changeset: Changeset,
+}
+
+impl TableClient {
+    /// An empty transaction on this table.
+    pub fn transaction(&self) -> Transaction {
+        let (table, changeset) = (self.clone(), Changeset::new());
+        Transaction { table, changeset }
+    }
+}
+
+impl Transaction {
+    /// Adds the request of `operation` ([`TableClient::insert`], [`update`](TableClient::update)
+    /// or [`delete`](TableClient::delete)); its decoder is not used.
+    #[must_use]
+    pub fn with<T>(mut self, operation: Operation<T>) -> Self {
+        let (mut request, _) = operation.into_parts();
+        let body = Bytes::copy_from_slice(request.body.as_bytes().unwrap_or_default());
+        // What the table's options add to a whole request, each sub-request carries itself.
+        let headers = self.table.options.headers().iter();
+        for (name, value) in headers.filter(|(n, _)| n.as_str() != "x-ms-version") {
+            request.parts.headers.insert(name, value.clone());
+        }
+        self.changeset = self.changeset.request(request.parts, body);
+        self
+    }
+
+    /// The `$batch` request. Its answer is the properties of each write, in order; a failed
+    /// write fails the whole transaction with its typed error (its status, code and
+    /// message, parsed from its part of the answer), and nothing is written.
+    ///
+    /// # Errors
+    ///
+    /// A [`Serialization`](ErrorKind::Serialization) error when a sub-request cannot be
+    /// written into the batch.
+    pub fn commit(self) -> Result<Operation<Vec<Properties>>, Error> {
+        let batch = Batch::new(TargetForm::Absolute).changeset(self.changeset);
+        let url = child(&self.table.endpoint, "$batch");
+        let request = Request::new(Method::POST, url).with_batch(batch)?;
+        Ok(Operation::new(request, self.table.options, |head, body| {
+            let parts = parse_batch(head.headers, &body)?.into_iter();
+            let map = super::error_map();
+            let done = parts.map(|p| p.into_result(ErrorFormat::Auto, &map));
+            done.map(|part| Properties::from_headers(&part?.headers))
+                .collect()
+        }))
+    }
 }

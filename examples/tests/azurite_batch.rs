@@ -13,6 +13,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use clientcore::{ErrorKind, Options, ServiceError};
+use clientcore_examples::storage::blob::BlobService;
 use clientcore_examples::storage::table::{TableClient, TableService};
 use clientcore_examples::storage::{Account, Auth};
 use common::{azurite, run, unique};
@@ -113,4 +114,44 @@ both_drivers!(a_table_transaction_writes_all_or_nothing, |driver| {
             .count,
         1
     );
+});
+
+both_drivers!(a_blob_batch_deletes_each_blob_or_says_why_not, |driver| {
+    let (client, bodies) = recording(driver);
+    let Some(azurite) = azurite() else { return };
+    let service = BlobService::new(azurite.blob, Auth::SharedKey(Account::devstoreaccount1()));
+    let container = service.container(&unique("c"));
+    run(&client, container.create()).unwrap();
+    for name in ["a.txt", "b c.txt"] {
+        run(&client, container.blob(name).upload("x")).unwrap();
+    }
+
+    bodies.lock().unwrap().clear();
+    let names = ["a.txt", "missing.txt", "b c.txt"];
+    let results = run(&client, container.delete_blobs(&names).unwrap()).unwrap();
+
+    // One request, three sub-requests, each signed on its own.
+    let sent = bodies.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1, "one batch request");
+    assert_eq!(sent[0].matches("\r\nDELETE /devstoreaccount1/").count(), 3);
+    assert_eq!(
+        sent[0]
+            .matches("authorization: SharedKey devstoreaccount1:")
+            .count(),
+        3
+    );
+    assert!(sent[0].contains("/b%20c.txt HTTP/1.1\r\n"), "{}", sent[0]);
+
+    // One result per blob, in order; the missing one a typed error with its code.
+    assert_eq!(results.len(), 3);
+    assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+    let err = results[1].as_ref().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ResourceNotFound, "{err}");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+    assert_eq!(err.error_code(), Some("BlobNotFound"));
+    for name in ["a.txt", "b c.txt"] {
+        let gone = run(&client, container.blob(name).properties()).unwrap_err();
+        assert_eq!(gone.kind(), ErrorKind::ResourceNotFound, "{name}: {gone}");
+    }
+    run(&client, container.delete()).unwrap();
 });

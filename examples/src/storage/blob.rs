@@ -31,7 +31,7 @@ impl BlobService {
     pub fn new(endpoint: Url, auth: Auth) -> Self {
         BlobService {
             endpoint,
-            options: super::xml_options(auth, Service::Blob),
+            options: auth.options(Service::Blob),
         }
     }
 

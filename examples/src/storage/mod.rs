@@ -30,10 +30,10 @@ mod sign;
 pub mod table;
 
 use bytes::Bytes;
-use clientcore::http::HeaderMap;
+use clientcore::http::{HeaderMap, HeaderName, HeaderValue};
 use clientcore::policy::auth::Credential;
 use clientcore::policy::sign::NamedKeyCredential;
-use clientcore::{Error, ErrorKind, ErrorMap, Options, Position, SharedPolicy};
+use clientcore::{Error, ErrorFormat, ErrorKind, ErrorMap, Options, Position, SharedPolicy};
 
 pub use sign::{AccountSas, SharedKey};
 use url::Url;
@@ -130,30 +130,28 @@ enum Service {
 }
 
 impl Auth {
-    /// The per-call options that carry this authentication to `service`.
+    /// The options of every call to `service`: this authentication, the service's error
+    /// format and map, and `x-ms-version`.
     fn options(self, service: Service) -> Options {
-        match self {
-            Auth::SharedKey(account) => Options::new().with_policy(
-                Position::PerTry,
-                SharedPolicy::new(SharedKey::new(account, service)),
-            ),
+        let options = match self {
+            Auth::SharedKey(account) => {
+                let policy = SharedPolicy::new(SharedKey::new(account, service));
+                Options::new().with_policy(Position::PerTry, policy)
+            }
             Auth::Sas(query) => Options::new().with_credential(Credential::sas(query)),
             Auth::Anonymous => Options::new(),
-        }
+        };
+        // Tables answer OData JSON, but authentication failures in Storage XML.
+        let format = match service {
+            Service::Blob => ErrorFormat::StorageXml,
+            Service::Table => ErrorFormat::Auto,
+        };
+        let version = HeaderValue::from_static(API_VERSION);
+        let options = options
+            .with_error_format(format)
+            .with_error_map(error_map());
+        options.with_header(HeaderName::from_static("x-ms-version"), version)
     }
-}
-
-/// The options of a service whose errors are XML (Blob, Queue): `auth`, the error format
-/// and map, and `x-ms-version`.
-fn xml_options(auth: Auth, service: Service) -> Options {
-    let version = clientcore::http::HeaderValue::from_static(API_VERSION);
-    auth.options(service)
-        .with_error_format(clientcore::ErrorFormat::StorageXml)
-        .with_error_map(error_map())
-        .with_header(
-            clientcore::http::HeaderName::from_static("x-ms-version"),
-            version,
-        )
 }
 
 /// `base` with one more path segment (percent-encoded as needed).

@@ -59,7 +59,7 @@ impl QueueService {
     /// `auth`.
     pub fn new(endpoint: Url, auth: Auth) -> Self {
         // Queue signs as Blob does.
-        let options = super::xml_options(auth, Service::Blob);
+        let options = auth.options(Service::Blob);
         QueueService { endpoint, options }
     }
 
@@ -88,12 +88,11 @@ impl QueueService {
     }
 
     fn first_page(&self, prefix: &str, page_size: u32) -> Request<Body> {
-        let size = page_size.to_string();
-        let request = Request::new(Method::GET, self.endpoint.clone()).with_query("comp", "list");
-        let request = request
+        Request::new(Method::GET, self.endpoint.clone())
+            .with_query("comp", "list")
             .with_query("prefix", prefix)
-            .with_query("maxresults", &size);
-        request.with_query("include", "metadata")
+            .with_query("maxresults", &page_size.to_string())
+            .with_query("include", "metadata")
     }
 }
 
@@ -271,20 +270,16 @@ impl QueueClient {
         let request = self
             .request(Method::GET, true)
             .with_query("peekonly", "true");
-        self.op(
-            request.with_query("numofmessages", &max.to_string()),
-            |_, body| messages(&body),
-        )
+        let request = request.with_query("numofmessages", &max.to_string());
+        self.op(request, |_, body| messages(&body))
     }
 
     /// Up to `max` messages (1 to 32), hidden from other receivers for `hide`.
     pub fn receive_messages(&self, max: u32, hide: Duration) -> Operation<Vec<QueueMessage>> {
         let request = self.request(Method::GET, true);
         let request = request.with_query("visibilitytimeout", &hide.as_secs().to_string());
-        self.op(
-            request.with_query("numofmessages", &max.to_string()),
-            |_, body| messages(&body),
-        )
+        let request = request.with_query("numofmessages", &max.to_string());
+        self.op(request, |_, body| messages(&body))
     }
 
     /// Hides a received message for `hide` more, replacing its text when `text` is given.

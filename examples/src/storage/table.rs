@@ -30,12 +30,6 @@ impl TableService {
         // Without a JSON Accept header the service answers 415 AtomFormatNotSupported.
         let options = auth
             .options(Service::Table)
-            .with_error_format(ErrorFormat::Auto)
-            .with_error_map(super::error_map())
-            .with_header(
-                HeaderName::from_static("x-ms-version"),
-                HeaderValue::from_static(super::API_VERSION),
-            )
             .with_header(
                 header::ACCEPT,
                 HeaderValue::from_static("application/json;odata=nometadata"),

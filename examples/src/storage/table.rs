@@ -11,6 +11,7 @@ use clientcore::pipeline::batch::{parse_batch, Batch, Changeset, TargetForm};
 use clientcore::{Body, Error, ErrorFormat, ErrorKind, Options, Request};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::json;
 use url::Url;
 
 use super::{child, Auth, Properties, Service};
@@ -43,13 +44,17 @@ impl TableService {
 
     /// Creates the table `name`. An existing one fails with
     /// [`ResourceExists`](ErrorKind::ResourceExists), code `TableAlreadyExists`.
+    ///
+    /// # Panics
+    ///
+    /// Never: a JSON value always serializes.
     pub fn create_table(&self, name: &str) -> Operation<()> {
-        let body = serde_json::json!({ "TableName": name }).to_string();
-        Operation::new(
-            json_request(Method::POST, child(&self.endpoint, "Tables"), body),
-            self.options.clone(),
-            |_, _| Ok(()),
-        )
+        let (url, body) = (
+            child(&self.endpoint, "Tables"),
+            json!({ "TableName": name }),
+        );
+        let request = json_request(Method::POST, url, &body).expect("JSON serializes");
+        Operation::new(request, self.options.clone(), |_, _| Ok(()))
     }
 
     /// The table `name`.
@@ -63,19 +68,11 @@ impl TableService {
     }
 }
 
-/// A request with a JSON body; the service is asked not to echo the entity back (its ETag
-/// is in the headers).
-fn json_request(method: Method, url: Url, body: String) -> Request<Body> {
-    Request::new(method, url)
-        .with_header(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )
-        .with_header(
-            HeaderName::from_static("prefer"),
-            HeaderValue::from_static("return-no-content"),
-        )
-        .with_body(Body::from(body))
+/// A request with `entity` as its JSON body; the service is asked not to echo the entity
+/// back (its ETag is in the headers).
+fn json_request(method: Method, url: Url, entity: &impl Serialize) -> Result<Request<Body>, Error> {
+    let request = Request::new(method, url).with_json(entity)?;
+    request.try_header("prefer", "return-no-content")
 }
 
 /// A table.
@@ -139,7 +136,7 @@ impl TableClient {
     /// A [`Serialization`](ErrorKind::Serialization) error when `entity` is not JSON.
     pub fn insert(&self, entity: &impl Serialize) -> Result<Operation<Properties>, Error> {
         Ok(Operation::new(
-            json_request(Method::POST, self.url.clone(), to_json(entity)?),
+            json_request(Method::POST, self.url.clone(), entity)?,
             self.options.clone(),
             Properties::decode,
         ))
@@ -174,12 +171,8 @@ impl TableClient {
         row_key: &str,
         entity: &impl Serialize,
     ) -> Result<Operation<Properties>, Error> {
-        let request = json_request(
-            Method::PUT,
-            self.entity_url(partition_key, row_key),
-            to_json(entity)?,
-        )
-        .with_header(header::IF_MATCH, HeaderValue::from_static("*"));
+        let url = self.entity_url(partition_key, row_key);
+        let request = json_request(Method::PUT, url, entity)?.try_header("if-match", "*")?;
         Ok(Operation::new(
             request,
             self.options.clone(),
@@ -196,12 +189,6 @@ impl TableClient {
             |_, _| Ok(()),
         )
     }
-}
-
-fn to_json(entity: &impl Serialize) -> Result<String, Error> {
-    serde_json::to_string(entity).map_err(|e| {
-        Error::with_source(ErrorKind::Serialization, e).with_message("the entity is not JSON")
-    })
 }
 
 /// A transaction: writes to one partition of one table that succeed or fail together (a

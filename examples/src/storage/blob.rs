@@ -6,7 +6,7 @@
 //! [`ErrorFormat::StorageXml`](clientcore::ErrorFormat::StorageXml).
 
 use bytes::Bytes;
-use clientcore::http::header::CONTENT_LENGTH;
+use clientcore::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use clientcore::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use clientcore::paging::{Page, PageStrategy};
 use clientcore::pipeline::batch::{parse_batch, Batch, TargetForm};
@@ -44,17 +44,6 @@ impl BlobService {
     }
 }
 
-fn with_query(url: &Url, pairs: &[(&str, &str)]) -> Url {
-    let mut url = url.clone();
-    {
-        let mut query = url.query_pairs_mut();
-        for (k, v) in pairs {
-            query.append_pair(k, v);
-        }
-    }
-    url
-}
-
 /// A container.
 #[derive(Clone, Debug)]
 pub struct ContainerClient {
@@ -63,25 +52,24 @@ pub struct ContainerClient {
 }
 
 impl ContainerClient {
+    /// A request to the container itself (`restype=container`).
+    fn request(&self, method: Method) -> Request<Body> {
+        Request::new(method, self.url.clone()).with_query("restype", "container")
+    }
+
     /// Creates the container (201). An existing one fails with
     /// [`ResourceExists`](clientcore::ErrorKind::ResourceExists), code `ContainerAlreadyExists`.
     pub fn create(&self) -> Operation<Properties> {
-        let url = with_query(&self.url, &[("restype", "container")]);
-        Operation::new(
-            Request::new(Method::PUT, url).with_header(
-                clientcore::http::header::CONTENT_LENGTH,
-                HeaderValue::from_static("0"),
-            ),
-            self.options.clone(),
-            Properties::decode,
-        )
+        let request = self
+            .request(Method::PUT)
+            .with_header(CONTENT_LENGTH, HeaderValue::from(0));
+        Operation::new(request, self.options.clone(), Properties::decode)
     }
 
     /// Deletes the container and its blobs.
     pub fn delete(&self) -> Operation<()> {
-        let url = with_query(&self.url, &[("restype", "container")]);
         Operation::new(
-            Request::new(Method::DELETE, url),
+            self.request(Method::DELETE),
             self.options.clone(),
             |_, _| Ok(()),
         )
@@ -114,8 +102,8 @@ impl ContainerClient {
             }
             batch = batch.request(parts, Bytes::new());
         }
-        let url = with_query(&self.url, &[("restype", "container"), ("comp", "batch")]);
-        let request: Request<Body> = Request::new(Method::POST, url).with_batch(batch)?;
+        let request = self.request(Method::POST).with_query("comp", "batch");
+        let request = request.with_batch(batch)?;
         // Set here because SharedKey signs it.
         let len = request.body.as_bytes().map_or(0, <[u8]>::len);
         let request = request.with_header(CONTENT_LENGTH, HeaderValue::from(len));
@@ -161,12 +149,12 @@ impl ContainerClient {
     /// # let _ = names; Ok(()) }
     /// ```
     pub fn list_blobs(&self, page_size: Option<u32>) -> (Request<Body>, Options) {
-        let mut url = with_query(&self.url, &[("restype", "container"), ("comp", "list")]);
-        if let Some(n) = page_size {
-            url.query_pairs_mut()
-                .append_pair("maxresults", &n.to_string());
-        }
-        (Request::new(Method::GET, url), self.options.clone())
+        let request = self.request(Method::GET).with_query("comp", "list");
+        let request = match page_size {
+            Some(n) => request.with_query("maxresults", &n.to_string()),
+            None => request,
+        };
+        (request, self.options.clone())
     }
 }
 
@@ -289,12 +277,9 @@ impl BlobClient {
     fn put(&self, body: Body, len: u64) -> Operation<Properties> {
         // Content-Length is set here, not left to the transport, because SharedKey signs it.
         let request = Request::new(Method::PUT, self.url.clone())
+            .with_header(CONTENT_LENGTH, HeaderValue::from(len))
             .with_header(
-                clientcore::http::header::CONTENT_LENGTH,
-                HeaderValue::from(len),
-            )
-            .with_header(
-                clientcore::http::header::CONTENT_TYPE,
+                CONTENT_TYPE,
                 HeaderValue::from_static("application/octet-stream"),
             )
             .with_header(

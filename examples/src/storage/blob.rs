@@ -3,7 +3,7 @@
 //!
 //! Errors come back in Azure Storage's XML with the code in `x-ms-error-code` (also on
 //! answers without a body, such as a HEAD or a 304), parsed by clientcore's
-//! [`ErrorFormat::StorageXml`](clientcore::ErrorFormat::StorageXml).
+//! [`ErrorFormat::StorageXml`].
 
 use bytes::Bytes;
 use clientcore::http::header::{CONTENT_LENGTH, CONTENT_TYPE};

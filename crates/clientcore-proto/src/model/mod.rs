@@ -31,6 +31,12 @@
 //!
 //! [`Date`] (`"2021-05-12"`) and [`TimeOfDay`] (`"11:22:33.444444"`) are types of their own,
 //! serialized as those strings.
+//!
+//! # XML models
+//!
+//! With the `xml` feature, the `xml` module reads and writes serde models as XML, text kept
+//! exactly as sent (quick-xml's own deserializer trims it); `Request::with_xml` and
+//! clientcore's `Response::xml` use it.
 
 mod bytes;
 mod calendar;

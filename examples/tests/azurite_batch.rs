@@ -12,6 +12,7 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
+use clientcore::conditions::{Conditional, MatchConditions};
 use clientcore::{ErrorKind, Options, ServiceError};
 use clientcore_examples::storage::blob::BlobService;
 use clientcore_examples::storage::table::{TableClient, TableService};
@@ -63,7 +64,7 @@ both_drivers!(a_table_transaction_writes_all_or_nothing, |driver| {
     let Some(table) = fresh_table(&client) else {
         return;
     };
-    run(&client, table.insert(&item("r0", 0)).unwrap()).unwrap();
+    let first = run(&client, table.insert(&item("r0", 0)).unwrap()).unwrap();
 
     // Inserts and an update in one partition: one request, every write done.
     let transaction = table
@@ -114,6 +115,18 @@ both_drivers!(a_table_transaction_writes_all_or_nothing, |driver| {
             .count,
         1
     );
+
+    // A write's condition travels with it: r0 changed since `first`, so the update fails.
+    let stale = Conditional::new(MatchConditions::IfNotModified, Some(&first.etag)).unwrap();
+    let update = table
+        .update("p1", "r0", &item("r0", 0))
+        .unwrap()
+        .when(&stale);
+    let err = run(&client, table.transaction().with(update).commit().unwrap()).unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(412), "{err}");
+    assert_eq!(err.error_code(), Some("UpdateConditionNotSatisfied"));
+    let kept = run(&client, table.get::<Item>("p1", "r0")).unwrap();
+    assert_eq!(kept.value.count, 10);
 });
 
 both_drivers!(a_blob_batch_deletes_each_blob_or_says_why_not, |driver| {

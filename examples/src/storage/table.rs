@@ -223,13 +223,14 @@ impl TableClient {
 
 impl Transaction {
     /// Adds the request of `operation` ([`TableClient::insert`], [`update`](TableClient::update)
-    /// or [`delete`](TableClient::delete)); its decoder is not used.
+    /// or [`delete`](TableClient::delete), conditional or not); its decoder is not used.
     #[must_use]
     pub fn with<T>(mut self, operation: Operation<T>) -> Self {
-        let (mut request, _) = operation.into_parts();
+        let (mut request, options) = operation.into_parts();
         let body = Bytes::copy_from_slice(request.body.as_bytes().unwrap_or_default());
-        // What the table's options add to a whole request, each sub-request carries itself.
-        let headers = self.table.options.headers().iter();
+        // What the operation's options add to a whole request (Accept, a condition's
+        // If-Match), each sub-request carries itself.
+        let headers = options.headers().iter();
         for (name, value) in headers.filter(|(n, _)| n.as_str() != "x-ms-version") {
             request.parts.headers.insert(name, value.clone());
         }

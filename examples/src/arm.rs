@@ -45,8 +45,7 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use clientcore::format::TypedErrorInfo;
-use clientcore::http::header::CONTENT_TYPE;
-use clientcore::http::{HeaderValue, Method};
+use clientcore::http::Method;
 use clientcore::lro::{BlockingPoller, LroOptions, Poller};
 use clientcore::policies::auth::Credential;
 use clientcore::{
@@ -165,11 +164,8 @@ impl ArmClient {
         name: &str,
         network: &VirtualNetwork,
     ) -> Result<LongRunning<VirtualNetwork>, Error> {
-        let body = serde_json::to_vec(network)
-            .map_err(|e| Error::with_source(ErrorKind::Serialization, e))?;
-        let request = Request::new(Method::PUT, self.network_url(resource_group, name))
-            .with_header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .with_body(Body::from(body));
+        let request = self.network(Method::PUT, resource_group, name);
+        let request = request.with_json(network)?;
         Ok(LongRunning {
             start: Start::Request(Box::new(request)),
             // No success statuses here: the poller takes every status below 400 and its
@@ -203,7 +199,7 @@ impl ArmClient {
         name: &str,
     ) -> Operation<VirtualNetwork> {
         Operation::new(
-            Request::new(Method::GET, self.network_url(resource_group, name)),
+            self.network(Method::GET, resource_group, name),
             self.options.clone().with_success_statuses(&[200]),
             |_, body| {
                 serde_json::from_slice(&body)
@@ -236,7 +232,7 @@ impl ArmClient {
         }
     }
 
-    fn network_url(&self, resource_group: &str, name: &str) -> Url {
+    fn network(&self, method: Method, resource_group: &str, name: &str) -> Request<Body> {
         let mut url = self.endpoint.clone();
         // A base URL that cannot take a path is left as it is: the call then fails with the
         // service's (or the transport's) error rather than a panic here.
@@ -252,9 +248,7 @@ impl ArmClient {
                 name,
             ]);
         }
-        url.query_pairs_mut()
-            .append_pair("api-version", Self::NETWORK_API_VERSION);
-        url
+        Request::new(method, url).with_query("api-version", Self::NETWORK_API_VERSION)
     }
 }
 

@@ -43,12 +43,12 @@
 use std::fmt;
 
 use bytes::Bytes;
-use clientcore::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use clientcore::http::header::{ACCEPT, AUTHORIZATION};
 use clientcore::http::{HeaderValue, Method};
 use clientcore::policies::auth::Credential;
 #[cfg(doc)]
 use clientcore::AzionStatus;
-use clientcore::{Body, Error, ErrorFormat, ErrorKind, Options, Request};
+use clientcore::{Error, ErrorFormat, ErrorKind, Options, Request};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -128,15 +128,10 @@ impl AzionClient {
     /// # Ok(()) }
     /// ```
     pub fn list_domains(&self, page: u32, page_size: u32) -> Operation<DomainPage> {
-        let mut url = self.url(&["domains"]);
-        url.query_pairs_mut()
-            .append_pair("page", &page.to_string())
-            .append_pair("page_size", &page_size.to_string());
-        Operation::new(
-            Request::new(Method::GET, url),
-            self.call_options(&[200]),
-            |_, body| json(&body),
-        )
+        let request = Request::new(Method::GET, self.url(&["domains"]))
+            .with_query("page", &page.to_string())
+            .with_query("page_size", &page_size.to_string());
+        Operation::new(request, self.call_options(&[200]), |_, body| json(&body))
     }
 
     /// One domain: `GET /domains/{id}`.
@@ -194,11 +189,7 @@ impl AzionClient {
     /// # Ok(()) }
     /// ```
     pub fn create_domain(&self, domain: &NewDomain) -> Result<Operation<Domain>, Error> {
-        let body = serde_json::to_vec(domain)
-            .map_err(|e| Error::with_source(ErrorKind::Serialization, e))?;
-        let request = Request::new(Method::POST, self.url(&["domains"]))
-            .with_header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .with_body(Body::from(body));
+        let request = Request::new(Method::POST, self.url(&["domains"])).with_json(domain)?;
         Ok(Operation::new(
             request,
             self.call_options(&[200, 201]),

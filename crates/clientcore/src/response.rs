@@ -313,6 +313,14 @@ pub(crate) fn json<T: DeserializeOwned>(core: &Core, content: &[u8]) -> Result<T
     serde_json::from_str(&text).map_err(|e| Error::with_source(ErrorKind::Deserialization, e))
 }
 
+/// Deserializes an XML body decoded as [`Core::text`] decodes it, text kept exactly
+/// ([`clientcore_proto::model::xml`]).
+#[cfg(feature = "xml")]
+pub(crate) fn xml<T: DeserializeOwned>(core: &Core, content: &[u8]) -> Result<T, Error> {
+    let text = core.text(content)?;
+    clientcore_proto::model::xml::from_str(&text)
+}
+
 macro_rules! head_accessors {
     () => {
         /// The status.
@@ -516,6 +524,21 @@ mod async_response {
             let content = self.read().await?;
             json(&self.core, &content)
         }
+
+        /// The body deserialized from XML into a serde model: element and attribute names
+        /// as the model names them, text exactly as sent (nothing trimmed, entities
+        /// decoded); see [`model::xml`](crate::model::xml).
+        ///
+        /// # Errors
+        ///
+        /// As [`text`](Self::text); `Decode` when the body is not well-formed XML,
+        /// `Deserialization` when the XML does not fit `T`.
+        #[cfg(feature = "xml")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "xml")))]
+        pub async fn xml<T: DeserializeOwned>(&mut self) -> Result<T, Error> {
+            let content = self.read().await?;
+            super::xml(&self.core, &content)
+        }
     }
 
     /// The next chunk, within what is left of the stall window when protection is on.
@@ -654,6 +677,20 @@ mod blocking_response {
         pub fn json<T: DeserializeOwned>(&mut self) -> Result<T, Error> {
             let content = self.read()?;
             json(&self.core, &content)
+        }
+
+        /// The body deserialized from XML, as the async
+        /// [`Response::xml`](crate::Response::xml) reads it.
+        ///
+        /// # Errors
+        ///
+        /// As [`text`](Self::text); `Decode` when the body is not well-formed XML,
+        /// `Deserialization` when the XML does not fit `T`.
+        #[cfg(feature = "xml")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "xml")))]
+        pub fn xml<T: DeserializeOwned>(&mut self) -> Result<T, Error> {
+            let content = self.read()?;
+            super::xml(&self.core, &content)
         }
     }
 

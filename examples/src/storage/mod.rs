@@ -29,15 +29,12 @@ pub mod queue;
 mod sign;
 pub mod table;
 
-use std::collections::BTreeMap;
-
 use bytes::Bytes;
-use clientcore::http::HeaderMap;
+use clientcore::http::{HeaderMap, HeaderName, HeaderValue};
 use clientcore::policies::auth::Credential;
 use clientcore::policies::sign::NamedKeyCredential;
-use clientcore::{Error, ErrorKind, ErrorMap, Options, Position, SharedPolicy};
+use clientcore::{Error, ErrorFormat, ErrorKind, ErrorMap, Options, Position, SharedPolicy};
 
-use quick_xml::events::Event;
 pub use sign::{AccountSas, SharedKey};
 use url::Url;
 
@@ -133,30 +130,28 @@ enum Service {
 }
 
 impl Auth {
-    /// The per-call options that carry this authentication to `service`.
+    /// The options of every call to `service`: this authentication, the service's error
+    /// format and map, and `x-ms-version`.
     fn options(self, service: Service) -> Options {
-        match self {
-            Auth::SharedKey(account) => Options::new().with_policy(
-                Position::PerTry,
-                SharedPolicy::new(SharedKey::new(account, service)),
-            ),
+        let options = match self {
+            Auth::SharedKey(account) => {
+                let policy = SharedPolicy::new(SharedKey::new(account, service));
+                Options::new().with_policy(Position::PerTry, policy)
+            }
             Auth::Sas(query) => Options::new().with_credential(Credential::sas(query)),
             Auth::Anonymous => Options::new(),
-        }
+        };
+        // Tables answer OData JSON, but authentication failures in Storage XML.
+        let format = match service {
+            Service::Blob => ErrorFormat::StorageXml,
+            Service::Table => ErrorFormat::Auto,
+        };
+        let version = HeaderValue::from_static(API_VERSION);
+        let options = options
+            .with_error_format(format)
+            .with_error_map(error_map());
+        options.with_header(HeaderName::from_static("x-ms-version"), version)
     }
-}
-
-/// The options of a service whose errors are XML (Blob, Queue): `auth`, the error format
-/// and map, and `x-ms-version`.
-fn xml_options(auth: Auth, service: Service) -> Options {
-    let version = clientcore::http::HeaderValue::from_static(API_VERSION);
-    auth.options(service)
-        .with_error_format(clientcore::ErrorFormat::StorageXml)
-        .with_error_map(error_map())
-        .with_header(
-            clientcore::http::HeaderName::from_static("x-ms-version"),
-            version,
-        )
 }
 
 /// `base` with one more path segment (percent-encoded as needed).
@@ -222,98 +217,10 @@ impl Properties {
     }
 }
 
-/// Every `record` element of an XML body, as its leaf elements: the path below the record
-/// (`MessageText`, `Metadata/owner`) to the text, entities decoded and nothing trimmed
-/// (a queue message's text or a blob's name is the caller's, spaces included).
-///
-/// # Errors
-///
-/// A [`Deserialization`](ErrorKind::Deserialization) error when the body is not XML or ends
-/// inside an element (a cut answer).
-pub(crate) fn xml_records(
-    body: &[u8],
-    record: &str,
-) -> Result<Vec<BTreeMap<String, String>>, Error> {
-    let mut reader = quick_xml::Reader::from_reader(body);
-    let (mut out, mut path, mut text) = (Vec::new(), Vec::<String>::new(), String::new());
-    let (mut depth, mut leaf) = (None, false);
-    loop {
-        let event = reader.read_event().map_err(|e| bad_xml(&e))?;
-        let (start, end) = match &event {
-            Event::Start(e) => (Some(e.local_name()), false),
-            Event::Empty(e) => (Some(e.local_name()), true),
-            Event::End(_) => (None, true),
-            Event::Text(t) => {
-                text.push_str(&t.unescape().map_err(|e| bad_xml(&e))?);
-                continue;
-            }
-            Event::CData(c) => {
-                text.push_str(&String::from_utf8_lossy(c));
-                continue;
-            }
-            Event::Eof if path.is_empty() => return Ok(out),
-            Event::Eof => return Err(bad_xml(&"it ends inside an element")),
-            _ => continue,
-        };
-        if let Some(name) = start {
-            let name = String::from_utf8_lossy(name.as_ref()).into_owned();
-            if depth.is_none() && name == record {
-                depth = Some(path.len());
-                out.push(BTreeMap::new());
-            }
-            (leaf, text) = (true, String::new());
-            path.push(name);
-        }
-        if end {
-            match (depth, out.last_mut()) {
-                (Some(d), Some(fields)) if leaf && path.len() > d + 1 => {
-                    fields.insert(path[d + 1..].join("/"), std::mem::take(&mut text));
-                }
-                _ => {}
-            }
-            path.pop();
-            depth = depth.filter(|d| *d != path.len());
-            (leaf, text) = (false, String::new());
-        }
-    }
-}
-
-fn bad_xml(e: &dyn std::fmt::Display) -> Error {
-    Error::new(
-        ErrorKind::Deserialization,
-        format!("the storage service sent malformed XML: {e}"),
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn xml_records_keep_text_exactly_and_name_nested_leaves_by_path() {
-        let xml = br#"<?xml version="1.0"?><List><Item><Name>  a &amp; b </Name>
-            <Metadata><owner>ops</owner><empty/></Metadata></Item><Item><Name><![CDATA[<c>]]></Name></Item>
-            <NextMarker/></List>"#;
-        let items = xml_records(xml, "Item").unwrap();
-        assert_eq!(items.len(), 2);
-        assert_eq!(items[0]["Name"], "  a & b ");
-        assert_eq!(items[0]["Metadata/owner"], "ops");
-        assert_eq!(items[0]["Metadata/empty"], "");
-        assert_eq!(items[1]["Name"], "<c>");
-        let root = xml_records(xml, "List").unwrap();
-        assert_eq!(root[0]["NextMarker"], "");
-    }
-
-    #[test]
-    fn a_cut_or_malformed_body_is_a_deserialization_error() {
-        for body in [
-            &b"<List><Item><Name>a</Name>"[..],
-            b"<List><Item></List>",
-            b"<a>&bogus;</a>",
-        ] {
-            let err = xml_records(body, "Item").unwrap_err();
-            assert_eq!(err.kind(), ErrorKind::Deserialization, "{body:?}");
-        }
-        assert!(xml_records(b"", "Item").unwrap().is_empty());
-    }
+/// The items of an XML list (`<Queues>`, `<Blobs>`, a `<QueueMessagesList>`), whatever their
+/// element's name.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct List<T> {
+    #[serde(rename = "$value", default)]
+    pub(crate) items: Vec<T>,
 }

@@ -35,15 +35,16 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use clientcore::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use clientcore::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use clientcore::http::{header::CONTENT_LENGTH, HeaderMap, Method, StatusCode};
+use clientcore::model::{rfc7231, xml};
 use clientcore::operation::{Head, Operation};
 use clientcore::paging::{BlockingPager, Page, PageStrategy, Pager};
 use clientcore::{BlockingClient, Body, CapturedResponse, Client, Error, ErrorFormat, ErrorKind};
 use clientcore::{ErrorMap, Options, Request};
+use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
-use super::{child, xml_records, Auth, Service};
+use super::{child, Auth, List, Service};
 
 /// The queue service of an account.
 #[derive(Clone, Debug)]
@@ -58,7 +59,7 @@ impl QueueService {
     /// `auth`.
     pub fn new(endpoint: Url, auth: Auth) -> Self {
         // Queue signs as Blob does.
-        let options = super::xml_options(auth, Service::Blob);
+        let options = auth.options(Service::Blob);
         QueueService { endpoint, options }
     }
 
@@ -101,11 +102,13 @@ pub fn listing() -> PageStrategy {
 }
 
 /// One queue of a listing.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct QueueItem {
     /// The queue's name.
     pub name: String,
     /// Its metadata (names as the service lists them).
+    #[serde(default)]
     pub metadata: BTreeMap<String, String>,
 }
 
@@ -113,20 +116,18 @@ pub struct QueueItem {
 ///
 /// # Errors
 ///
-/// A [`Deserialization`](ErrorKind::Deserialization) error when the body is not a listing.
+/// A [`Decode`](ErrorKind::Decode) error when the body is not XML, a
+/// [`Deserialization`](ErrorKind::Deserialization) error when it is not a listing.
 pub fn decode_queues(_: &HeaderMap, body: &[u8]) -> Result<Page<QueueItem>, Error> {
-    let root = xml_records(body, "EnumerationResults")?.pop();
-    let mut root = root.ok_or_else(|| not_xml("no EnumerationResults"))?;
-    let items = xml_records(body, "Queue")?
-        .into_iter()
-        .map(|mut fields| QueueItem {
-            name: fields.remove("Name").unwrap_or_default(),
-            metadata: (fields.into_iter())
-                .filter_map(|(k, v)| Some((k.strip_prefix("Metadata/")?.to_owned(), v)))
-                .collect(),
-        });
-    let continuation_token = root.remove("NextMarker").filter(|m| !m.is_empty());
-    let items = items.collect();
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct EnumerationResults {
+        queues: Option<List<QueueItem>>,
+        next_marker: Option<String>,
+    }
+    let page: EnumerationResults = xml::from_slice(body)?;
+    let (items, marker) = (page.queues.unwrap_or_default().items, page.next_marker);
+    let continuation_token = marker.filter(|m| !m.is_empty());
     Ok(Page {
         items,
         continuation_token,
@@ -134,11 +135,14 @@ pub fn decode_queues(_: &HeaderMap, body: &[u8]) -> Result<Page<QueueItem>, Erro
 }
 
 /// A message, as put, peeked or received (each answer carries part of it).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct QueueMessage {
     /// Its id.
+    #[serde(rename = "MessageId")]
     pub id: String,
     /// The text (not in the answer to a put).
+    #[serde(rename = "MessageText")]
     pub text: Option<String>,
     /// What [`QueueClient::delete_message`] and [`QueueClient::update_message`] need (not
     /// in a peek).
@@ -146,11 +150,18 @@ pub struct QueueMessage {
     /// How many times it was received (not in the answer to a put).
     pub dequeue_count: Option<u64>,
     /// When it was put.
+    #[serde(rename = "InsertionTime", default, deserialize_with = "time")]
     pub inserted_on: Option<SystemTime>,
     /// When it expires.
+    #[serde(rename = "ExpirationTime", default, deserialize_with = "time")]
     pub expires_on: Option<SystemTime>,
     /// When it becomes visible again (not in a peek).
+    #[serde(rename = "TimeNextVisible", default, deserialize_with = "time")]
     pub next_visible_on: Option<SystemTime>,
+}
+
+fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SystemTime>, D::Error> {
+    rfc7231::deserialize(d).map(Some)
 }
 
 /// What an update answers: the message's new pop receipt, and when it becomes visible.
@@ -178,14 +189,15 @@ pub struct QueueClient {
     options: Options,
 }
 
+/// The decoders here capture nothing: plain functions.
+type Decoder<T> = fn(Head<'_>, Bytes) -> Result<T, Error>;
+
 impl QueueClient {
-    fn op<T, F>(&self, request: Request<Body>, decode: F) -> Operation<T>
-    where
-        F: FnOnce(Head<'_>, Bytes) -> Result<T, Error> + Send + 'static,
-    {
+    fn op<T: 'static>(&self, request: Request<Body>, decode: Decoder<T>) -> Operation<T> {
         Operation::new(request, self.options.clone(), decode)
     }
 
+    /// A request to the queue, or to its messages.
     fn request(&self, method: Method, messages: bool) -> Request<Body> {
         let url = Some(child(&self.url, "messages")).filter(|_| messages);
         Request::new(method, url.unwrap_or_else(|| self.url.clone()))
@@ -215,15 +227,15 @@ impl QueueClient {
     pub fn properties(&self) -> Operation<QueueProperties> {
         let request = self.request(Method::GET, false);
         self.op(request.with_query("comp", "metadata"), |head, _| {
-            let metadata = (head.headers.iter())
-                .filter_map(|(k, v)| {
-                    Some((k.as_str().strip_prefix("x-ms-meta-")?, v.to_str().ok()?))
-                })
-                .map(|(k, v)| (k.to_owned(), v.to_owned()));
-            let (metadata, count) = (metadata.collect(), "x-ms-approximate-messages-count");
+            let count = head.parse("x-ms-approximate-messages-count")?;
+            let metadata = head.headers.iter().filter_map(|(k, v)| {
+                let name = k.as_str().strip_prefix("x-ms-meta-")?;
+                Some((name.to_owned(), v.to_str().ok()?.to_owned()))
+            });
+            let metadata = metadata.collect();
             Ok(QueueProperties {
                 metadata,
-                approximate_message_count: head.parse(count)?,
+                approximate_message_count: count,
             })
         })
     }
@@ -242,61 +254,52 @@ impl QueueClient {
     }
 
     /// Puts a message with `text`, invisible for `visibility_timeout` when given.
-    pub fn send_message(
-        &self,
-        text: &str,
-        visibility_timeout: Option<Duration>,
-    ) -> Operation<QueueMessage> {
+    pub fn send_message(&self, text: &str, hide: Option<Duration>) -> Operation<QueueMessage> {
         let mut request = with_text(self.request(Method::POST, true), text);
-        if let Some(timeout) = visibility_timeout {
-            request = request.with_query("visibilitytimeout", &timeout.as_secs().to_string());
+        if let Some(hide) = hide {
+            request = request.with_query("visibilitytimeout", &hide.as_secs().to_string());
         }
         self.op(request, |_, body| {
             let message = messages(&body)?.pop();
-            message.ok_or_else(|| not_xml("no QueueMessage"))
+            message.ok_or_else(|| Error::new(ErrorKind::Deserialization, "no QueueMessage"))
         })
     }
 
     /// Up to `max` messages (1 to 32) from the front, left visible and with no pop receipt.
     pub fn peek_messages(&self, max: u32) -> Operation<Vec<QueueMessage>> {
-        let request = self.request(Method::GET, true);
-        let request = request.with_query("peekonly", "true");
+        let request = self
+            .request(Method::GET, true)
+            .with_query("peekonly", "true");
         let request = request.with_query("numofmessages", &max.to_string());
         self.op(request, |_, body| messages(&body))
     }
 
-    /// Up to `max` messages (1 to 32), hidden from other receivers for `visibility_timeout`.
-    pub fn receive_messages(
-        &self,
-        max: u32,
-        visibility_timeout: Duration,
-    ) -> Operation<Vec<QueueMessage>> {
-        let (max, timeout) = (max.to_string(), visibility_timeout.as_secs().to_string());
+    /// Up to `max` messages (1 to 32), hidden from other receivers for `hide`.
+    pub fn receive_messages(&self, max: u32, hide: Duration) -> Operation<Vec<QueueMessage>> {
         let request = self.request(Method::GET, true);
-        let request = request.with_query("numofmessages", &max);
-        let request = request.with_query("visibilitytimeout", &timeout);
+        let request = request.with_query("visibilitytimeout", &hide.as_secs().to_string());
+        let request = request.with_query("numofmessages", &max.to_string());
         self.op(request, |_, body| messages(&body))
     }
 
-    /// Hides a received message for `visibility_timeout` more, replacing its text when
-    /// `text` is given.
+    /// Hides a received message for `hide` more, replacing its text when `text` is given.
     pub fn update_message(
         &self,
         id: &str,
         pop_receipt: &str,
         text: Option<&str>,
-        visibility_timeout: Duration,
+        hide: Duration,
     ) -> Operation<Receipt> {
-        let timeout = visibility_timeout.as_secs().to_string();
         let request = self.message(Method::PUT, id, pop_receipt);
-        let request = request.with_query("visibilitytimeout", &timeout);
+        let request = request.with_query("visibilitytimeout", &hide.as_secs().to_string());
         let request = match text {
             Some(text) => with_text(request, text),
-            None => request.with_header(CONTENT_LENGTH, HeaderValue::from(0)),
+            None => request.with_header(CONTENT_LENGTH, 0.into()),
         };
         self.op(request, |head, _| {
             let pop_receipt = head.parse("x-ms-popreceipt")?;
-            let next_visible_on = head.header("x-ms-time-next-visible").and_then(time);
+            let next_visible_on = head.parse("x-ms-time-next-visible").ok();
+            let next_visible_on = next_visible_on.and_then(|t: String| rfc7231::parse(&t).ok());
             Ok(Receipt {
                 pop_receipt,
                 next_visible_on,
@@ -323,49 +326,30 @@ impl QueueClient {
 /// `request` with `<QueueMessage><MessageText>text</MessageText></QueueMessage>` as its body,
 /// its length set here because SharedKey signs it.
 fn with_text(request: Request<Body>, text: &str) -> Request<Body> {
-    let text = quick_xml::escape::escape(text);
-    let xml = format!("<QueueMessage><MessageText>{text}</MessageText></QueueMessage>");
-    request
-        .with_header(CONTENT_LENGTH, HeaderValue::from(xml.len()))
-        .with_header(CONTENT_TYPE, HeaderValue::from_static("application/xml"))
-        .with_body(Body::from(Bytes::from(xml)))
+    #[derive(Serialize)]
+    struct QueueMessage<'a> {
+        #[serde(rename = "MessageText")]
+        text: &'a str,
+    }
+    // quick-xml escapes text and checks nothing else: one string always serializes.
+    let request = request
+        .with_xml(&QueueMessage { text })
+        .expect("text is XML");
+    let len = request.body.as_bytes().map_or(0, <[u8]>::len);
+    request.with_header(CONTENT_LENGTH, len.into())
 }
 
 /// The messages of a `QueueMessagesList`.
 fn messages(body: &[u8]) -> Result<Vec<QueueMessage>, Error> {
-    let records = xml_records(body, "QueueMessage")?.into_iter();
-    records
-        .map(|mut m| {
-            let mut take = |name: &str| m.remove(name);
-            Ok(QueueMessage {
-                id: take("MessageId").ok_or_else(|| not_xml("a message without MessageId"))?,
-                text: take("MessageText"),
-                pop_receipt: take("PopReceipt"),
-                dequeue_count: take("DequeueCount").and_then(|c| c.parse().ok()),
-                inserted_on: take("InsertionTime").as_deref().and_then(time),
-                expires_on: take("ExpirationTime").as_deref().and_then(time),
-                next_visible_on: take("TimeNextVisible").as_deref().and_then(time),
-            })
-        })
-        .collect()
-}
-
-fn time(text: &str) -> Option<SystemTime> {
-    httpdate::parse_http_date(text).ok()
+    Ok(xml::from_slice::<List<QueueMessage>>(body)?.items)
 }
 
 /// The error of a create that found the queue there with the same metadata (204): typed
 /// and coded as the 409 of a queue with other metadata, as the Python SDK does.
 fn already_exists(head: Head<'_>) -> Error {
-    let body = "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>QueueAlreadyExists</Code>\
+    let body = "<Error><Code>QueueAlreadyExists</Code>\
                 <Message>The specified queue already exists.</Message></Error>";
-    let (status, headers) = (head.status, head.headers.clone());
-    let response = CapturedResponse::new(status, headers, Bytes::from_static(body.as_bytes()));
+    let response = CapturedResponse::new(head.status, head.headers.clone(), body.into());
     let map = ErrorMap::new().with(204, ErrorKind::ResourceExists);
     Error::from_response(response, ErrorFormat::StorageXml, &map)
-}
-
-fn not_xml(what: &str) -> Error {
-    let message = format!("not a queue answer: {what}");
-    Error::new(ErrorKind::Deserialization, message)
 }

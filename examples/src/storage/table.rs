@@ -7,9 +7,11 @@
 
 use bytes::Bytes;
 use clientcore::http::{header, HeaderName, HeaderValue, Method};
+use clientcore::pipeline::batch::{parse_batch, Batch, Changeset, TargetForm};
 use clientcore::{Body, Error, ErrorFormat, ErrorKind, Options, Request};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::json;
 use url::Url;
 
 use super::{child, Auth, Properties, Service};
@@ -29,12 +31,6 @@ impl TableService {
         // Without a JSON Accept header the service answers 415 AtomFormatNotSupported.
         let options = auth
             .options(Service::Table)
-            .with_error_format(ErrorFormat::Auto)
-            .with_error_map(super::error_map())
-            .with_header(
-                HeaderName::from_static("x-ms-version"),
-                HeaderValue::from_static(super::API_VERSION),
-            )
             .with_header(
                 header::ACCEPT,
                 HeaderValue::from_static("application/json;odata=nometadata"),
@@ -48,13 +44,17 @@ impl TableService {
 
     /// Creates the table `name`. An existing one fails with
     /// [`ResourceExists`](ErrorKind::ResourceExists), code `TableAlreadyExists`.
+    ///
+    /// # Panics
+    ///
+    /// Never: a JSON value always serializes.
     pub fn create_table(&self, name: &str) -> Operation<()> {
-        let body = serde_json::json!({ "TableName": name }).to_string();
-        Operation::new(
-            json_request(Method::POST, child(&self.endpoint, "Tables"), body),
-            self.options.clone(),
-            |_, _| Ok(()),
-        )
+        let (url, body) = (
+            child(&self.endpoint, "Tables"),
+            json!({ "TableName": name }),
+        );
+        let request = json_request(Method::POST, url, &body).expect("JSON serializes");
+        Operation::new(request, self.options.clone(), |_, _| Ok(()))
     }
 
     /// The table `name`.
@@ -68,19 +68,11 @@ impl TableService {
     }
 }
 
-/// A request with a JSON body; the service is asked not to echo the entity back (its ETag
-/// is in the headers).
-fn json_request(method: Method, url: Url, body: String) -> Request<Body> {
-    Request::new(method, url)
-        .with_header(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )
-        .with_header(
-            HeaderName::from_static("prefer"),
-            HeaderValue::from_static("return-no-content"),
-        )
-        .with_body(Body::from(body))
+/// A request with `entity` as its JSON body; the service is asked not to echo the entity
+/// back (its ETag is in the headers).
+fn json_request(method: Method, url: Url, entity: &impl Serialize) -> Result<Request<Body>, Error> {
+    let request = Request::new(method, url).with_json(entity)?;
+    request.try_header("prefer", "return-no-content")
 }
 
 /// A table.
@@ -144,7 +136,7 @@ impl TableClient {
     /// A [`Serialization`](ErrorKind::Serialization) error when `entity` is not JSON.
     pub fn insert(&self, entity: &impl Serialize) -> Result<Operation<Properties>, Error> {
         Ok(Operation::new(
-            json_request(Method::POST, self.url.clone(), to_json(entity)?),
+            json_request(Method::POST, self.url.clone(), entity)?,
             self.options.clone(),
             Properties::decode,
         ))
@@ -179,12 +171,8 @@ impl TableClient {
         row_key: &str,
         entity: &impl Serialize,
     ) -> Result<Operation<Properties>, Error> {
-        let request = json_request(
-            Method::PUT,
-            self.entity_url(partition_key, row_key),
-            to_json(entity)?,
-        )
-        .with_header(header::IF_MATCH, HeaderValue::from_static("*"));
+        let url = self.entity_url(partition_key, row_key);
+        let request = json_request(Method::PUT, url, entity)?.try_header("if-match", "*")?;
         Ok(Operation::new(
             request,
             self.options.clone(),
@@ -203,8 +191,71 @@ impl TableClient {
     }
 }
 
-fn to_json(entity: &impl Serialize) -> Result<String, Error> {
-    serde_json::to_string(entity).map_err(|e| {
-        Error::with_source(ErrorKind::Serialization, e).with_message("the entity is not JSON")
-    })
+/// A transaction: writes to one partition of one table that succeed or fail together (a
+/// `$batch` request holding one changeset), built from the table's own operations.
+///
+/// # Examples
+///
+/// ```no_run
+/// # fn run(table: clientcore_examples::storage::table::TableClient, client: &clientcore::BlockingClient) -> Result<(), clientcore::Error> {
+/// let done = table
+///     .transaction()
+///     .with(table.insert(&serde_json::json!({"PartitionKey": "p", "RowKey": "1"}))?)
+///     .with(table.delete("p", "0"))
+///     .commit()?
+///     .send_blocking(client)?;
+/// assert_eq!(done.len(), 2);
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Transaction {
+    table: TableClient,
+    changeset: Changeset,
+}
+
+impl TableClient {
+    /// An empty transaction on this table.
+    pub fn transaction(&self) -> Transaction {
+        let (table, changeset) = (self.clone(), Changeset::new());
+        Transaction { table, changeset }
+    }
+}
+
+impl Transaction {
+    /// Adds the request of `operation` ([`TableClient::insert`], [`update`](TableClient::update)
+    /// or [`delete`](TableClient::delete), conditional or not); its decoder is not used.
+    #[must_use]
+    pub fn with<T>(mut self, operation: Operation<T>) -> Self {
+        let (mut request, options) = operation.into_parts();
+        let body = Bytes::copy_from_slice(request.body.as_bytes().unwrap_or_default());
+        // What the operation's options add to a whole request (Accept, a condition's
+        // If-Match), each sub-request carries itself.
+        let headers = options.headers().iter();
+        for (name, value) in headers.filter(|(n, _)| n.as_str() != "x-ms-version") {
+            request.parts.headers.insert(name, value.clone());
+        }
+        self.changeset = self.changeset.request(request.parts, body);
+        self
+    }
+
+    /// The `$batch` request. Its answer is the properties of each write, in order; a failed
+    /// write fails the whole transaction with its typed error (its status, code and
+    /// message, parsed from its part of the answer), and nothing is written.
+    ///
+    /// # Errors
+    ///
+    /// A [`Serialization`](ErrorKind::Serialization) error when a sub-request cannot be
+    /// written into the batch.
+    pub fn commit(self) -> Result<Operation<Vec<Properties>>, Error> {
+        let batch = Batch::new(TargetForm::Absolute).changeset(self.changeset);
+        let url = child(&self.table.endpoint, "$batch");
+        let request = Request::new(Method::POST, url).with_batch(batch)?;
+        Ok(Operation::new(request, self.table.options, |head, body| {
+            let parts = parse_batch(head.headers, &body)?.into_iter();
+            let map = super::error_map();
+            let done = parts.map(|p| p.into_result(ErrorFormat::Auto, &map));
+            done.map(|part| Properties::from_headers(&part?.headers))
+                .collect()
+        }))
+    }
 }

@@ -31,12 +31,21 @@
 //!
 //! [`Date`] (`"2021-05-12"`) and [`TimeOfDay`] (`"11:22:33.444444"`) are types of their own,
 //! serialized as those strings.
+//!
+//! # XML models
+//!
+//! With the `xml` feature, the `xml` module reads and writes serde models as XML, text kept
+//! exactly as sent (quick-xml's own deserializer trims it); `Request::with_xml` and
+//! clientcore's `Response::xml` use it.
 
 mod bytes;
 mod calendar;
 mod enums;
 mod nullable;
 mod time;
+#[cfg(feature = "xml")]
+#[cfg_attr(docsrs, doc(cfg(feature = "xml")))]
+pub mod xml;
 
 pub use self::bytes::{base64, base64url};
 pub use self::calendar::{Date, TimeOfDay};

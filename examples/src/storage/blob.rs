@@ -104,18 +104,11 @@ impl ContainerClient {
         }
         let request = self.request(Method::POST).with_query("comp", "batch");
         let request = request.with_batch(batch)?;
-        // Set here because SharedKey signs it.
-        let len = request.body.as_bytes().map_or(0, <[u8]>::len);
-        let request = request.with_header(CONTENT_LENGTH, HeaderValue::from(len));
         Ok(Operation::new(
             request,
             self.options.clone(),
             |head, body| {
-                let body = delimited(head.headers, &body);
-                let (parts, map) = (
-                    parse_batch(head.headers, body.as_bytes())?,
-                    super::error_map(),
-                );
+                let (parts, map) = (parse_batch(head.headers, &body)?, super::error_map());
                 let done = parts
                     .into_iter()
                     .map(|p| p.into_result(ErrorFormat::StorageXml, &map));
@@ -155,22 +148,6 @@ impl ContainerClient {
             None => request,
         };
         (request, self.options.clone())
-    }
-}
-
-/// A batch answer with a line break added before each delimiter. Azurite ends the head of
-/// a part with no body right at the next delimiter, without the line break that belongs
-/// to the delimiter; `parse_batch`, which takes that line break away, would see an
-/// unfinished head.
-fn delimited(headers: &HeaderMap, body: &[u8]) -> String {
-    let body = String::from_utf8_lossy(body);
-    let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
-    match content_type.and_then(|c| c.split_once("boundary=")) {
-        Some((_, boundary)) => {
-            let delimiter = format!("\r\n--{}", boundary.trim_matches('"'));
-            body.replace(&delimiter, &format!("\r\n{delimiter}"))
-        }
-        None => body.into_owned(),
     }
 }
 

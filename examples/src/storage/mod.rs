@@ -167,7 +167,9 @@ fn child(base: &Url, segment: &str) -> Url {
 /// SAS (403 `AuthorizationFailure`) is an authentication failure, as the Azure SDKs treat
 /// it.
 fn error_map() -> ErrorMap {
-    ErrorMap::generated().with(403, ErrorKind::ClientAuthentication)
+    ErrorMap::generated()
+        .with(403, ErrorKind::ClientAuthentication)
+        .with_code("QueueAlreadyExists", ErrorKind::ResourceExists)
 }
 
 /// The ETag, last-modified time and request id of a stored item.

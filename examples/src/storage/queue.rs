@@ -39,8 +39,8 @@ use clientcore::http::{header::CONTENT_LENGTH, HeaderMap, Method, StatusCode};
 use clientcore::model::{rfc7231, xml};
 use clientcore::operation::{Head, Operation};
 use clientcore::paging::{BlockingPager, Page, PageStrategy, Pager};
-use clientcore::{BlockingClient, Body, CapturedResponse, Client, Error, ErrorFormat, ErrorKind};
-use clientcore::{ErrorMap, Options, Request};
+use clientcore::{BlockingClient, Body, Client, Error, ErrorKind};
+use clientcore::{Options, Request};
 use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
@@ -212,10 +212,12 @@ impl QueueClient {
     pub fn create(&self, metadata: &[(&str, &str)]) -> Result<Operation<()>, Error> {
         let request = self.request(Method::PUT, false);
         let request = request.with_metadata("x-ms-meta-", metadata.iter().copied())?;
-        Ok(self.op(request, |head, _| match head.status {
-            StatusCode::NO_CONTENT => Err(already_exists(head)),
-            _ => Ok(()),
-        }))
+        // An existing queue with other metadata answers 204: the SDKs raise it as exists.
+        Ok(self.op(request, |_, _| Ok(())).error_for(
+            StatusCode::NO_CONTENT,
+            "QueueAlreadyExists",
+            "The specified queue already exists.",
+        ))
     }
 
     /// Deletes the queue and its messages.
@@ -342,14 +344,4 @@ fn with_text(request: Request<Body>, text: &str) -> Request<Body> {
 /// The messages of a `QueueMessagesList`.
 fn messages(body: &[u8]) -> Result<Vec<QueueMessage>, Error> {
     Ok(xml::from_slice::<List<QueueMessage>>(body)?.items)
-}
-
-/// The error of a create that found the queue there with the same metadata (204): typed
-/// and coded as the 409 of a queue with other metadata, as the Python SDK does.
-fn already_exists(head: Head<'_>) -> Error {
-    let body = "<Error><Code>QueueAlreadyExists</Code>\
-                <Message>The specified queue already exists.</Message></Error>";
-    let response = CapturedResponse::new(head.status, head.headers.clone(), body.into());
-    let map = ErrorMap::new().with(204, ErrorKind::ResourceExists);
-    Error::from_response(response, ErrorFormat::StorageXml, &map)
 }

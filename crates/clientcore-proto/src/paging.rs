@@ -368,7 +368,7 @@ impl Paging {
         match &self.strategy.target {
             Target::Url => {
                 // RFC 3986 §5: a relative next link is resolved against the page it came in.
-                let url = match self.current.join(token) {
+                let url = match crate::pipeline::follow::join(&self.current, token) {
                     Ok(url) => url,
                     Err(e) => return Some(Err(Stuck::Unreadable(e).error())),
                 };
@@ -573,7 +573,7 @@ impl Paging {
     fn advance(&mut self, next: Option<&str>) {
         if let (Target::Url, Some(t)) = (&self.strategy.target, &self.token) {
             // The page was fetched from this URL, so it resolved.
-            if let Ok(url) = self.current.join(t) {
+            if let Ok(url) = crate::pipeline::follow::join(&self.current, t) {
                 self.current = url;
             }
         }
@@ -588,7 +588,7 @@ impl Paging {
     /// be followed or was followed before.
     fn remember(&mut self, token: &str) {
         let hash = if self.strategy.target == Target::Url {
-            match self.current.join(token) {
+            match crate::pipeline::follow::join(&self.current, token) {
                 Ok(url) => self.hasher.hash_one(url.as_str()),
                 Err(e) => {
                     self.stuck = Some(Stuck::Unreadable(e));

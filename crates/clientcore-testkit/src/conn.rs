@@ -11,7 +11,7 @@ use tokio::net::TcpStream;
 
 use crate::recorded::{ClientCert, Recorded};
 use crate::reply::{Body, Kind, Reply};
-use crate::server::Shared;
+use crate::server::ServerState;
 
 /// Largest request head accepted.
 const MAX_HEAD: usize = 64 * 1024;
@@ -61,7 +61,7 @@ enum After {
 pub(crate) async fn serve<S: Socket>(
     mut io: S,
     connection: usize,
-    shared: Arc<Shared>,
+    shared: Arc<ServerState>,
     client_cert: Option<ClientCert>,
 ) {
     let mut buf = BytesMut::with_capacity(8 * 1024);
@@ -145,7 +145,12 @@ pub(crate) async fn serve<S: Socket>(
 }
 
 /// Record a malformed request as a failure and answer 400.
-async fn bad_request<S: Socket>(io: &mut S, shared: &Shared, connection: usize, err: &io::Error) {
+async fn bad_request<S: Socket>(
+    io: &mut S,
+    shared: &ServerState,
+    connection: usize,
+    err: &io::Error,
+) {
     if matches!(
         err.kind(),
         io::ErrorKind::UnexpectedEof

@@ -43,7 +43,7 @@ pub struct H2Seen {
 
 type Handler = dyn Fn(&H2Seen) -> Response<Bytes> + Send + Sync;
 
-struct Shared {
+struct H2State {
     seen: Mutex<Vec<H2Seen>>,
     connections: AtomicUsize,
     in_flight: AtomicUsize,
@@ -69,7 +69,7 @@ pub struct H2Server {
     addr: SocketAddr,
     tls: bool,
     pki: Option<TestPki>,
-    shared: Arc<Shared>,
+    shared: Arc<H2State>,
     runtime: Option<tokio::runtime::Runtime>,
 }
 
@@ -112,7 +112,7 @@ impl H2Server {
             };
             tokio_rustls::TlsAcceptor::from(Arc::new(config))
         });
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(H2State {
             seen: Mutex::new(Vec::new()),
             connections: AtomicUsize::new(0),
             in_flight: AtomicUsize::new(0),
@@ -182,7 +182,7 @@ impl std::fmt::Debug for H2Server {
 async fn accept(
     listener: tokio::net::TcpListener,
     tls: Option<tokio_rustls::TlsAcceptor>,
-    shared: Arc<Shared>,
+    shared: Arc<H2State>,
     http1_only: bool,
 ) {
     while let Ok((tcp, _)) = listener.accept().await {
@@ -202,7 +202,7 @@ async fn accept(
     }
 }
 
-async fn serve<I>(io: I, shared: Arc<Shared>, http1_only: bool)
+async fn serve<I>(io: I, shared: Arc<H2State>, http1_only: bool)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
@@ -218,7 +218,10 @@ where
     let _ = builder.serve_connection(io, service).await;
 }
 
-async fn answer(request: Request<hyper::body::Incoming>, shared: &Shared) -> Response<Full<Bytes>> {
+async fn answer(
+    request: Request<hyper::body::Incoming>,
+    shared: &H2State,
+) -> Response<Full<Bytes>> {
     let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
     let (parts, body) = request.into_parts();

@@ -24,7 +24,7 @@ type Handler = Arc<dyn Fn(&Recorded) -> Reply + Send + Sync + 'static>;
 type PanicPayload = Box<dyn Any + Send + 'static>;
 
 /// State shared by the [`Server`] handle and its connection tasks.
-pub(crate) struct Shared {
+pub(crate) struct ServerState {
     script: Mutex<VecDeque<Reply>>,
     handler: Option<Handler>,
     requests: Mutex<Vec<Recorded>>,
@@ -40,7 +40,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-impl Shared {
+impl ServerState {
     /// Store a request, numbering it, and return the stored copy.
     pub(crate) fn record(&self, mut recorded: Recorded) -> Recorded {
         let mut requests = lock(&self.requests);
@@ -113,7 +113,7 @@ impl Shared {
 pub struct Server {
     addr: SocketAddr,
     tls: bool,
-    shared: Arc<Shared>,
+    shared: Arc<ServerState>,
     allow_unused: AtomicBool,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<thread::JoinHandle<()>>,
@@ -336,7 +336,7 @@ impl ServerBuilder {
         let addr = listener
             .local_addr()
             .expect("clientcore-testkit: local_addr");
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(ServerState {
             script: Mutex::new(self.replies.into()),
             handler: self.handler,
             requests: Mutex::new(Vec::new()),
@@ -394,7 +394,7 @@ impl fmt::Debug for ServerBuilder {
 
 async fn accept_loop(
     listener: tokio::net::TcpListener,
-    shared: Arc<Shared>,
+    shared: Arc<ServerState>,
     acceptor: Option<tokio_rustls::TlsAcceptor>,
 ) {
     loop {

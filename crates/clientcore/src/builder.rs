@@ -11,14 +11,14 @@ use clientcore_proto::Error;
 
 /// Client-wide settings, shared by the async and the blocking builder.
 #[derive(Clone)]
-pub(crate) struct Shared {
+pub(crate) struct ClientSettings {
     pub(crate) options: Options,
     pub(crate) clock: Arc<dyn Clock>,
 }
 
-impl Shared {
+impl ClientSettings {
     pub(crate) fn new() -> Self {
-        Shared {
+        ClientSettings {
             options: Options::new(),
             clock: Arc::new(SystemClock),
         }
@@ -57,7 +57,7 @@ impl Shared {
     }
 }
 
-impl fmt::Debug for Shared {
+impl fmt::Debug for ClientSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("options", &self.options)
@@ -67,8 +67,8 @@ impl fmt::Debug for Shared {
 
 /// What a client is made of, for either driver: `T` is its transport, `S` how it waits and `C`
 /// its token credential, each a trait object of the driver's flavour.
-pub(crate) struct Parts<T: ?Sized, S: ?Sized, C: ?Sized> {
-    pub(crate) shared: Shared,
+pub(crate) struct ClientParts<T: ?Sized, S: ?Sized, C: ?Sized> {
+    pub(crate) shared: ClientSettings,
     pub(crate) options: Arc<Options>,
     pub(crate) prepared: Arc<Prepared>,
     pub(crate) transport: Option<Arc<T>>,
@@ -76,10 +76,10 @@ pub(crate) struct Parts<T: ?Sized, S: ?Sized, C: ?Sized> {
     pub(crate) credential: Option<Arc<C>>,
 }
 
-impl<T: ?Sized, S: ?Sized, C: ?Sized> Parts<T, S, C> {
+impl<T: ?Sized, S: ?Sized, C: ?Sized> ClientParts<T, S, C> {
     pub(crate) fn new(sleep: Arc<S>) -> Self {
-        Parts {
-            shared: Shared::new(),
+        ClientParts {
+            shared: ClientSettings::new(),
             options: Arc::new(Options::new()),
             prepared: Arc::new(Prepared::new(&Options::new())),
             transport: None,
@@ -142,7 +142,7 @@ pub(crate) fn no_token_credential() -> Error {
     )
 }
 
-impl<T: ?Sized, S: ?Sized, C: ?Sized> fmt::Debug for Parts<T, S, C> {
+impl<T: ?Sized, S: ?Sized, C: ?Sized> fmt::Debug for ClientParts<T, S, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.shared.fmt(f)
     }

@@ -57,11 +57,11 @@ impl Call {
         &mut self,
         ex: &clientcore_proto::pipeline::Exchange<crate::Body>,
         done: clientcore_proto::pipeline::Completion,
-    ) -> crate::response::Core {
+    ) -> crate::response::Received {
         let method = ex.request().method.clone();
         self.trace.record_done(&done.head);
         let stall = ex.options().stall_protection();
-        crate::response::Core::new(done, method, self.block_size, self.encoding.take())
+        crate::response::Received::new(done, method, self.block_size, self.encoding.take())
             .with_stall(stall)
     }
 

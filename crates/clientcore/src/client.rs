@@ -11,7 +11,7 @@ use crate::credential::BlockingTokenCredential;
 use crate::credential::TokenCredential;
 use crate::time::RealSleep;
 
-use crate::builder::{no_token_credential, Parts};
+use crate::builder::{no_token_credential, ClientParts};
 
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
@@ -19,7 +19,7 @@ pub use async_client::{Client, ClientBuilder};
 
 #[cfg(feature = "async")]
 mod async_client {
-    use super::{Arc, Error, Options, Parts, RealSleep, TokenCredential};
+    use super::{Arc, ClientParts, Error, Options, RealSleep, TokenCredential};
     use crate::call::{bearer_cache, report_sent, Call};
     use crate::response::Response;
     use crate::time::AsyncSleep;
@@ -51,7 +51,7 @@ mod async_client {
     /// ```
     #[derive(Clone)]
     pub struct Client {
-        inner: Arc<Parts<dyn Transport, dyn AsyncSleep, dyn TokenCredential>>,
+        inner: Arc<ClientParts<dyn Transport, dyn AsyncSleep, dyn TokenCredential>>,
         /// The default transport, called directly rather than through `dyn Transport`: its
         /// future then needs no box of its own.
         default_transport: Option<HyperTransport>,
@@ -60,7 +60,7 @@ mod async_client {
     /// Builds a [`Client`].
     #[must_use]
     pub struct ClientBuilder {
-        parts: Parts<dyn Transport, dyn AsyncSleep, dyn TokenCredential>,
+        parts: ClientParts<dyn Transport, dyn AsyncSleep, dyn TokenCredential>,
     }
 
     impl Default for ClientBuilder {
@@ -73,7 +73,7 @@ mod async_client {
         /// A builder with every default.
         pub fn new() -> Self {
             ClientBuilder {
-                parts: Parts::new(Arc::new(RealSleep)),
+                parts: ClientParts::new(Arc::new(RealSleep)),
             }
         }
 
@@ -212,10 +212,12 @@ mod async_client {
                         Step::Done(Err(e)) => return Err(call.failed(e)),
                     };
                     match wait.await {
-                        Waited::Sent(span, sent) => body = report_sent(&mut ex, &span, sent, clock),
-                        Waited::Token(token) => ex.on_token(token),
-                        Waited::Read(read) => ex.on_body(read),
-                        Waited::Slept => {}
+                        IoOutcome::Sent(span, sent) => {
+                            body = report_sent(&mut ex, &span, sent, clock)
+                        }
+                        IoOutcome::Token(token) => ex.on_token(token),
+                        IoOutcome::Read(read) => ex.on_body(read),
+                        IoOutcome::Slept => {}
                     }
                 }
             }
@@ -223,11 +225,11 @@ mod async_client {
 
         /// The pause before a retry, boxed: most calls never take it, and the call's future
         /// keeps no room for it.
-        fn slept(&self, d: std::time::Duration) -> crate::transport::BoxFuture<'_, Waited> {
+        fn slept(&self, d: std::time::Duration) -> crate::transport::BoxFuture<'_, IoOutcome> {
             let sleep = self.inner.sleep.sleep(d);
             Box::pin(async move {
                 sleep.await;
-                Waited::Slept
+                IoOutcome::Slept
             })
         }
 
@@ -240,10 +242,10 @@ mod async_client {
             request: TokenRequest,
             cache: Option<TokenCache>,
             now: std::time::SystemTime,
-        ) -> crate::transport::BoxFuture<'_, Waited> {
+        ) -> crate::transport::BoxFuture<'_, IoOutcome> {
             Box::pin(async move {
                 let Some(c) = &self.inner.credential else {
-                    return Waited::Token(Err(super::no_token_credential()));
+                    return IoOutcome::Token(Err(super::no_token_credential()));
                 };
                 let got = match (cache, request.challenged) {
                     (Some(cache), false) => loop {
@@ -270,7 +272,7 @@ mod async_client {
                         got.map(|i| i.token)
                     }
                 };
-                Waited::Token(got)
+                IoOutcome::Token(got)
             })
         }
 
@@ -282,7 +284,7 @@ mod async_client {
             mut attempt: Attempt<Body>,
             call: &Call,
             opts: &Options,
-        ) -> impl Future<Output = Waited> + Send + 'a {
+        ) -> impl Future<Output = IoOutcome> + Send + 'a {
             let span = call.attempt(&mut attempt, opts);
             let Attempt {
                 request,
@@ -313,7 +315,7 @@ mod async_client {
                 Either::Right(dyn_exchange)
             };
             let sending = sending.instrument(span.span().clone());
-            sending.map(|sent| Waited::Sent(span, sent))
+            sending.map(|sent| IoOutcome::Sent(span, sent))
         }
     }
 
@@ -322,7 +324,7 @@ mod async_client {
         clippy::large_enum_variant,
         reason = "the attempt's outcome is the common case; boxing it would allocate per attempt"
     )]
-    enum Waited {
+    enum IoOutcome {
         Sent(
             crate::trace::AttemptTrace,
             Result<(ResponseHead, AsyncBody), Error>,
@@ -338,23 +340,23 @@ mod async_client {
         body: Option<AsyncBody>,
         limit: usize,
         due: Option<tokio::time::Instant>,
-    ) -> crate::transport::BoxFuture<'static, Waited> {
+    ) -> crate::transport::BoxFuture<'static, IoOutcome> {
         let read = read_limited(body, limit);
         match due {
             Some(due) => Box::pin(async move {
                 tokio::time::timeout_at(due, read)
                     .await
-                    .unwrap_or_else(|_| Waited::Read(Err(response_timeout())))
+                    .unwrap_or_else(|_| IoOutcome::Read(Err(response_timeout())))
             }),
             None => Box::pin(read),
         }
     }
 
-    async fn read_limited(body: Option<AsyncBody>, limit: usize) -> Waited {
+    async fn read_limited(body: Option<AsyncBody>, limit: usize) -> IoOutcome {
         let Some(mut body) = body else {
-            return Waited::Read(Ok(bytes::Bytes::new()));
+            return IoOutcome::Read(Ok(bytes::Bytes::new()));
         };
-        Waited::Read(read_up_to(&mut body, limit).await)
+        IoOutcome::Read(read_up_to(&mut body, limit).await)
     }
 
     async fn read_up_to(body: &mut AsyncBody, limit: usize) -> Result<bytes::Bytes, Error> {
@@ -387,7 +389,7 @@ pub use blocking_client::{BlockingClient, BlockingClientBuilder};
 
 #[cfg(feature = "blocking")]
 mod blocking_client {
-    use super::{Arc, BlockingTokenCredential, Error, Options, Parts, RealSleep};
+    use super::{Arc, BlockingTokenCredential, ClientParts, Error, Options, RealSleep};
     use crate::call::{report_sent, Call};
     use crate::response::BlockingResponse;
     use crate::time::BlockingSleep;
@@ -413,13 +415,14 @@ mod blocking_client {
     /// ```
     #[derive(Clone)]
     pub struct BlockingClient {
-        inner: Arc<Parts<dyn BlockingTransport, dyn BlockingSleep, dyn BlockingTokenCredential>>,
+        inner:
+            Arc<ClientParts<dyn BlockingTransport, dyn BlockingSleep, dyn BlockingTokenCredential>>,
     }
 
     /// Builds a [`BlockingClient`].
     #[must_use]
     pub struct BlockingClientBuilder {
-        parts: Parts<dyn BlockingTransport, dyn BlockingSleep, dyn BlockingTokenCredential>,
+        parts: ClientParts<dyn BlockingTransport, dyn BlockingSleep, dyn BlockingTokenCredential>,
     }
 
     impl Default for BlockingClientBuilder {
@@ -432,7 +435,7 @@ mod blocking_client {
         /// A builder with every default.
         pub fn new() -> Self {
             BlockingClientBuilder {
-                parts: Parts::new(Arc::new(RealSleep)),
+                parts: ClientParts::new(Arc::new(RealSleep)),
             }
         }
 

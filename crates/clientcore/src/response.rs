@@ -30,7 +30,7 @@ enum State {
     Closed,
 }
 
-/// The result of [`Core::push`].
+/// The result of [`Received::push`].
 pub(crate) enum Pushed {
     Block(Bytes),
     End,
@@ -39,7 +39,7 @@ pub(crate) enum Pushed {
 
 /// What both response types share: the head, the state, and the rechunking of the body into
 /// blocks of `connection_data_block_size`.
-pub(crate) struct Core {
+pub(crate) struct Received {
     head: ResponseHead,
     method: Method,
     url: Url,
@@ -59,7 +59,7 @@ pub(crate) struct Core {
     pub(crate) stall: Option<Stall>,
 }
 
-impl Core {
+impl Received {
     pub(crate) fn new(
         done: Completion,
         method: Method,
@@ -72,7 +72,7 @@ impl Core {
         } else {
             State::Fresh
         };
-        Core {
+        Received {
             head: done.head,
             method,
             url: done.url,
@@ -284,12 +284,12 @@ impl Stall {
 
 /// Collects a body's chunks; a body that came in one chunk is kept as is, not copied.
 #[derive(Default)]
-pub(crate) struct Gather {
+pub(crate) struct BodyCollector {
     only: Option<Bytes>,
     all: BytesMut,
 }
 
-impl Gather {
+impl BodyCollector {
     pub(crate) fn push(&mut self, chunk: Bytes) {
         if let Some(first) = self.only.take() {
             self.all.extend_from_slice(&first);
@@ -306,17 +306,17 @@ impl Gather {
     }
 }
 
-/// Deserializes a JSON body decoded as [`Core::text`] decodes it, so a body in a declared
+/// Deserializes a JSON body decoded as [`Received::text`] decodes it, so a body in a declared
 /// charset (UTF-16 above all) parses as it reads.
-pub(crate) fn json<T: DeserializeOwned>(core: &Core, content: &[u8]) -> Result<T, Error> {
+pub(crate) fn json<T: DeserializeOwned>(core: &Received, content: &[u8]) -> Result<T, Error> {
     let text = core.text(content)?;
     serde_json::from_str(&text).map_err(|e| Error::with_source(ErrorKind::Deserialization, e))
 }
 
-/// Deserializes an XML body decoded as [`Core::text`] decodes it, text kept exactly
+/// Deserializes an XML body decoded as [`Received::text`] decodes it, text kept exactly
 /// ([`clientcore_proto::model::xml`]).
 #[cfg(feature = "xml")]
-pub(crate) fn xml<T: DeserializeOwned>(core: &Core, content: &[u8]) -> Result<T, Error> {
+pub(crate) fn xml<T: DeserializeOwned>(core: &Received, content: &[u8]) -> Result<T, Error> {
     let text = core.text(content)?;
     clientcore_proto::model::xml::from_str(&text)
 }
@@ -377,7 +377,7 @@ macro_rules! head_accessors {
     };
 }
 
-impl Core {
+impl Received {
     pub(crate) fn head_status(&self) -> StatusCode {
         self.head.status
     }
@@ -402,7 +402,7 @@ impl Core {
     }
 }
 
-impl fmt::Debug for Core {
+impl fmt::Debug for Received {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Response")
             .field("status", &self.head.status.as_u16())
@@ -424,7 +424,7 @@ pub use async_response::Response;
 
 #[cfg(feature = "async")]
 mod async_response {
-    use super::{json, Core, Gather, Pushed, Stall};
+    use super::{json, BodyCollector, Pushed, Received, Stall};
     use crate::transport::AsyncBody;
     use bytes::Bytes;
     use clientcore_proto::Error;
@@ -434,7 +434,7 @@ mod async_response {
     /// A response of the async client. The body is still on the wire: stream it with
     /// [`next_block`](Self::next_block) or read it whole with [`read`](Self::read).
     pub struct Response {
-        pub(crate) core: Core,
+        pub(crate) core: Received,
         pub(crate) body: Option<AsyncBody>,
     }
 
@@ -461,7 +461,7 @@ mod async_response {
             if let Some(content) = self.core.check_read()? {
                 return Ok(content);
             }
-            let mut all = Gather::default();
+            let mut all = BodyCollector::default();
             if let Some(body) = self.body.as_mut() {
                 while let Some(chunk) = guarded_chunk(body, self.core.stall.as_mut()).await? {
                     all.push(chunk);
@@ -575,7 +575,7 @@ pub use blocking_response::BlockingResponse;
 
 #[cfg(feature = "blocking")]
 mod blocking_response {
-    use super::{json, Core, Gather, Pushed, Stall};
+    use super::{json, BodyCollector, Pushed, Received, Stall};
     use crate::transport::BlockingBodyRead;
     use bytes::{Buf, Bytes};
     use clientcore_proto::Error;
@@ -584,7 +584,7 @@ mod blocking_response {
 
     /// A response of the blocking client. Also an [`std::io::Read`] over the body.
     pub struct BlockingResponse {
-        pub(crate) core: Core,
+        pub(crate) core: Received,
         pub(crate) body: Option<Box<dyn BlockingBodyRead>>,
         pub(crate) leftover: Bytes,
     }
@@ -609,7 +609,7 @@ mod blocking_response {
             if let Some(content) = self.core.check_read()? {
                 return Ok(content);
             }
-            let mut all = Gather::default();
+            let mut all = BodyCollector::default();
             if let Some(body) = self.body.as_mut() {
                 while let Some(chunk) = guarded_chunk(&mut **body, self.core.stall.as_mut())? {
                     all.push(chunk);

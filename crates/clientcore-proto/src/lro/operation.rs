@@ -394,7 +394,7 @@ impl Operation {
         }
         if let Some(Value::Object(body)) = json_body(&self.last) {
             if let Some(Value::String(loc)) = body.get("resourceLocation") {
-                if let Ok(url) = self.base().join(loc) {
+                if let Ok(url) = crate::pipeline::follow::join(self.base(), loc) {
                     return Some(url);
                 }
             }
@@ -427,7 +427,7 @@ impl Operation {
         if value.is_empty() {
             return None;
         }
-        self.base().join(value).ok()
+        crate::pipeline::follow::join(self.base(), value).ok()
     }
 
     /// What relative URLs are resolved against: the configured base, else the request URL.

@@ -59,7 +59,7 @@ pub(crate) fn next(
         Error::with_source(ErrorKind::ServiceResponse, e)
             .with_message("the redirect Location is not a valid URL")
     })?;
-    let url = req.url.join(text.trim()).map_err(|e| {
+    let url = follow::join(&req.url, text.trim()).map_err(|e| {
         Error::with_source(ErrorKind::ServiceResponse, e)
             .with_message("the redirect Location is not a valid URL")
     })?;

@@ -14,18 +14,20 @@ use crate::transport::{BlockingBodyRead, BlockingTransport, BlockingTransportRes
 use crate::Body;
 
 /// The default transport driven by a runtime of its own, for the blocking client.
-pub(crate) fn transport_block_on(transport: HyperTransport) -> Result<BlockOn, Error> {
-    BlockOn::new(transport)
+pub(crate) fn transport_block_on(
+    transport: HyperTransport,
+) -> Result<BlockingHyperTransport, Error> {
+    BlockingHyperTransport::new(transport)
 }
 
 /// The default transport driven by a runtime of its own, for the blocking client.
 #[derive(Debug)]
-pub(crate) struct BlockOn {
+pub(crate) struct BlockingHyperTransport {
     transport: HyperTransport,
     runtime: Arc<tokio::runtime::Runtime>,
 }
 
-impl BlockOn {
+impl BlockingHyperTransport {
     pub(crate) fn new(transport: HyperTransport) -> Result<Self, Error> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -33,7 +35,7 @@ impl BlockOn {
             .enable_all()
             .build()
             .map_err(|e| Error::with_source(ErrorKind::Other, e))?;
-        Ok(BlockOn {
+        Ok(BlockingHyperTransport {
             transport,
             runtime: Arc::new(runtime),
         })
@@ -69,7 +71,7 @@ const PREFETCH_LIMIT: u64 = 64 * 1024;
 /// it already has, before leaving the rest to the caller's reads.
 const PREFETCH_TURNS: u32 = 3;
 
-impl BlockingTransport for BlockOn {
+impl BlockingTransport for BlockingHyperTransport {
     fn send(
         &self,
         request: Request<Body>,

@@ -213,7 +213,7 @@ mod async_client {
                     };
                     match wait.await {
                         IoOutcome::Sent(span, sent) => {
-                            body = report_sent(&mut ex, &span, sent, clock)
+                            body = report_sent(&mut ex, &span, sent, clock);
                         }
                         IoOutcome::Token(token) => ex.on_token(token),
                         IoOutcome::Read(read) => ex.on_body(read),

@@ -199,7 +199,8 @@ fn header_name(name: &str) -> HeaderName {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::paging::{Page, PageDecoder};
+/// # use clientcore_proto as clientcore;
+/// use clientcore::paging::{Page, PageDecoder};
 ///
 /// /// One item per line; no continuation.
 /// fn lines() -> impl PageDecoder<String> {

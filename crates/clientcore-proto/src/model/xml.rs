@@ -14,7 +14,8 @@
 //! # Examples
 //!
 //! ```
-//! use clientcore_proto::model::xml;
+//! # use clientcore_proto as clientcore;
+//! use clientcore::model::xml;
 //! use serde::{Deserialize, Serialize};
 //!
 //! #[derive(Debug, PartialEq, Deserialize, Serialize)]
@@ -31,7 +32,7 @@
 //! );
 //! let back: Message = xml::from_str(&body)?;
 //! assert_eq!(back.text, "  a < b ");
-//! # Ok::<(), clientcore_proto::Error>(())
+//! # Ok::<(), clientcore::Error>(())
 //! ```
 
 use bytes::Bytes;
@@ -234,8 +235,9 @@ impl<B: RequestBody> Request<B> {
     /// # Examples
     ///
     /// ```
+    /// # use clientcore_proto as clientcore;
     /// use bytes::Bytes;
-    /// use clientcore_proto::pipeline::{Request, RequestBody};
+    /// use clientcore::pipeline::{Request, RequestBody};
     ///
     /// #[derive(serde::Serialize)]
     /// struct QueueMessage {
@@ -251,7 +253,7 @@ impl<B: RequestBody> Request<B> {
     ///     r.body.as_bytes(),
     ///     Some(&b"<?xml version=\"1.0\" encoding=\"utf-8\"?><QueueMessage><MessageText> a &amp; b </MessageText></QueueMessage>"[..])
     /// );
-    /// # Ok::<(), clientcore_proto::Error>(())
+    /// # Ok::<(), clientcore::Error>(())
     /// ```
     pub fn with_xml<T: Serialize + ?Sized>(mut self, value: &T) -> Result<Self, Error>
     where

@@ -87,8 +87,9 @@ impl Options {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::options::Options;
-    /// use clientcore_proto::pipeline::CookieJar;
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::options::Options;
+    /// use clientcore::pipeline::CookieJar;
     ///
     /// let shared = CookieJar::new();
     /// let a = Options::new().with_cookie_jar(shared.clone());
@@ -386,7 +387,8 @@ impl Options {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::options::{HttpVersion, Options};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::options::{HttpVersion, Options};
     ///
     /// let h2c = Options::new().with_http_version(HttpVersion::Http2PriorKnowledge);
     /// assert_eq!(h2c.http_version(), HttpVersion::Http2PriorKnowledge);

@@ -30,7 +30,8 @@ pub enum Verify {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::options::{HttpVersion, Options};
+/// # use clientcore_proto as clientcore;
+/// use clientcore::options::{HttpVersion, Options};
 ///
 /// assert_eq!(Options::new().http_version(), HttpVersion::Negotiate);
 /// let h1 = Options::new().with_http_version(HttpVersion::Http1Only);
@@ -57,8 +58,9 @@ pub enum HttpVersion {
 /// # Examples
 ///
 /// ```
+/// # use clientcore_proto as clientcore;
 /// use std::time::Duration;
-/// use clientcore_proto::options::{Options, PoolSettings};
+/// use clientcore::options::{Options, PoolSettings};
 ///
 /// let pool = PoolSettings::new()
 ///     .with_idle_timeout(Some(Duration::from_secs(30)))
@@ -155,8 +157,9 @@ pub type ResolveFuture = Pin<
 /// # Examples
 ///
 /// ```
+/// # use clientcore_proto as clientcore;
 /// use std::net::{IpAddr, Ipv4Addr};
-/// use clientcore_proto::options::{Options, Resolve, ResolveFuture};
+/// use clientcore::options::{Options, Resolve, ResolveFuture};
 ///
 /// /// Every name is this machine.
 /// #[derive(Debug)]

@@ -24,7 +24,8 @@ use url::Url;
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::pipeline::CookieJar;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::pipeline::CookieJar;
 /// use http::{header, HeaderMap, HeaderValue};
 ///
 /// let jar = CookieJar::new();

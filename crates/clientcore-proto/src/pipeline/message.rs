@@ -131,12 +131,13 @@ impl<B: RequestBody> Request<B> {
     /// # Examples
     ///
     /// ```
+    /// # use clientcore_proto as clientcore;
     /// use bytes::Bytes;
-    /// use clientcore_proto::options::Options;
-    /// use clientcore_proto::pipeline::follow::Chosen;
-    /// use clientcore_proto::pipeline::{Exchange, Request, Step};
-    /// use clientcore_proto::policies::auth::Credential;
-    /// use clientcore_proto::time::SystemClock;
+    /// use clientcore::options::Options;
+    /// use clientcore::pipeline::follow::Chosen;
+    /// use clientcore::pipeline::{Exchange, Request, Step};
+    /// use clientcore::policies::auth::Credential;
+    /// use clientcore::time::SystemClock;
     ///
     /// let home = "https://account.example.com/list".parse().unwrap();
     /// let next = "https://elsewhere.example.net/list?page=2".parse().unwrap();

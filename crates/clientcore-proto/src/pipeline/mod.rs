@@ -122,11 +122,12 @@ enum State {
 /// A call that gets a 503, waits, and then succeeds, driven by hand:
 ///
 /// ```
+/// # use clientcore_proto as clientcore;
 /// use bytes::Bytes;
-/// use clientcore_proto::options::Options;
-/// use clientcore_proto::pipeline::{Exchange, Request, ResponseHead, Step};
+/// use clientcore::options::Options;
+/// use clientcore::pipeline::{Exchange, Request, ResponseHead, Step};
 /// use http::{Method, StatusCode};
-/// use clientcore_proto::time::SystemClock;
+/// use clientcore::time::SystemClock;
 ///
 /// let url = "https://example.com/x".parse().unwrap();
 /// let mut ex = Exchange::new(Request::<Bytes>::new(Method::GET, url), Options::new());

@@ -17,7 +17,8 @@ use http::HeaderMap;
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::pipeline::retry::retry_after;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::pipeline::retry::retry_after;
 /// use std::time::{Duration, SystemTime};
 ///
 /// let mut h = http::HeaderMap::new();

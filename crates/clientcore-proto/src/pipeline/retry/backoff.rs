@@ -13,7 +13,8 @@ impl RetryOptions {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::pipeline::retry::RetryOptions;
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::pipeline::retry::RetryOptions;
     /// use std::time::Duration;
     ///
     /// let r = RetryOptions::new();
@@ -44,7 +45,8 @@ impl RetryOptions {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::pipeline::retry::{Jitter, RetryOptions};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::pipeline::retry::{Jitter, RetryOptions};
     /// use std::time::Duration;
     ///
     /// let full = RetryOptions::new().with_jitter(Jitter::Full);
@@ -81,7 +83,8 @@ pub trait Random: Send + Sync {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::pipeline::retry::{Random, SharedRandom};
+/// # use clientcore_proto as clientcore;
+/// use clientcore::pipeline::retry::{Random, SharedRandom};
 ///
 /// let a = SharedRandom::seeded(7);
 /// let b = SharedRandom::seeded(7);

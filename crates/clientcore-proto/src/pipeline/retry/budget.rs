@@ -12,7 +12,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::pipeline::retry::RetryBudget;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::pipeline::retry::RetryBudget;
 ///
 /// let budget = RetryBudget::new().with_capacity(10).with_retry_cost(5);
 /// assert_eq!(budget.available(), 10);

@@ -28,7 +28,8 @@ use super::{
 /// A list without the idempotency rule: a POST is retried on a 503 like a GET.
 ///
 /// ```
-/// use clientcore_proto::pipeline::retry::{BuiltinClassifier, RetryOptions, DEFAULT_CLASSIFIERS};
+/// # use clientcore_proto as clientcore;
+/// use clientcore::pipeline::retry::{BuiltinClassifier, RetryOptions, DEFAULT_CLASSIFIERS};
 ///
 /// let r = RetryOptions::new().with_classifiers(
 ///     DEFAULT_CLASSIFIERS.iter().filter(|c| c.name() != BuiltinClassifier::Idempotency.name()).cloned(),

@@ -112,7 +112,8 @@ impl<'a> RetryContext<'a> {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::pipeline::retry::{ClassifyRetry, RetryAction, RetryContext};
+/// # use clientcore_proto as clientcore;
+/// use clientcore::pipeline::retry::{ClassifyRetry, RetryAction, RetryContext};
 /// use std::time::Duration;
 ///
 /// /// The service says `OperationPending` on a 409: come back in a second.

@@ -31,7 +31,8 @@ impl IdempotencyKey {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::pipeline::retry::IdempotencyKey;
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::pipeline::retry::IdempotencyKey;
     /// use std::time::{Duration, SystemTime};
     ///
     /// let at = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);

@@ -41,7 +41,8 @@ pub enum Jitter {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::pipeline::retry::{Jitter, RetryOptions};
+/// # use clientcore_proto as clientcore;
+/// use clientcore::pipeline::retry::{Jitter, RetryOptions};
 /// use std::time::Duration;
 ///
 /// let r = RetryOptions::new().with_total(2).with_backoff_factor(0.5);
@@ -98,7 +99,8 @@ impl RetryOptions {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::pipeline::retry::{BuiltinClassifier, RetryOptions};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::pipeline::retry::{BuiltinClassifier, RetryOptions};
     ///
     /// let names: Vec<_> = RetryOptions::storage().classifiers().map(|c| c.name()).collect();
     /// assert_eq!(names, ["connect_errors", "storage_status", "transient_transport"]);
@@ -217,7 +219,8 @@ impl RetryOptions {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::pipeline::retry::{classify_fn, RetryAction, RetryOptions};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::pipeline::retry::{classify_fn, RetryAction, RetryOptions};
     ///
     /// // Never retry a throttled call of a batch job: it has its own scheduler.
     /// let r = RetryOptions::new().with_classifier(classify_fn(|ctx| {
@@ -245,7 +248,8 @@ impl RetryOptions {
     /// Honour `Retry-After` on any status before anything else, and never retry a 429:
     ///
     /// ```
-    /// use clientcore_proto::pipeline::retry::{
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::pipeline::retry::{
     ///     classify_fn, BuiltinClassifier as B, RetryAction, RetryOptions, SharedRetryClassifier,
     /// };
     ///
@@ -280,7 +284,8 @@ impl RetryOptions {
     /// # Examples
     ///
     /// ```
-    /// use clientcore_proto::pipeline::retry::{BuiltinClassifier, RetryOptions};
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::pipeline::retry::{BuiltinClassifier, RetryOptions};
     ///
     /// // 429 is left to the caller's own scheduler.
     /// let r = RetryOptions::new().without_classifier(BuiltinClassifier::RetryAfter.name());

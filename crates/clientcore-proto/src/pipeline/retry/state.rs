@@ -45,7 +45,8 @@ pub struct AttemptRecord {
 /// # Examples
 ///
 /// ```
-/// use clientcore_proto::pipeline::retry::RetryDecision;
+/// # use clientcore_proto as clientcore;
+/// use clientcore::pipeline::retry::RetryDecision;
 ///
 /// assert!(RetryDecision::Backoff.is_retry());
 /// assert_eq!(

@@ -114,6 +114,25 @@ struct Failure {
 
 impl Failure {
     /// The error the pipeline would have built had the service refused the call this way.
+    /// What both clients' `send` do with an answer: one of `failures` becomes its error (the
+    /// call's options, built only then, say how), anything else goes to `decode`.
+    #[cfg(any(feature = "async", feature = "blocking"))]
+    fn decode<T>(
+        failures: &[Failure],
+        options: impl FnOnce() -> std::sync::Arc<Options>,
+        decode: Decode<T>,
+        head: Head<'_>,
+        reason: &str,
+        body: Bytes,
+    ) -> Result<T, Error> {
+        if !failures.is_empty() {
+            if let Some(e) = Failure::error(failures, &options(), head, Some(reason), &body) {
+                return Err(e);
+            }
+        }
+        decode(head, body)
+    }
+
     fn error(
         failures: &[Failure],
         options: &Options,
@@ -329,14 +348,15 @@ impl<T> Operation<T> {
             status: response.status(),
             headers: response.headers(),
         };
-        if !self.failures.is_empty() {
-            let options = client.call_options(&self.options);
-            let reason = Some(response.reason());
-            if let Some(e) = Failure::error(&self.failures, &options, head, reason, &body) {
-                return Err(e);
-            }
-        }
-        (self.decode)(head, body)
+        let options = || client.call_options(&self.options);
+        Failure::decode(
+            &self.failures,
+            options,
+            self.decode,
+            head,
+            response.reason(),
+            body,
+        )
     }
 
     /// Sends through the blocking client and decodes the answer.
@@ -353,14 +373,15 @@ impl<T> Operation<T> {
             status: response.status(),
             headers: response.headers(),
         };
-        if !self.failures.is_empty() {
-            let options = client.call_options(&self.options);
-            let reason = Some(response.reason());
-            if let Some(e) = Failure::error(&self.failures, &options, head, reason, &body) {
-                return Err(e);
-            }
-        }
-        (self.decode)(head, body)
+        let options = || client.call_options(&self.options);
+        Failure::decode(
+            &self.failures,
+            options,
+            self.decode,
+            head,
+            response.reason(),
+            body,
+        )
     }
 }
 

@@ -10,17 +10,14 @@ use std::sync::Arc;
 use bytes::Bytes;
 use clientcore_proto::pipeline::RequestBody;
 
-/// A chunk stream for async request bodies.
+// What `Body` holds of a caller's stream or reader: boxed once here, so the public
+// constructors take any `Stream` or `Read` and callers never name a box type.
 #[cfg(feature = "_transport")]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
-pub type ByteStream = std::pin::Pin<
+pub(crate) type ByteStream = std::pin::Pin<
     Box<dyn futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static>,
 >;
-
-/// A reader for blocking request bodies.
 #[cfg(feature = "blocking")]
-#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
-pub type ByteReader = Box<dyn std::io::Read + Send + 'static>;
+type ByteReader = Box<dyn std::io::Read + Send + 'static>;
 
 enum Inner {
     Bytes(Bytes),
@@ -76,52 +73,87 @@ impl Body {
         }
     }
 
-    /// An async stream sent once; retries that would need it again fail instead.
+    /// An async stream of chunks (any [`futures_core::Stream`] of `Result<Bytes, io::Error>`:
+    /// `futures` and `tokio-stream` streams are ones), sent once; a retry that would need it
+    /// again fails instead. `len`, when known, goes out as `Content-Length`; without it the
+    /// body is sent chunked.
+    ///
+    /// [`futures_core::Stream`]: https://docs.rs/futures-core/latest/futures_core/stream/trait.Stream.html
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use clientcore::Body;
+    ///
+    /// let chunks = futures_util::stream::iter([Ok(Bytes::from("a")), Ok(Bytes::from("b"))]);
+    /// let body = Body::stream(chunks, Some(2));
+    /// assert_eq!(body.as_bytes(), None);
+    /// ```
     #[cfg(feature = "_transport")]
     #[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
-    pub fn stream(stream: ByteStream, len: Option<u64>) -> Self {
+    pub fn stream<S>(stream: S, len: Option<u64>) -> Self
+    where
+        S: futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static,
+    {
         Body(Inner::Stream {
-            current: Some(stream),
+            current: Some(Box::pin(stream)),
             rewind: None,
             len,
         })
     }
 
-    /// An async stream made by `open`, called again from the start for each retry.
+    /// An async stream made by `open`, called again from the start for each try, so the call
+    /// can be retried and redirected.
     #[cfg(feature = "_transport")]
     #[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
-    pub fn rewindable_stream(
-        open: impl Fn() -> ByteStream + Send + Sync + 'static,
+    pub fn rewindable_stream<S>(
+        open: impl Fn() -> S + Send + Sync + 'static,
         len: Option<u64>,
-    ) -> Self {
+    ) -> Self
+    where
+        S: futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static,
+    {
         Body(Inner::Stream {
             current: None,
-            rewind: Some(Arc::new(open)),
+            rewind: Some(Arc::new(move || -> ByteStream { Box::pin(open()) })),
             len,
         })
     }
 
-    /// A reader for the blocking client, sent once.
+    /// A reader for the blocking client, sent once. `len` as for [`stream`](Self::stream).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore::Body;
+    ///
+    /// let body = Body::reader(std::io::Cursor::new(vec![0u8; 1024]), Some(1024));
+    /// assert_eq!(body.as_bytes(), None);
+    /// ```
     #[cfg(feature = "blocking")]
     #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
-    pub fn reader(reader: ByteReader, len: Option<u64>) -> Self {
+    pub fn reader(reader: impl std::io::Read + Send + 'static, len: Option<u64>) -> Self {
         Body(Inner::Reader {
-            current: Some(reader),
+            current: Some(Box::new(reader)),
             rewind: None,
             len,
         })
     }
 
-    /// A reader made by `open`, called again from the start for each retry.
+    /// A reader made by `open`, called again from the start for each try.
     #[cfg(feature = "blocking")]
     #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
-    pub fn rewindable_reader(
-        open: impl Fn() -> ByteReader + Send + Sync + 'static,
+    pub fn rewindable_reader<R>(
+        open: impl Fn() -> R + Send + Sync + 'static,
         len: Option<u64>,
-    ) -> Self {
+    ) -> Self
+    where
+        R: std::io::Read + Send + 'static,
+    {
         Body(Inner::Reader {
             current: None,
-            rewind: Some(Arc::new(open)),
+            rewind: Some(Arc::new(move || -> ByteReader { Box::new(open()) })),
             len,
         })
     }

@@ -30,12 +30,6 @@ pub mod transport;
 pub use body::Body;
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
-pub use body::ByteReader;
-#[cfg(feature = "_transport")]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
-pub use body::ByteStream;
-#[cfg(feature = "blocking")]
-#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub use client::{BlockingClient, BlockingClientBuilder};
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]

@@ -4,6 +4,8 @@
 
 mod support;
 
+use std::time::Duration;
+
 use clientcore::{Options, Proxies};
 use support::{Reply, Server, TestClient};
 
@@ -237,3 +239,38 @@ both_drivers!(
         assert_eq!(cookies(&server), [vec![], vec!["hop=1".to_owned()]]);
     }
 );
+
+both_drivers!(cookie_expiry_follows_the_client_s_clock, |driver| {
+    // Dates relative to the fake clock's start, which is the real time when the test begins.
+    let in_a_day =
+        httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(86_400));
+    let server = Server::start([
+        Reply::status(200)
+            .header("set-cookie", "short=1; Path=/; Max-Age=60")
+            .header("set-cookie", format!("dated=2; Path=/; Expires={in_a_day}")),
+        Reply::status(200),
+        Reply::status(200),
+        Reply::status(200),
+    ]);
+    let client = TestClient::fake_time(driver, Options::new());
+    client.get(&server.url("/login"), &Options::new()).unwrap();
+    client.clock.advance(Duration::from_secs(59));
+    client.get(&server.url("/a"), &Options::new()).unwrap();
+    // No real time passes: only the client's clock says the minute is over.
+    client.clock.advance(Duration::from_secs(2));
+    client.get(&server.url("/b"), &Options::new()).unwrap();
+    client.clock.advance(Duration::from_secs(86_400));
+    client.get(&server.url("/c"), &Options::new()).unwrap();
+    let sorted = |headers: &[String]| {
+        let mut pairs: Vec<String> = headers
+            .iter()
+            .flat_map(|h| h.split("; ").map(str::to_owned))
+            .collect();
+        pairs.sort();
+        pairs
+    };
+    let seen = cookies(&server);
+    assert_eq!(sorted(&seen[1]), ["dated=2", "short=1"]);
+    assert_eq!(sorted(&seen[2]), ["dated=2"]);
+    assert!(seen[3].is_empty(), "{seen:?}");
+});

@@ -11,8 +11,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use clientcore::pipeline::retry::{AttemptOutcome, AttemptRecord, RetryDecision};
 use clientcore::{
-    BlockingResponse, Body, ByteReader, ByteStream, Error, ErrorKind, Options, Request, Response,
-    RetryOptions,
+    BlockingResponse, Body, Error, ErrorKind, Options, Request, Response, RetryOptions,
 };
 use http::Method;
 use support::{Driver, Reply, Server, TestClient};
@@ -442,14 +441,16 @@ fn rewindable_body(driver: Driver, parts: &[&'static [u8]], opened: Arc<AtomicUs
     }
 }
 
-fn chunk_stream(parts: &[&'static [u8]]) -> ByteStream {
+fn chunk_stream(
+    parts: &[&'static [u8]],
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
     let items: Vec<Result<Bytes, std::io::Error>> =
         parts.iter().map(|p| Ok(Bytes::from_static(p))).collect();
-    Box::pin(futures_util::stream::iter(items))
+    futures_util::stream::iter(items)
 }
 
-fn chunk_reader(parts: &[&'static [u8]]) -> ByteReader {
-    let mut reader: ByteReader = Box::new(std::io::empty());
+fn chunk_reader(parts: &[&'static [u8]]) -> impl std::io::Read + Send + 'static {
+    let mut reader: Box<dyn std::io::Read + Send> = Box::new(std::io::empty());
     for p in parts {
         reader = Box::new(std::io::Read::chain(reader, *p));
     }

@@ -13,7 +13,7 @@ use clientcore::options::TransportConfig;
 use clientcore::pipeline::Request;
 use clientcore::time::Clock as _;
 use clientcore::transport::{
-    BlockingTransport, BlockingTransportResponse, BoxFuture, BytesBody, HyperTransport, Transport,
+    BlockingTransport, BlockingTransportResponse, BoxFuture, HyperTransport, Transport,
     TransportResponse,
 };
 use clientcore::{BlockingClient, Body, Client, Error, ErrorKind, Options, RetryOptions};
@@ -72,7 +72,7 @@ impl BlockingTransport for RecordingBlocking {
             }
             Ok(BlockingTransportResponse {
                 head: sent.head,
-                body: Box::new(BytesBody::new(Bytes::from(body))),
+                body: Box::new(Bytes::from(body)),
             })
         })
     }

@@ -13,8 +13,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use url::Url;
 
 use crate::transport::{
-    BlockingTransport, BlockingTransportResponse, BoxFuture, BytesBody, Transport,
-    TransportResponse,
+    BlockingTransport, BlockingTransportResponse, BoxFuture, Transport, TransportResponse,
 };
 use crate::Body;
 
@@ -380,7 +379,7 @@ impl Transport for MockTransport {
             let (head, body) = answer?;
             Ok(TransportResponse {
                 head,
-                body: Box::new(BytesBody::new(body)),
+                body: Box::new(body),
             })
         })
     }
@@ -396,7 +395,7 @@ impl BlockingTransport for MockTransport {
         let (head, body) = self.answer(&request, timeout)?;
         Ok(BlockingTransportResponse {
             head,
-            body: Box::new(BytesBody::new(body)),
+            body: Box::new(body),
         })
     }
 }

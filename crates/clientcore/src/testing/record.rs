@@ -17,8 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::mock::{Expectation, MockResponse, MockTransport};
 use crate::transport::{
-    BlockingTransport, BlockingTransportResponse, BoxFuture, BytesBody, Transport,
-    TransportResponse,
+    BlockingTransport, BlockingTransportResponse, BoxFuture, Transport, TransportResponse,
 };
 use crate::{Body, MAX_BUFFERED_BODY};
 
@@ -296,7 +295,7 @@ impl Transport for Recorder {
             self.save(recorded, &response.head, &body)?;
             Ok(TransportResponse {
                 head: response.head,
-                body: Box::new(BytesBody::new(body)),
+                body: Box::new(Bytes::from(body)),
             })
         })
     }
@@ -325,7 +324,7 @@ impl BlockingTransport for Recorder {
         self.save(recorded, &response.head, &body)?;
         Ok(BlockingTransportResponse {
             head: response.head,
-            body: Box::new(BytesBody::new(body)),
+            body: Box::new(Bytes::from(body)),
         })
     }
 }

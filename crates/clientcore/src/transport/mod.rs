@@ -62,7 +62,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// use std::time::Duration;
 /// use clientcore::options::TransportConfig;
 /// use clientcore::pipeline::{Request, ResponseHead};
-/// use clientcore::transport::{BoxFuture, BytesBody, Transport, TransportResponse};
+/// use clientcore::transport::{BoxFuture, Transport, TransportResponse};
 /// use clientcore::{Body, Error};
 ///
 /// #[derive(Debug)]
@@ -79,7 +79,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 ///         Box::pin(async {
 ///             Ok(TransportResponse {
 ///                 head: ResponseHead::new(http::StatusCode::OK),
-///                 body: Box::new(BytesBody::new("hello")),
+///                 body: Box::new(bytes::Bytes::from("hello")),
 ///             })
 ///         })
 ///     }
@@ -212,26 +212,22 @@ impl fmt::Debug for BlockingTransportResponse {
     }
 }
 
-/// A body already in memory.
-#[derive(Debug, Default)]
-pub struct BytesBody(Option<Bytes>);
-
-impl BytesBody {
-    /// A body of `bytes`.
-    pub fn new(bytes: impl Into<Bytes>) -> Self {
-        BytesBody(Some(bytes.into()).filter(|b: &Bytes| !b.is_empty()))
-    }
-}
-
-impl AsyncBodyRead for BytesBody {
+// A body already in memory is `Bytes` itself: a transport that has the whole body (a mock, a
+// recording, a cache) answers with `Box::new(bytes)`, and no wrapper type is needed.
+impl AsyncBodyRead for Bytes {
     fn chunk(&mut self) -> BoxFuture<'_, Result<Option<Bytes>, Error>> {
-        let next = self.0.take();
+        let next = take_whole(self);
         Box::pin(async move { Ok(next) })
     }
 }
 
-impl BlockingBodyRead for BytesBody {
+impl BlockingBodyRead for Bytes {
     fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
-        Ok(self.0.take())
+        Ok(take_whole(self))
     }
+}
+
+/// The whole of `bytes` as one chunk, then the end (an empty body has no chunk).
+fn take_whole(bytes: &mut Bytes) -> Option<Bytes> {
+    Some(std::mem::take(bytes)).filter(|b| !b.is_empty())
 }

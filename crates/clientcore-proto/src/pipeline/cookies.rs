@@ -2,9 +2,11 @@
 //! and read on every attempt, in the core, so that a signing policy sees the `Cookie` header
 //! that goes on the wire and a custom transport sends what the default one would.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, HeaderValue};
 use url::Url;
@@ -18,8 +20,10 @@ use url::Url;
 /// the same jar share their cookies. `Clone` is cheap and shares the cookies. An exchange
 /// whose options have no jar keeps no cookies.
 ///
-/// Expiry is judged by `cookie_store` against the system's clock, not the call's
-/// [`Clock`](crate::time::Clock).
+/// Expiry is judged against the time the caller gives (the pipeline gives its
+/// [`Clock`](crate::time::Clock)'s wall time, fake in tests): `Max-Age` counts from the
+/// response's receipt, `Expires` is a date, and a cookie whose time has come is neither sent
+/// nor counted against the bounds. The system clock is never read.
 ///
 /// # Examples
 ///
@@ -28,27 +32,73 @@ use url::Url;
 /// use clientcore::pipeline::CookieJar;
 /// use http::{header, HeaderMap, HeaderValue};
 ///
+/// use std::time::{Duration, SystemTime};
+///
 /// let jar = CookieJar::new();
+/// let now = SystemTime::now();
 /// let url = "https://example.com/login".parse().unwrap();
 /// let mut response = HeaderMap::new();
-/// response.insert(header::SET_COOKIE, HeaderValue::from_static("session=xyz; Path=/"));
-/// jar.store(&response, &url);
+/// response.insert(header::SET_COOKIE, HeaderValue::from_static("session=xyz; Path=/; Max-Age=60"));
+/// jar.store(&response, &url, now);
 ///
 /// let next = "https://example.com/items".parse().unwrap();
-/// assert_eq!(jar.header_for(&next).unwrap(), "session=xyz");
+/// assert_eq!(jar.header_for(&next, now).unwrap(), "session=xyz");
 /// let elsewhere = "https://example.net/items".parse().unwrap();
-/// assert!(jar.header_for(&elsewhere).is_none());
+/// assert!(jar.header_for(&elsewhere, now).is_none());
+/// // A minute later the cookie has expired.
+/// assert!(jar.header_for(&next, now + Duration::from_secs(60)).is_none());
 /// ```
 #[derive(Clone, Default)]
 pub struct CookieJar(Arc<Inner>);
 
 #[derive(Default)]
 struct Inner {
-    store: RwLock<cookie_store::CookieStore>,
+    store: RwLock<Kept>,
     /// Set once a response stored a cookie: until then no request takes the jar's lock.
     used: AtomicBool,
 }
 
+/// The cookies, and when each expires.
+///
+/// `cookie_store` judges expiry against the system clock only (`Max-Age` from its own reading
+/// of it, too), so it is given every cookie as a session cookie and the expiry is kept here,
+/// by domain, path and name, judged against the time the caller passes.
+#[derive(Default)]
+struct Kept {
+    cookies: cookie_store::CookieStore,
+    expires: HashMap<(String, String, String), SystemTime>,
+}
+
+impl Kept {
+    fn is_expired(&self, cookie: &cookie_store::Cookie<'_>, now: SystemTime) -> bool {
+        let key = (
+            cookie.domain.as_cow().unwrap_or_default().into_owned(),
+            String::from(&cookie.path[..]),
+            cookie.name().to_owned(),
+        );
+        self.expires.get(&key).is_some_and(|&at| at <= now)
+    }
+
+    /// Forgets the cookies whose time has come.
+    fn purge(&mut self, now: SystemTime) {
+        let gone: Vec<(String, String, String)> = self
+            .expires
+            .iter()
+            .filter(|&(_, &at)| at <= now)
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in gone {
+            self.cookies.remove(&key.0, &key.1, &key.2);
+            self.expires.remove(&key);
+        }
+    }
+}
+
+/// Where a `Max-Age` too long for `SystemTime` ends: the last second of year 9999, the
+/// latest date RFC 6265 allows (never, in practice).
+fn far_future() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(253_402_300_799)
+}
 /// A cookie longer than this is dropped (RFC 6265 §6.1).
 const MAX_COOKIE_BYTES: usize = 4096;
 /// Cookies kept in all; a new one beyond this is dropped (those already kept stay).
@@ -63,65 +113,110 @@ impl CookieJar {
     }
 
     /// Keeps the cookies of a response's `Set-Cookie` headers, for the request to `url` that
-    /// the response answered. A cookie that does not parse, that the store refuses for `url`
-    /// (another domain, a public suffix), or that does not fit the jar's bounds is dropped, as
-    /// browsers do; one that replaces (or removes) a kept cookie always fits.
-    pub fn store(&self, headers: &HeaderMap, url: &Url) {
+    /// the response answered, received at `received` (a `Max-Age` counts from it). A cookie
+    /// that does not parse, that the store refuses for `url` (another domain, a public
+    /// suffix), or that does not fit the jar's bounds is dropped, as browsers do; one that
+    /// replaces (or removes, with a past date or a `Max-Age` of 0) a kept cookie always fits.
+    pub fn store(&self, headers: &HeaderMap, url: &Url, received: SystemTime) {
         if !headers.contains_key(http::header::SET_COOKIE) {
             return;
         }
-        let mut store = self.0.store.write().unwrap_or_else(PoisonError::into_inner);
+        let mut kept = self.0.store.write().unwrap_or_else(PoisonError::into_inner);
+        kept.purge(received);
         for value in headers.get_all(http::header::SET_COOKIE) {
             if value.len() > MAX_COOKIE_BYTES {
                 continue;
             }
-            let Some(raw) = std::str::from_utf8(value.as_bytes())
+            let Some(mut raw) = std::str::from_utf8(value.as_bytes())
                 .ok()
                 .and_then(|v| cookie_store::RawCookie::parse(v).ok())
             else {
                 continue;
             };
+            // RFC 6265 §5.3 step 3: `Max-Age` wins over `Expires`.
+            let expires = match raw.max_age() {
+                Some(age) => Some(
+                    u64::try_from(age.whole_seconds())
+                        .ok()
+                        .filter(|&secs| secs > 0)
+                        .map_or(SystemTime::UNIX_EPOCH, |secs| {
+                            received
+                                .checked_add(Duration::from_secs(secs))
+                                .unwrap_or_else(far_future)
+                        }),
+                ),
+                None => raw.expires_datetime().map(SystemTime::from),
+            };
+            // The store sees a session cookie (see `Kept`). `filter` makes a `None` of the
+            // cookie crate's duration type, which this crate does not name.
+            raw.set_max_age(raw.max_age().filter(|_| false));
+            raw.unset_expires();
             let Ok(cookie) = cookie_store::Cookie::try_from_raw_cookie(&raw, url) else {
                 continue;
             };
-            let domain = cookie.domain.as_cow().unwrap_or_default();
-            if !store.contains_any(&domain, &cookie.path, cookie.name()) {
+            let key = (
+                cookie.domain.as_cow().unwrap_or_default().into_owned(),
+                String::from(&cookie.path[..]),
+                cookie.name().to_owned(),
+            );
+            if expires.is_some_and(|at| at <= received) {
+                // A date in the past removes the cookie (RFC 6265 §5.3 step 11).
+                kept.cookies.remove(&key.0, &key.1, &key.2);
+                kept.expires.remove(&key);
+                continue;
+            }
+        if !kept.cookies.contains_any(&key.0, &key.1, &key.2) {
                 let (mut all, mut same_domain) = (0, 0);
-                for kept in store.iter_unexpired() {
+                for other in kept.cookies.iter_any() {
                     all += 1;
-                    same_domain += usize::from(kept.domain == cookie.domain);
+                    same_domain += usize::from(other.domain == cookie.domain);
                 }
                 if all >= MAX_COOKIES || same_domain >= MAX_COOKIES_PER_DOMAIN {
                     continue;
                 }
             }
-            let _ = store.insert(cookie.into_owned(), url);
+            if kept.cookies.insert(cookie.into_owned(), url).is_ok() {
+                match expires {
+                    Some(at) => kept.expires.insert(key, at),
+                    None => kept.expires.remove(&key),
+                };
+            }
         }
-        drop(store);
+        drop(kept);
         self.0.used.store(true, Ordering::Relaxed);
     }
 
-    /// The `Cookie` header the kept cookies make for a request to `url` (`a=1; b=2`), if any
-    /// match it.
-    pub fn header_for(&self, url: &Url) -> Option<HeaderValue> {
-        if !self.0.used.load(Ordering::Relaxed) {
+    /// The `Cookie` header the kept cookies make for a request to `url` at `now`
+    /// (`a=1; b=2`), if any match it and have not expired.
+    pub fn header_for(&self, url: &Url, now: SystemTime) -> Option<HeaderValue> {
+        if !self.in_use() {
             return None;
         }
-        let store = self.0.store.read().unwrap_or_else(PoisonError::into_inner);
+        let kept = self.0.store.read().unwrap_or_else(PoisonError::into_inner);
         let mut value = String::new();
-        for (name, v) in store.get_request_values(url) {
+        for cookie in kept.cookies.matches(url) {
+            if kept.is_expired(cookie, now) {
+                continue;
+            }
             if !value.is_empty() {
                 value.push_str("; ");
             }
+            let (name, v) = cookie.name_value();
             value.push_str(name);
             value.push('=');
             value.push_str(v);
         }
-        drop(store);
+        drop(kept);
         if value.is_empty() {
             return None;
         }
         HeaderValue::from_str(&value).ok()
+    }
+
+    /// Whether a response ever stored a cookie here: until then the jar adds nothing, and the
+    /// pipeline need not read the wall clock for it.
+    pub(crate) fn in_use(&self) -> bool {
+        self.0.used.load(Ordering::Relaxed)
     }
 
     /// Adds the cookies kept for `url` to a request's headers. When the request already has a
@@ -129,8 +224,8 @@ impl CookieJar {
     /// cookie wins on a name clash. Returns the request's own `Cookie` value as it was before,
     /// when there was one and it changed (the log shows the request without the jar's
     /// additions), and whether anything was added.
-    pub(crate) fn add_to(&self, url: &Url, headers: &mut HeaderMap) -> Added {
-        let Some(stored) = self.header_for(url) else {
+    pub(crate) fn add_to(&self, url: &Url, headers: &mut HeaderMap, now: SystemTime) -> Added {
+        let Some(stored) = self.header_for(url, now) else {
             return Added::Nothing;
         };
         if !headers.contains_key(http::header::COOKIE) {
@@ -176,7 +271,7 @@ impl CookieJar {
 impl<B: super::RequestBody> super::Exchange<B> {
     /// Keeps the cookies a response sets, whatever the response (a redirect's, a retried
     /// one's, a side request's), for the URL of the request it answers.
-    pub(super) fn keep_cookies(&self, head: &super::ResponseHead) {
+    pub(super) fn keep_cookies(&mut self, head: &super::ResponseHead) {
         let Some(jar) = self.opts.cookie_jar() else {
             return;
         };
@@ -187,7 +282,16 @@ impl<B: super::RequestBody> super::Exchange<B> {
             super::State::Side(detour) => detour.sent_to(),
             _ => None,
         };
-        jar.store(&head.headers, url.unwrap_or(&self.template.parts.url));
+        jar.store(
+            &head.headers,
+            url.unwrap_or(&self.template.parts.url),
+            head.received,
+        );
+        // The step that sends the next attempt may have begun before the jar was in use, and
+        // so without reading the wall clock: the receipt time stands in for it.
+        if self.wall == super::Wall::UNREAD {
+            self.wall = super::Wall(head.received);
+        }
     }
 }
 
@@ -216,6 +320,12 @@ impl fmt::Debug for CookieJar {
 mod tests {
     use super::{Added, CookieJar};
     use http::{header, HeaderMap, HeaderValue};
+    use std::time::{Duration, SystemTime};
+
+    /// A fixed wall-clock time, far from the system's: expiry is judged against it alone.
+    fn now() -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000)
+    }
 
     fn set(values: &[&'static str]) -> HeaderMap {
         let mut h = HeaderMap::new();
@@ -229,10 +339,14 @@ mod tests {
     fn the_call_s_own_cookie_wins_and_the_jar_fills_in() {
         let jar = CookieJar::new();
         let url = "http://a.example/x".parse().unwrap();
-        jar.store(&set(&["session=jar; Path=/", "theme=dark; Path=/"]), &url);
+        jar.store(
+            &set(&["session=jar; Path=/", "theme=dark; Path=/"]),
+            &url,
+            now(),
+        );
         let mut headers = HeaderMap::new();
         headers.insert(header::COOKIE, HeaderValue::from_static("session=mine"));
-        let Added::Merged(before) = jar.add_to(&url, &mut headers) else {
+        let Added::Merged(before) = jar.add_to(&url, &mut headers, now()) else {
             panic!("merged")
         };
         assert_eq!(before, ["session=mine"]);
@@ -244,10 +358,86 @@ mod tests {
         let jar = CookieJar::new();
         let url = "http://a.example/x".parse().unwrap();
         let mut headers = HeaderMap::new();
-        assert!(matches!(jar.add_to(&url, &mut headers), Added::Nothing));
+        assert!(matches!(
+            jar.add_to(&url, &mut headers, now()),
+            Added::Nothing
+        ));
         assert!(headers.is_empty());
-        jar.store(&set(&["session=s3cr3t"]), &url);
+        jar.store(&set(&["session=s3cr3t"]), &url, now());
         let shown = format!("{jar:?}");
         assert!(!shown.contains("s3cr3t"), "{shown}");
+    }
+
+    #[test]
+    fn expiry_is_judged_against_the_time_given_not_the_system_clock() {
+        let jar = CookieJar::new();
+        let url = "http://a.example/x".parse().unwrap();
+        // An `Expires` date years before the system's clock, yet after `now()`.
+        jar.store(
+            &set(&[
+                "short=1; Max-Age=60",
+                "dated=2; Expires=Mon, 10 Sep 2001 00:00:00 GMT",
+                "session=3",
+            ]),
+            &url,
+            now(),
+        );
+        // The store's order of cookies is its own: compare them sorted.
+        let sent = |secs| {
+            let value = jar
+                .header_for(&url, now() + Duration::from_secs(secs))
+                .unwrap();
+            let mut pairs: Vec<String> = value
+                .to_str()
+                .unwrap()
+                .split("; ")
+                .map(str::to_owned)
+                .collect();
+            pairs.sort();
+            pairs.join("; ")
+        };
+        assert_eq!(sent(59), "dated=2; session=3; short=1");
+        assert_eq!(sent(60), "dated=2; session=3");
+        assert_eq!(sent(86_400 * 365), "session=3");
+    }
+
+    #[test]
+    fn a_past_date_or_a_zero_max_age_removes_the_cookie() {
+        let jar = CookieJar::new();
+        let url = "http://a.example/x".parse().unwrap();
+        jar.store(&set(&["a=1", "b=2", "c=3"]), &url, now());
+        jar.store(
+            &set(&[
+                "a=gone; Max-Age=0",
+                "b=gone; Expires=Thu, 01 Jan 1970 00:00:01 GMT",
+            ]),
+            &url,
+            now(),
+        );
+        assert_eq!(jar.header_for(&url, now()).unwrap(), "c=3");
+    }
+
+    #[test]
+    fn expired_cookies_leave_room_under_the_bounds() {
+        let jar = CookieJar::new();
+        let url = "http://a.example/x".parse().unwrap();
+        let full: Vec<String> = (0..super::MAX_COOKIES_PER_DOMAIN)
+            .map(|i| format!("old{i}=1; Max-Age=10"))
+            .collect();
+        let mut headers = HeaderMap::new();
+        for v in &full {
+            headers.append(header::SET_COOKIE, HeaderValue::from_str(v).unwrap());
+        }
+        jar.store(&headers, &url, now());
+        jar.store(&set(&["new=1"]), &url, now());
+        assert!(!jar
+            .header_for(&url, now())
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("new=1"));
+        let later = now() + Duration::from_secs(11);
+        jar.store(&set(&["new=1"]), &url, later);
+        assert_eq!(jar.header_for(&url, later).unwrap(), "new=1");
     }
 }

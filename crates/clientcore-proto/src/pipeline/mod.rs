@@ -449,7 +449,7 @@ impl<B: RequestBody> Exchange<B> {
             body,
             chosen: None,
         };
-        let wire = wire::add(&mut request, &self.opts);
+        let wire = wire::add(&mut request, &self.opts, self.wall.0);
         let full = self.opts.logging_enable();
         let level = if full { Level::Debug } else { Level::Info };
         let logged = log::enabled(self.opts.logger(), level);
@@ -575,9 +575,9 @@ impl LastAttempt {
     }
 }
 
-/// The wall-clock time of the current step. Only bearer tokens (their freshness) and
-/// idempotency keys (`Repeatability-First-Sent`) are dated with it: a call with neither never
-/// asks the clock for it, and the value stays [`Wall::UNREAD`].
+/// The wall-clock time of the current step. Only bearer tokens (their freshness), idempotency
+/// keys (`Repeatability-First-Sent`) and cookies (their expiry) are dated with it: a call with
+/// none of them never asks the clock for it, and the value stays [`Wall::UNREAD`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Wall(SystemTime);
 
@@ -588,7 +588,9 @@ impl Wall {
     /// Whether a call with `opts` dates anything, and so reads the wall clock at each step.
     #[inline]
     fn needed(opts: &Options) -> bool {
-        opts.credential().is_some() || opts.retry().idempotency_key().is_some()
+        opts.credential().is_some()
+            || opts.retry().idempotency_key().is_some()
+            || opts.cookie_jar().is_some_and(CookieJar::in_use)
     }
 }
 

@@ -299,7 +299,7 @@ impl<B: RequestBody> Exchange<B> {
             chosen: None,
         };
         // What goes on the wire is decided before the policies, as for every attempt.
-        let wire = super::wire::add(&mut request, &self.opts);
+        let wire = super::wire::add(&mut request, &self.opts, self.wall.0);
         self.per_try_policies(&mut request.parts, &wire, credentials)?;
         if let Some(hook) = self.opts.request_hook() {
             hook(&HookRequest {

@@ -21,6 +21,8 @@
 //! The HTTP log shows an attempt without these additions, as the reference's log shows a
 //! request before `requests` adds its own at send time.
 
+use std::time::SystemTime;
+
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::options::Options;
@@ -54,7 +56,11 @@ const ADDED: [(u8, HeaderName); 5] = [
 
 /// Adds the wire's headers to an attempt (see the module docs) and takes user information out
 /// of its URL.
-pub(super) fn add<B: RequestBody>(request: &mut Request<B>, opts: &Options) -> WireHeaders {
+pub(super) fn add<B: RequestBody>(
+    request: &mut Request<B>,
+    opts: &Options,
+    now: SystemTime,
+) -> WireHeaders {
     let mut wire = WireHeaders::default();
     let parts = &mut request.parts;
     if (!parts.url.username().is_empty() || parts.url.password().is_some())
@@ -63,7 +69,7 @@ pub(super) fn add<B: RequestBody>(request: &mut Request<B>, opts: &Options) -> W
         wire.added |= ADDED_AUTHORIZATION;
     }
     if let Some(jar) = opts.cookie_jar() {
-        match jar.add_to(&parts.url, &mut parts.headers) {
+        match jar.add_to(&parts.url, &mut parts.headers, now) {
             Added::Nothing => {}
             Added::New => wire.added |= ADDED_COOKIE,
             Added::Merged(before) => wire.cookie_before = Some(before),
@@ -219,6 +225,7 @@ mod tests {
     use super::add;
     use crate::options::Options;
     use crate::pipeline::{CookieJar, Request};
+    use std::time::SystemTime;
 
     fn request(url: &str, body: &'static [u8]) -> Request<Bytes> {
         Request::new(Method::PUT, url.parse().unwrap()).with_body(Bytes::from_static(body))
@@ -229,9 +236,17 @@ mod tests {
         let jar = CookieJar::new();
         let mut set = http::HeaderMap::new();
         set.insert(header::SET_COOKIE, HeaderValue::from_static("s=1; Path=/"));
-        jar.store(&set, &"https://h.example/".parse().unwrap());
+        jar.store(
+            &set,
+            &"https://h.example/".parse().unwrap(),
+            SystemTime::UNIX_EPOCH,
+        );
         let mut r = request("https://al%20ice:p%40ss@h.example/x", b"hello");
-        let wire = add(&mut r, &Options::new().with_cookie_jar(jar));
+        let wire = add(
+            &mut r,
+            &Options::new().with_cookie_jar(jar),
+            SystemTime::UNIX_EPOCH,
+        );
         let h = &r.parts.headers;
         assert_eq!(r.parts.url.as_str(), "https://h.example/x");
         // `al ice:p@ss`, base64.
@@ -251,7 +266,7 @@ mod tests {
         let mut r = request("https://h.example/x", b"")
             .with_header(header::ACCEPT, HeaderValue::from_static("application/json"))
             .with_header(header::RANGE, HeaderValue::from_static("bytes=0-9"));
-        let wire = add(&mut r, &Options::new());
+        let wire = add(&mut r, &Options::new(), SystemTime::UNIX_EPOCH);
         let h = &r.parts.headers;
         assert_eq!(h[header::ACCEPT], "application/json");
         assert!(!h.contains_key(header::ACCEPT_ENCODING), "not for a range");

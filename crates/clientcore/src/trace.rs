@@ -72,6 +72,9 @@
 //! `Options::span_attributes` are not attributes of the metrics: each of their values would
 //! start new series.
 //!
+//! A call whose future is dropped before it ends records no call duration (nor an attempt
+//! duration for the attempt in flight): it has no outcome to attribute.
+//!
 //! The instruments are made once per meter provider, not per call: a call costs one read of
 //! the global provider and a comparison when it has not changed. An application that installs
 //! its provider after the first call gets the new instruments from the next call on.

@@ -22,18 +22,28 @@ pub(crate) struct Call {
     pub(crate) trace: crate::trace::CallTrace,
     block_size: usize,
     encoding: Option<String>,
+    /// The call's OpenTelemetry measurements; nothing at all without the feature.
+    #[cfg(feature = "opentelemetry")]
+    metrics: crate::metrics::CallMetrics,
 }
 
 impl Call {
     /// Starts a call: its trace (the call's span), and its exchange with the merged options.
+    /// `clock` is the client's, the one the exchange decides with: the call's measurements
+    /// read it too.
     pub(crate) fn begin(
         request: clientcore_proto::pipeline::Request<crate::Body>,
         (opts, prepared): (Arc<Options>, Arc<clientcore_proto::pipeline::Prepared>),
+        clock: &Arc<dyn clientcore_proto::time::Clock>,
     ) -> (clientcore_proto::pipeline::Exchange<crate::Body>, Call) {
+        #[cfg(not(feature = "opentelemetry"))]
+        let _ = clock;
         let call = Call {
             trace: crate::trace::CallTrace::start(&request.parts, &opts),
             block_size: opts.block_size(),
             encoding: opts.response_encoding().map(str::to_owned),
+            #[cfg(feature = "opentelemetry")]
+            metrics: crate::metrics::CallMetrics::start(&request.parts, clock),
         };
         (
             clientcore_proto::pipeline::Exchange::prepared(request, opts, prepared),
@@ -47,8 +57,18 @@ impl Call {
         attempt: &mut clientcore_proto::pipeline::Attempt<crate::Body>,
         opts: &Options,
     ) -> crate::trace::AttemptTrace {
-        let span = self.trace.attempt(attempt, opts);
+        #[cfg_attr(not(feature = "opentelemetry"), allow(unused_mut))]
+        let mut span = self.trace.attempt(attempt, opts);
         crate::trace::inject_traceparent(&span, &mut attempt.request.parts.headers);
+        #[cfg(feature = "opentelemetry")]
+        {
+            use clientcore_proto::pipeline::RequestBody as _;
+            let request = &attempt.request;
+            span.metrics = Some(
+                self.metrics
+                    .attempt(&request.parts, request.body.known_len()),
+            );
+        }
         span
     }
 
@@ -60,14 +80,25 @@ impl Call {
     ) -> crate::response::Received {
         let method = ex.request().method.clone();
         self.trace.record_done(&done.head);
+        #[cfg(feature = "opentelemetry")]
+        self.metrics.done(&done.head);
         let stall = ex.options().stall_protection();
         crate::response::Received::new(done, method, self.block_size, self.encoding.take())
             .with_stall(stall)
     }
 
     /// Ends the call with its error, traced.
-    pub(crate) fn failed(&self, e: Error) -> Error {
+    #[cfg_attr(
+        not(feature = "opentelemetry"),
+        allow(
+            clippy::needless_pass_by_ref_mut,
+            reason = "mutable for the measurements"
+        )
+    )]
+    pub(crate) fn failed(&mut self, e: Error) -> Error {
         self.trace.record_error(&e);
+        #[cfg(feature = "opentelemetry")]
+        self.metrics.failed(&e);
         e
     }
 }
@@ -86,11 +117,19 @@ pub(crate) fn report_sent<R>(
             // against it, fake in tests.
             head.received = clock.wall();
             span.record_response(&head);
+            #[cfg(feature = "opentelemetry")]
+            if let Some(metrics) = &span.metrics {
+                metrics.response(clock, &head);
+            }
             ex.on_response(head);
             Some(reader)
         }
         Err(e) => {
             span.record_error(&e);
+            #[cfg(feature = "opentelemetry")]
+            if let Some(metrics) = &span.metrics {
+                metrics.failed(clock, &e);
+            }
             ex.on_transport_error(e);
             None
         }

@@ -156,7 +156,11 @@ mod async_client {
             // In a block: what it builds is moved into the call's future, and nothing of it
             // is kept beside that future while it runs.
             let call = {
-                let (ex, call) = Call::begin(request, self.inner.call_options(options));
+                let (ex, call) = Call::begin(
+                    request,
+                    self.inner.call_options(options),
+                    &self.inner.shared.clock,
+                );
                 let span = call.trace.span().clone();
                 self.run(ex, call).instrument(span)
             };
@@ -512,7 +516,11 @@ mod blocking_client {
             request: Request<Body>,
             options: &Options,
         ) -> Result<BlockingResponse, Error> {
-            let (mut ex, mut call) = Call::begin(request, self.inner.call_options(options));
+            let (mut ex, mut call) = Call::begin(
+                request,
+                self.inner.call_options(options),
+                &self.inner.shared.clock,
+            );
             let span = call.trace.span().clone();
             let _entered = span.enter();
             let mut body = None;

@@ -14,6 +14,12 @@ mod client;
 pub mod credential;
 pub mod guide;
 pub mod lro;
+// The OpenTelemetry instruments: only the drivers measure.
+#[cfg(all(
+    feature = "opentelemetry",
+    any(feature = "async", feature = "blocking")
+))]
+mod metrics;
 pub mod operation;
 pub mod paging;
 #[cfg(any(feature = "async", feature = "blocking"))]

@@ -43,6 +43,42 @@
 //! call span's parent is `opentelemetry::Context::current()` when the call starts; each attempt
 //! span is a child of the call span.
 //!
+//! The OpenTelemetry spans also carry `url.scheme` and, once there is a response,
+//! `network.protocol.version`.
+//!
+//! # Metrics
+//!
+//! With the `opentelemetry` feature, each call also records four histograms through the
+//! global meter provider (instrumentation scope `clientcore`), named after the semantic
+//! conventions for HTTP client metrics:
+//!
+//! | Instrument | Unit | One measurement per |
+//! |---|---|---|
+//! | `http.client.request.duration` | `s` | attempt: from handing the request to the transport to its response head or error |
+//! | `http.client.request.body.size` | `By` | attempt whose request body length is known (0 without a body; a stream of unknown length is not measured) |
+//! | `http.client.response.body.size` | `By` | attempt answered with a `Content-Length` (0 for a HEAD, a 204 or a 304) |
+//! | `clientcore.call.duration` | `s` | call: every attempt and every wait between them, up to the response head or the error the caller gets |
+//!
+//! The conventions have no instrument for a logical operation made of several attempts, hence
+//! clientcore's own `clientcore.call.duration`. Durations are read from the client's clock
+//! (the one its retries and deadlines use; `ClientBuilder::clock`), never from another, and
+//! bucketed at the conventions' advised boundaries (0.005 s to 10 s; the call's up to 300 s).
+//!
+//! Attributes, the spans' low-cardinality ones: `http.request.method` (`_OTHER` for a method
+//! the conventions do not know), `server.address`, `server.port`, `url.scheme`, and from the
+//! outcome `http.response.status_code`, `network.protocol.version` and `error.type` (the status
+//! for a 4xx or 5xx, else the error's class name, as on the spans). The call's are those of
+//! the request the caller built and of the call's outcome. `url.full`, the request ids and
+//! `Options::span_attributes` are not attributes of the metrics: each of their values would
+//! start new series.
+//!
+//! A call whose future is dropped before it ends records no call duration (nor an attempt
+//! duration for the attempt in flight): it has no outcome to attribute.
+//!
+//! The instruments are made once per meter provider, not per call: a call costs one read of
+//! the global provider and a comparison when it has not changed. An application that installs
+//! its provider after the first call gets the new instruments from the next call on.
+//!
 //! For Future Whoever proposing `tracing-opentelemetry` instead: that crate is a subscriber layer
 //! the *application* installs. A library must never install a subscriber, so with it the feature
 //! would only export spans when the application happened to set the layer up, and only spans
@@ -95,7 +131,7 @@ impl std::fmt::Display for UrlFull<'_> {
 }
 
 /// The `server.port` of `url`: the explicit port or the scheme's default.
-fn port(url: &Url) -> u16 {
+pub(crate) fn port(url: &Url) -> u16 {
     url.port_or_known_default().unwrap_or(0)
 }
 
@@ -128,7 +164,7 @@ fn attributes_field(opts: &Options) -> Option<String> {
 }
 
 /// The `error.type` of an error: the status code of an HTTP error, else the error's class.
-fn error_type(error: &Error) -> String {
+pub(crate) fn error_type(error: &Error) -> String {
     match error.status() {
         Some(status) => status.as_str().to_owned(),
         None => error.kind().class_name().to_owned(),
@@ -222,6 +258,8 @@ impl CallTrace {
                 attempt.resend_count,
                 opts,
             ),
+            #[cfg(feature = "opentelemetry")]
+            metrics: None,
             // Ids only for an attempt span a subscriber records: `traceparent` (their one
             // reader) is not sent otherwise.
             trace_id: if span.is_disabled() {
@@ -271,6 +309,9 @@ pub(crate) struct AttemptTrace {
     span_id: u64,
     #[cfg(feature = "opentelemetry")]
     otel: otel::OtelSpan,
+    /// The attempt's measurements, recorded with what the transport answers.
+    #[cfg(feature = "opentelemetry")]
+    pub(crate) metrics: Option<crate::metrics::AttemptMetrics>,
 }
 
 impl AttemptTrace {
@@ -516,6 +557,9 @@ mod otel {
                 "http.response.status_code",
                 i64::from(head.status.as_u16()),
             ));
+            if let Some(version) = crate::metrics::protocol_version(head.version) {
+                span.set_attribute(KeyValue::new("network.protocol.version", version));
+            }
             if let Some(id) = head
                 .headers
                 .get(SERVICE_REQUEST_ID)
@@ -595,6 +639,7 @@ mod otel {
                 parts.url.host_str().unwrap_or("").to_owned(),
             ),
             KeyValue::new("server.port", i64::from(port(&parts.url))),
+            KeyValue::new("url.scheme", parts.url.scheme().to_owned()),
         ];
         attributes.extend(
             opts.span_attributes()

@@ -91,7 +91,7 @@ both_drivers!(exact_request_and_response_records, |driver| {
         logged,
         [
             (
-                Level::Info,
+                Level::Debug,
                 format!(
                     "Request URL: 'http://127.0.0.1:{port}/p?api-version=1&sig=REDACTED&flag'\n\
                      Request method: 'GET'\n\
@@ -106,7 +106,7 @@ both_drivers!(exact_request_and_response_records, |driver| {
                 )
             ),
             (
-                Level::Info,
+                Level::Debug,
                 "Response status: 200\n\
                  Response headers:\n    \
                  'x-ms-request-id': 'rid'\n    \
@@ -223,7 +223,7 @@ both_drivers!(logging_enable_adds_the_bodies, |driver| {
         .unwrap();
     let logged = taken(&records);
     assert_eq!(logged.len(), 4);
-    assert_eq!(logged[0].0, Level::Info);
+    assert_eq!(logged[0].0, Level::Debug);
     assert!(
         logged[0].1.ends_with("\nA body is sent with the request"),
         "{}",
@@ -274,7 +274,7 @@ both_drivers!(multirecord_logs_one_record_per_line, |driver| {
         "    'content-length': '0'".to_owned(),
     ]
     .into_iter()
-    .map(|l| (Level::Info, l))
+    .map(|l| (Level::Debug, l))
     .collect();
     assert_eq!(taken(&records), lines);
 

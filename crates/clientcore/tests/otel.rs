@@ -1,16 +1,22 @@
 //! The `opentelemetry` feature, end to end under both drivers: the spans reach the global
 //! tracer provider (here the SDK's in-memory exporter) with the HTTP client semantic-convention
-//! attributes, and the `traceparent` the server saw names the attempt span.
+//! attributes, and the `traceparent` the server saw names the attempt span; the metrics reach
+//! the global meter provider (the SDK's in-memory metric exporter) with the same attributes and
+//! durations read from the client's clock.
 #![cfg(all(feature = "opentelemetry", feature = "async", feature = "blocking"))]
 
 mod support;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
+use std::time::Duration;
 
-use clientcore::http::HeaderName;
-use clientcore::Options;
+use clientcore::http::{HeaderName, Method};
+use clientcore::{Body, Options, Request, RetryOptions};
 use opentelemetry::trace::{SpanKind, Status, TraceContextExt as _, Tracer as _};
 use opentelemetry::{global, Context, Value};
+use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData};
+use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
 use support::{Reply, Server, TestClient};
 
@@ -126,6 +132,8 @@ both_drivers!(retry_gives_one_call_and_two_attempt_spans, |driver| {
     );
     assert_eq!(attr(call, "error.type"), None);
     assert_eq!(attr(call, "http.request.resend_count"), None);
+    assert_eq!(attr(call, "url.scheme"), Some(&string("http")));
+    assert_eq!(attr(call, "network.protocol.version"), Some(&string("1.1")));
     assert_eq!(call.status, Status::Unset);
 
     // The attempts: children of the call, named by the method.
@@ -207,4 +215,260 @@ both_drivers!(call_span_is_a_child_of_the_current_context, |driver| {
         assert_eq!(attr(span, "error.type"), Some(&string("404")));
         assert!(matches!(span.status, Status::Error { .. }));
     }
+});
+
+/// The meter provider behind the global one and its exporter, installed once for the whole
+/// binary. Tests run in parallel, so each one picks its measurements by its server's port.
+fn meters() -> &'static (SdkMeterProvider, InMemoryMetricExporter) {
+    static METERS: OnceLock<(SdkMeterProvider, InMemoryMetricExporter)> = OnceLock::new();
+    METERS.get_or_init(|| {
+        let exporter = InMemoryMetricExporter::default();
+        let provider = SdkMeterProvider::builder()
+            .with_reader(PeriodicReader::builder(exporter.clone()).build())
+            .build();
+        global::set_meter_provider(provider.clone());
+        (provider, exporter)
+    })
+}
+
+/// One histogram series: its attributes (sorted by key), count and sum.
+#[derive(Debug, Clone, PartialEq)]
+struct Series {
+    attributes: Vec<(String, Value)>,
+    count: u64,
+    sum: f64,
+}
+
+/// The series of histogram `name` whose `server.port` is `port`, exported after a flush. The
+/// temporality is cumulative and other tests flush too, so each series is taken from the
+/// export that counted the most of it.
+fn series(name: &str, port: u16) -> Vec<Series> {
+    let (provider, exporter) = meters();
+    provider.force_flush().unwrap();
+    let mut found: Vec<Series> = Vec::new();
+    let mut unit = None;
+    for resource in exporter.get_finished_metrics().unwrap() {
+        for scope in resource.scope_metrics() {
+            for metric in scope.metrics().filter(|m| m.name() == name) {
+                assert_eq!(scope.scope().name(), "clientcore");
+                unit = Some(metric.unit().to_owned());
+                let points: Vec<Series> = match metric.data() {
+                    AggregatedMetrics::F64(MetricData::Histogram(h)) => h
+                        .data_points()
+                        .map(|p| point(p.attributes(), p.count(), p.sum()))
+                        .collect(),
+                    AggregatedMetrics::U64(MetricData::Histogram(h)) => h
+                        .data_points()
+                        .map(|p| {
+                            #[allow(clippy::cast_precision_loss, reason = "small test sizes")]
+                            let sum = p.sum() as f64;
+                            point(p.attributes(), p.count(), sum)
+                        })
+                        .collect(),
+                    other => panic!("{name} is not a histogram: {other:?}"),
+                };
+                for p in points {
+                    if !p
+                        .attributes
+                        .contains(&("server.port".to_owned(), Value::I64(i64::from(port))))
+                    {
+                        continue;
+                    }
+                    match found.iter_mut().find(|f| f.attributes == p.attributes) {
+                        Some(f) if f.count < p.count => *f = p,
+                        Some(_) => {}
+                        None => found.push(p),
+                    }
+                }
+            }
+        }
+    }
+    let expected = if name.ends_with("duration") {
+        "s"
+    } else {
+        "By"
+    };
+    if let Some(unit) = unit {
+        assert_eq!(unit, expected, "{name}");
+    }
+    found.sort_by(|a, b| format!("{:?}", a.attributes).cmp(&format!("{:?}", b.attributes)));
+    found
+}
+
+fn point<'a>(
+    attributes: impl Iterator<Item = &'a opentelemetry::KeyValue>,
+    count: u64,
+    sum: f64,
+) -> Series {
+    let mut attributes: Vec<(String, Value)> = attributes
+        .map(|kv| (kv.key.as_str().to_owned(), kv.value.clone()))
+        .collect();
+    attributes.sort_by(|a, b| a.0.cmp(&b.0));
+    Series {
+        attributes,
+        count,
+        sum,
+    }
+}
+
+/// The attributes a series of a request to `port` has: the request's, then `extra`.
+fn request_attributes(method: &str, port: u16, extra: &[(&str, Value)]) -> Vec<(String, Value)> {
+    let mut attributes = vec![
+        ("http.request.method".to_owned(), string(method)),
+        ("server.address".to_owned(), string("127.0.0.1")),
+        ("server.port".to_owned(), Value::I64(i64::from(port))),
+        ("url.scheme".to_owned(), string("http")),
+    ];
+    attributes.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+    attributes.sort_by(|a, b| a.0.cmp(&b.0));
+    attributes
+}
+
+fn assert_close(got: f64, want: f64, what: &str) {
+    assert!((got - want).abs() < 1e-9, "{what}: {got} != {want}");
+}
+
+both_drivers!(a_retry_records_two_attempts_and_one_call, |driver| {
+    meters();
+    let client = TestClient::fake_time(driver, Options::new());
+    // Each attempt takes fake time on the server's side: 250 ms, then 400 ms. A clock read
+    // other than the client's would see neither (and would see the real time instead).
+    let clock = client.clock.clone();
+    let seen = AtomicUsize::new(0);
+    let server = Server::builder()
+        .handler(move |_| {
+            if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+                clock.advance(Duration::from_millis(250));
+                Reply::status(503)
+                    .header("retry-after", "2")
+                    .body("busy")
+                    .delay(Duration::from_millis(30))
+            } else {
+                clock.advance(Duration::from_millis(400));
+                Reply::status(200).body("abcdefgh")
+            }
+        })
+        .build();
+    let mut request = Request::new(Method::PUT, server.url("/w?sig=secret").parse().unwrap());
+    request.body = Body::from("hello");
+    let got = client.send(request, &Options::new()).unwrap();
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body, "abcdefgh");
+    assert_eq!(client.clock.sleeps(), [Duration::from_secs(2)]);
+    let seen = server.requests();
+    assert_eq!(seen.len(), 2);
+    assert!(seen.iter().all(|r| r.body == "hello"));
+
+    let port = server.addr().port();
+    let failed = request_attributes(
+        "PUT",
+        port,
+        &[
+            ("http.response.status_code", Value::I64(503)),
+            ("network.protocol.version", string("1.1")),
+            ("error.type", string("503")),
+        ],
+    );
+    let ok = request_attributes(
+        "PUT",
+        port,
+        &[
+            ("http.response.status_code", Value::I64(200)),
+            ("network.protocol.version", string("1.1")),
+        ],
+    );
+
+    // One series per outcome, one attempt each, timed by the fake clock exactly.
+    let attempts = series("http.client.request.duration", port);
+    assert_eq!(attempts.len(), 2, "{attempts:#?}");
+    let first = attempts.iter().find(|s| s.attributes == failed).unwrap();
+    let second = attempts.iter().find(|s| s.attributes == ok).unwrap();
+    assert_eq!((first.count, second.count), (1, 1));
+    assert_close(first.sum, 0.25, "the first attempt");
+    assert_close(second.sum, 0.4, "the second attempt");
+
+    // One call: both attempts and the wait between them.
+    let calls = series("clientcore.call.duration", port);
+    assert_eq!(calls.len(), 1, "{calls:#?}");
+    assert_eq!(calls[0].attributes, ok);
+    assert_eq!(calls[0].count, 1);
+    assert_close(calls[0].sum, 2.65, "the call");
+
+    // The body sent on each attempt, and the body each response declared.
+    let sent = series("http.client.request.body.size", port);
+    assert_eq!(sent.len(), 2, "{sent:#?}");
+    for s in &sent {
+        assert_eq!((s.count, s.sum), (1, 5.0), "{s:?}");
+    }
+    let received = series("http.client.response.body.size", port);
+    let busy = received.iter().find(|s| s.attributes == failed).unwrap();
+    let body = received.iter().find(|s| s.attributes == ok).unwrap();
+    assert_eq!((busy.count, busy.sum), (1, 4.0));
+    assert_eq!((body.count, body.sum), (1, 8.0));
+});
+
+both_drivers!(errors_record_their_error_type, |driver| {
+    meters();
+    let client = TestClient::fake_time(driver, Options::new());
+
+    // A transport error: no status, the error's class as `error.type`.
+    let server = Server::start([Reply::reset()]);
+    let err = client
+        .get(
+            &server.url("/gone"),
+            &Options::new().with_retry(RetryOptions::new().with_total(0)),
+        )
+        .unwrap_err();
+    assert_eq!(err.kind().class_name(), "ServiceResponseError", "{err}");
+    let port = server.addr().port();
+    let reset = request_attributes(
+        "GET",
+        port,
+        &[("error.type", string("ServiceResponseError"))],
+    );
+    let attempts = series("http.client.request.duration", port);
+    assert_eq!(attempts.len(), 1, "{attempts:#?}");
+    assert_eq!((&attempts[0].attributes, attempts[0].count), (&reset, 1));
+    let calls = series("clientcore.call.duration", port);
+    assert_eq!(calls.len(), 1, "{calls:#?}");
+    assert_eq!((&calls[0].attributes, calls[0].count), (&reset, 1));
+    assert!(series("http.client.response.body.size", port).is_empty());
+    assert_eq!(series("http.client.request.body.size", port).len(), 1);
+
+    // An HTTP error: its status, and the status as `error.type`; an unknown method is
+    // `_OTHER`, so that made-up methods cannot each start a series.
+    let server = Server::start([Reply::status(404).body("no")]);
+    let request = Request::new(
+        Method::from_bytes(b"PURGE").unwrap(),
+        server.url("/nope").parse().unwrap(),
+    );
+    let err = client.send(request, &Options::new()).unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+    assert_eq!(server.requests()[0].method, "PURGE");
+    let port = server.addr().port();
+    let not_found = request_attributes(
+        "_OTHER",
+        port,
+        &[
+            ("http.response.status_code", Value::I64(404)),
+            ("error.type", string("404")),
+        ],
+    );
+    let with_version = {
+        let mut a = not_found.clone();
+        a.push(("network.protocol.version".to_owned(), string("1.1")));
+        a.sort_by(|x, y| x.0.cmp(&y.0));
+        a
+    };
+    let attempts = series("http.client.request.duration", port);
+    assert_eq!(attempts.len(), 1, "{attempts:#?}");
+    assert_eq!(
+        (&attempts[0].attributes, attempts[0].count),
+        (&with_version, 1)
+    );
+    let calls = series("clientcore.call.duration", port);
+    assert_eq!(calls.len(), 1, "{calls:#?}");
+    assert_eq!((&calls[0].attributes, calls[0].count), (&not_found, 1));
+    let received = series("http.client.response.body.size", port);
+    assert_eq!((received.len(), received[0].sum), (1, 2.0));
 });

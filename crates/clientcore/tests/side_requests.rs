@@ -4,11 +4,13 @@
 
 mod support;
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clientcore::pipeline::policy::SharedPolicy;
 use clientcore::policies::arm::ProviderRegistration;
 use clientcore::policies::auth::Credential;
+use clientcore::policies::log::{log_fn, Level};
 use clientcore::{Body, ErrorKind, Options, Position, Request};
 use http::header::HeaderName;
 use http::Method;
@@ -45,11 +47,46 @@ both_drivers!(
             json(200, r#"{"registrationState": "Registered"}"#),
             json(201, r#"{"name": "t"}"#),
         ]);
-        let client = TestClient::fake_time(driver, options());
+        let records: Arc<Mutex<Vec<(Level, String)>>> = Arc::default();
+        let sink = {
+            let records = records.clone();
+            log_fn(move |level: Level, record: &str| {
+                records.lock().unwrap().push((level, record.to_owned()));
+            })
+        };
+        let client = TestClient::fake_time(driver, options().with_logger(sink));
         let mut request = Request::new(Method::PUT, server.url(SUB).parse().unwrap());
         request.body = Body::from(r#"{"location": "west"}"#);
         let got = client.send(request, &Options::new()).unwrap();
         assert_eq!(got.status, 201);
+        // A side request's record is a request record: DEBUG, as the call's own.
+        let side: Vec<(Level, String)> = records
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, r)| r.starts_with("A policy sends a side request"))
+            .cloned()
+            .collect();
+        let provider_url = server.url("/subscriptions/0000-aaaa/providers/Microsoft.Test");
+        assert_eq!(
+            side,
+            [
+                (
+                    Level::Debug,
+                    format!(
+                        "A policy sends a side request: POST {provider_url}/register?api-version=2016-02-01"
+                    )
+                ),
+                (
+                    Level::Debug,
+                    format!("A policy sends a side request: GET {provider_url}?api-version=2016-02-01")
+                ),
+                (
+                    Level::Debug,
+                    format!("A policy sends a side request: GET {provider_url}?api-version=2016-02-01")
+                ),
+            ]
+        );
         assert_eq!(got.body, r#"{"name": "t"}"#);
 
         let seen = server.requests();

@@ -512,7 +512,10 @@ impl Options {
         self
     }
 
-    /// Sends this call's log records to `sink` (`logger`). Default is the `tracing` crate.
+    /// Sends this call's log records to `sink` (`logger`), every one whatever its level
+    /// (request and response records are [`Level::Debug`](crate::policies::log::Level::Debug);
+    /// see [`log`](crate::policies::log)). Default is the `tracing` crate, target
+    /// `clientcore::http`.
     #[must_use]
     pub fn with_logger(mut self, sink: SharedLogSink) -> Self {
         self.logging.logger = Some(sink);

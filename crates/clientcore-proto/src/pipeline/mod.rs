@@ -337,7 +337,7 @@ impl<B: RequestBody> Exchange<B> {
         if matches!(self.state, State::Side(_)) {
             return self.on_side_response(head);
         }
-        let logged = log::enabled(self.opts.logger(), Level::Info);
+        let logged = log::enabled(self.opts.logger(), Level::Debug);
         if logged || self.last_sent.is_some() || self.opts.response_hook().is_some() {
             self.observe_response(&head, logged);
         }
@@ -355,11 +355,15 @@ impl<B: RequestBody> Exchange<B> {
                 p.on_error(req, &error);
             }
         });
-        log::emit(
-            self.opts.logger(),
-            Level::Warn,
-            &format!("Request failed: {} ({})", error, error.kind()),
-        );
+        // The failed attempt's record, at DEBUG as a response's: the retry decision that
+        // follows says at INFO or WARN what the call does about it.
+        if log::enabled(self.opts.logger(), Level::Debug) {
+            log::emit(
+                self.opts.logger(),
+                Level::Debug,
+                &format!("Request failed: {} ({})", error, error.kind()),
+            );
+        }
         self.state = State::Failed(error);
     }
 
@@ -451,10 +455,10 @@ impl<B: RequestBody> Exchange<B> {
         };
         let wire = wire::add(&mut request, &self.opts, self.wall.0);
         let full = self.opts.logging_enable();
-        let level = if full { Level::Debug } else { Level::Info };
-        let logged = log::enabled(self.opts.logger(), level);
+        // Request records are DEBUG, full traces (`logging_enable`) or not (see `log`).
+        let logged = log::enabled(self.opts.logger(), Level::Debug);
         if logged || !self.opts.hooks.policies.is_empty() || self.opts.request_hook().is_some() {
-            let log_at = logged.then_some(level);
+            let log_at = logged.then_some(Level::Debug);
             if let Err(e) = self.observe_attempt(&mut request, &wire, full, log_at) {
                 return self.finished(e);
             }

@@ -28,7 +28,7 @@ impl<B: RequestBody> Exchange<B> {
         if logged {
             let record = log::response_record(head, &self.opts.redactor());
             let multi = self.opts.logging_multirecord().unwrap_or(false);
-            log::emit_http(self.opts.logger(), Level::Info, &record, multi);
+            log::emit_http(self.opts.logger(), Level::Debug, &record, multi);
         }
     }
 

@@ -85,7 +85,7 @@ impl<B: RequestBody> Exchange<B> {
                     Some(source) => Error::with_source(kind, source),
                     None => Error::from(kind),
                 };
-                self.retry.record(RetryDecision::Deadline);
+                self.retry.give_up_at_deadline();
                 self.state = State::Finished(e.with_message(msg));
                 return;
             }

@@ -311,7 +311,7 @@ impl<B: RequestBody> Exchange<B> {
         }
         log::emit(
             self.opts.logger(),
-            Level::Info,
+            Level::Debug,
             &format!(
                 "A policy sends a side request: {} {}",
                 request.parts.method,

@@ -1,4 +1,20 @@
 //! HTTP logging: the reference's request and response records, redacted.
+//!
+//! # Levels
+//!
+//! Request and response records are [`Level::Debug`], as in `azure_core` and the AWS SDK for
+//! Rust, and as Rust libraries do: an application that logs at INFO does not get two records
+//! of headers per request. The reference implementation writes them at INFO (its
+//! `HttpLoggingPolicy`'s `http_logging_level`); its full network traces (`logging_enable`,
+//! the bodies) are DEBUG in both. Turn them on with a `tracing` filter such as
+//! `clientcore::http=debug`. A [`LogSink`] gets every record whatever its level, with the
+//! level, to filter as it likes.
+//!
+//! Retry decisions are written by the retry policy to `tracing` under the target
+//! `clientcore::retry`: a retry at INFO, giving up on a failure that would have been retried
+//! (retries or the retry budget spent, the deadline reached, a body that cannot be rewound) at
+//! WARN, and a failure that is not for retrying at DEBUG. Problems that do not fail the call
+//! are WARN.
 
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
@@ -10,9 +26,10 @@ use crate::policies::redact::Redactor;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Level {
-    /// Full network traces (`logging_enable`).
+    /// Request and response records, and full network traces (`logging_enable`).
     Debug,
-    /// Request and response records.
+    /// What a call does that its caller may want to know of, such as a policy's completed
+    /// registration.
     Info,
     /// Problems that do not fail the call.
     Warn,
@@ -167,7 +184,7 @@ pub fn emit(sink: Option<&SharedLogSink>, level: Level, record: &str) {
 ///     log_fn(move |_: Level, record: &str| lines.lock().unwrap().push(record.to_owned()))
 /// };
 /// let record = "Response status: 200\nResponse headers:\n    'etag': '\"1\"'";
-/// emit_http(Some(&sink), Level::Info, record, true);
+/// emit_http(Some(&sink), Level::Debug, record, true);
 /// assert_eq!(
 ///     *lines.lock().unwrap(),
 ///     ["Response status: 200", "Response headers:", "    'etag': '\"1\"'"]

@@ -90,6 +90,19 @@ impl RetryDecision {
         )
     }
 
+    /// Whether the call gave up on a failure that would have been retried: the retry
+    /// counters or the budget are spent, the wait would pass the deadline, or the body cannot
+    /// be sent again. Logged at WARN.
+    pub(crate) fn is_giving_up(self) -> bool {
+        matches!(
+            self,
+            RetryDecision::Exhausted
+                | RetryDecision::BudgetExhausted
+                | RetryDecision::Deadline
+                | RetryDecision::BodyNotRewindable
+        )
+    }
+
     /// The decision in words, as the log line and the error's note say it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -218,6 +231,22 @@ impl RetryState {
 
     /// Sets the decision on the last attempt's record (a stop decided after the retry policy,
     /// such as the deadline, replaces its "retried").
+    /// The retry decided on would pass the call's deadline: the call gives up, recorded and
+    /// logged (the retry's own line, at INFO, came first).
+    pub(crate) fn give_up_at_deadline(&mut self) {
+        self.record(RetryDecision::Deadline);
+        if let Some(last) = self.history.last() {
+            let attempt = u32::try_from(self.history.len()).unwrap_or(u32::MAX);
+            log_decision(
+                attempt,
+                last.outcome,
+                RetryDecision::Deadline,
+                None,
+                last.classifier,
+            );
+        }
+    }
+
     pub(crate) fn record(&mut self, why: RetryDecision) {
         if let Some(last) = self.history.last_mut() {
             last.decision = why;
@@ -338,7 +367,11 @@ impl RetryState {
     }
 }
 
-/// The one log line of a decision, at DEBUG, as smithy's standard retry strategy writes one.
+/// The one log line of a decision, as smithy's standard retry strategy writes one, at the
+/// level of what it means for the call: INFO for a retry, WARN when the call gives up on a
+/// failure that would have been retried (counters or budget spent, the deadline, a body that
+/// cannot be rewound), DEBUG when the failure or the request is simply not for retrying (a
+/// 404 is an answer, not an incident). Requests and responses themselves are logged at DEBUG.
 fn log_decision(
     attempt: u32,
     outcome: AttemptOutcome,
@@ -347,26 +380,40 @@ fn log_decision(
     classifier: Option<&'static str>,
 ) {
     let classifier = classifier.unwrap_or("none");
-    if let Some(wait) = wait {
-        tracing::debug!(
-            target: "clientcore::retry",
-            attempt,
-            outcome = ?outcome,
-            classifier,
-            wait_secs = wait.as_secs_f64(),
-            "attempt {attempt} ({outcome:?}): {}, in {:.3}s",
-            why.as_str(),
-            wait.as_secs_f64()
-        );
+    // `tracing` fixes an event's level where the event is written: one arm per level.
+    macro_rules! decision {
+        ($level:expr) => {
+            if let Some(wait) = wait {
+                tracing::event!(
+                    target: "clientcore::retry",
+                    $level,
+                    attempt,
+                    outcome = ?outcome,
+                    classifier,
+                    wait_secs = wait.as_secs_f64(),
+                    "attempt {attempt} ({outcome:?}): {}, in {:.3}s",
+                    why.as_str(),
+                    wait.as_secs_f64()
+                );
+            } else {
+                tracing::event!(
+                    target: "clientcore::retry",
+                    $level,
+                    attempt,
+                    outcome = ?outcome,
+                    classifier,
+                    "attempt {attempt} ({outcome:?}): {}",
+                    why.as_str()
+                );
+            }
+        };
+    }
+    if why.is_retry() {
+        decision!(tracing::Level::INFO);
+    } else if why.is_giving_up() {
+        decision!(tracing::Level::WARN);
     } else {
-        tracing::debug!(
-            target: "clientcore::retry",
-            attempt,
-            outcome = ?outcome,
-            classifier,
-            "attempt {attempt} ({outcome:?}): {}",
-            why.as_str()
-        );
+        decision!(tracing::Level::DEBUG);
     }
 }
 

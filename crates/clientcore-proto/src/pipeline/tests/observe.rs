@@ -160,7 +160,7 @@ fn the_log_has_one_record_per_request_and_response_with_secrets_redacted() {
                     "Key hunter2",
                 ))
                 .with_logger(log_fn(move |level, record| {
-                    if level == Level::Info {
+                    if level == Level::Debug {
                         r.lock().unwrap().push(record.to_owned());
                     }
                 })),

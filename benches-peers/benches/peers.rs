@@ -28,7 +28,8 @@
 //! Knobs (environment): `PEERS_ROUNDS` (default 15), `PEERS_REQUESTS` (requests per variant
 //! per round, default 2000), `PEERS_DOWNLOAD_ROUNDS` (default 3), `PEERS_ERROR_ROUNDS`
 //! (default 31), `PEERS_ERROR_ITERS` (errors per variant per round, default 4000),
-//! `PEERS_COLD_RUNS` (fresh processes per cold-start variant, default 31),
+//! `PEERS_COLD_RUNS` (fresh processes per cold-start variant, default 31), `PEERS_COLD_SEEDED`
+//! (set: aws-lc's random generator seeded in each child before the clock starts),
 //! `PEERS_ONLY` (comma list of `seq,conc,blocking,download,errors,h2,cold`).
 
 use std::convert::Infallible;
@@ -793,6 +794,13 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--download-child") {
         download_child(&args[i + 1], &args[i + 2]);
+        return;
+    }
+    if args.iter().any(|a| a == "--tls-server") {
+        // For profiling a cold child by hand: the TLS server alone for ten minutes.
+        let server = tls::start_tls_server();
+        println!("{} {}", server.url, server.ca_file.display());
+        std::thread::sleep(std::time::Duration::from_secs(600));
         return;
     }
     if let Some(i) = args.iter().position(|a| a == "--cold-child") {

@@ -9,7 +9,7 @@
 
 use std::convert::Infallible;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -63,7 +63,10 @@ fn certificates() -> (
     let ca_key = KeyPair::generate().expect("CA key");
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+    ca_params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     let ca = ca_params.self_signed(&ca_key).expect("CA");
     let issuer = Issuer::new(ca_params, ca_key);
     let key = KeyPair::generate().expect("server key");
@@ -155,11 +158,10 @@ async fn accept_loop(
             });
             let io = hyper_util::rt::TokioIo::new(tls);
             if h2 {
-                let _ = hyper::server::conn::http2::Builder::new(
-                    hyper_util::rt::TokioExecutor::new(),
-                )
-                .serve_connection(io, service)
-                .await;
+                let _ =
+                    hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+                        .serve_connection(io, service)
+                        .await;
             } else {
                 let _ = hyper::server::conn::http1::Builder::new()
                     .keep_alive(true)
@@ -264,7 +266,10 @@ pub fn h2_table(n_rounds: usize, n: usize) -> String {
         h2_run(&rt, p, &url, 500, CONCURRENCY);
     }
     let names: Vec<&str> = peers.iter().map(H2Peer::name).collect();
-    let baseline = names.iter().position(|n| n.contains("reqwest")).unwrap_or(0);
+    let baseline = names
+        .iter()
+        .position(|n| n.contains("reqwest"))
+        .unwrap_or(0);
     let s = rounds(peers.len(), n_rounds, |i| {
         h2_run(&rt, &peers[i], &url, n, CONCURRENCY)
     });
@@ -311,7 +316,10 @@ pub fn cold_child(variant: &str, url: &str, ca_file: &str) {
         // for both clients, which both use aws-lc-rs): done here, before the clock starts, the
         // times left are the clients' own.
         let provider = rustls::crypto::aws_lc_rs::default_provider();
-        provider.secure_random.fill(&mut [0_u8; 32]).expect("random");
+        provider
+            .secure_random
+            .fill(&mut [0_u8; 32])
+            .expect("random");
     }
     let (build, first) = rt.block_on(async {
         let start = Instant::now();
@@ -405,14 +413,9 @@ pub fn cold_table(runs: usize) -> String {
         }
     }
     let _ = std::fs::remove_file(&bundle);
-    let root_count = Path::new("/etc/ssl/certs/ca-certificates.crt")
-        .exists()
-        .then(|| {
-            String::from_utf8_lossy(&system)
-                .matches("BEGIN CERTIFICATE")
-                .count()
-        })
-        .unwrap_or(0);
+    let root_count = String::from_utf8_lossy(&system)
+        .matches("BEGIN CERTIFICATE")
+        .count();
     let seeded = if std::env::var_os("PEERS_COLD_SEEDED").is_some() {
         "; aws-lc's random generator seeded before the clock starts"
     } else {

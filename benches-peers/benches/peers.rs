@@ -19,10 +19,18 @@
 //!    yardstick). Timed in on-CPU nanoseconds of the benchmark thread as well as wall time, so
 //!    that other processes taking the core count less.
 //!
+//! 6. 1 KiB GETs with 32 in flight over HTTP/2 on one TLS connection (ALPN), clientcore against
+//!    reqwest with its `http2` feature (issue 17); `peers/tls.rs`.
+//! 7. Cold start over TLS (issue 18): `build()` and the first call, each run in a fresh
+//!    process (this binary re-executed with `--cold-child`), clientcore against reqwest with
+//!    the same roots trusted; `peers/tls.rs`.
+//!
 //! Knobs (environment): `PEERS_ROUNDS` (default 15), `PEERS_REQUESTS` (requests per variant
 //! per round, default 2000), `PEERS_DOWNLOAD_ROUNDS` (default 3), `PEERS_ERROR_ROUNDS`
 //! (default 31), `PEERS_ERROR_ITERS` (errors per variant per round, default 4000),
-//! `PEERS_ONLY` (comma list of `seq,conc,blocking,download,errors`).
+//! `PEERS_COLD_RUNS` (fresh processes per cold-start variant, default 31), `PEERS_COLD_SEEDED`
+//! (set: aws-lc's random generator seeded in each child before the clock starts),
+//! `PEERS_ONLY` (comma list of `seq,conc,blocking,download,errors,h2,cold`).
 
 use std::convert::Infallible;
 use std::fmt::Write as _;
@@ -43,6 +51,10 @@ const SMALL: usize = 1024;
 const BIG: u64 = 1 << 30;
 const SERVER_CHUNK: usize = 1 << 20;
 const CONCURRENCY: usize = 32;
+
+// Not `benches/tls.rs`: cargo would take that for a bench target of its own.
+#[path = "peers/tls.rs"]
+mod tls;
 
 // ===== server =====
 
@@ -784,6 +796,17 @@ fn main() {
         download_child(&args[i + 1], &args[i + 2]);
         return;
     }
+    if args.iter().any(|a| a == "--tls-server") {
+        // For profiling a cold child by hand: the TLS server alone for ten minutes.
+        let server = tls::start_tls_server();
+        println!("{} {}", server.url, server.ca_file.display());
+        std::thread::sleep(std::time::Duration::from_secs(600));
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--cold-child") {
+        tls::cold_child(&args[i + 1], &args[i + 2], &args[i + 3]);
+        return;
+    }
     let n_rounds = env_usize("PEERS_ROUNDS", 15);
     let n = env_usize("PEERS_REQUESTS", 2000);
     let dl_rounds = env_usize("PEERS_DOWNLOAD_ROUNDS", 3);
@@ -816,8 +839,23 @@ fn main() {
         report.push_str(&t);
     }
 
+    if wants("h2") {
+        let t = tls::h2_table(n_rounds, n * 2);
+        eprintln!("{t}");
+        report.push_str(&t);
+    }
+    if wants("cold") {
+        let t = tls::cold_table(env_usize("PEERS_COLD_RUNS", 31));
+        eprintln!("{t}");
+        report.push_str(&t);
+    }
+
     let rt = client_runtime();
-    let peers = async_peers();
+    let peers = if wants("seq") || wants("conc") {
+        async_peers()
+    } else {
+        Vec::new()
+    };
     let names: Vec<&str> = peers.iter().map(AsyncPeer::name).collect();
     let baseline = names
         .iter()

@@ -260,6 +260,10 @@ fn ms_spent(value: &HeaderValue) -> bool {
 
 /// The draft's `RateLimit` list: `Some(reset)` when a policy's `r` is 0, with the longest `t`
 /// of those (`None` when none gives one).
+#[allow(
+    clippy::option_option,
+    reason = "not spent, spent without a reset, and spent with one are three answers"
+)]
 fn ietf_spent(value: &HeaderValue) -> Option<Option<Duration>> {
     let v = value.to_str().ok()?;
     let mut spent: Option<Option<Duration>> = None;

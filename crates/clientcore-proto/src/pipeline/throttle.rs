@@ -598,6 +598,50 @@ mod tests {
         assert_eq!(sig(429, &h), Some((S(8), "x-ratelimit-remaining")));
     }
 
+    /// Arbitrary values in every header the gate reads, on a 429: never a panic, never a zero
+    /// window, never past the cap (a small fuzz run with a fixed seed, in the unit tests).
+    #[test]
+    fn arbitrary_values_never_panic_and_stay_within_the_cap() {
+        const NAMES: [&str; 9] = [
+            "retry-after",
+            "retry-after-ms",
+            "x-ms-ratelimit-remaining-subscription-reads",
+            "ratelimit",
+            "ratelimit-remaining",
+            "ratelimit-reset",
+            "x-ratelimit-remaining",
+            "x-ratelimit-reset",
+            "x-ms-retry-after-ms",
+        ];
+        const ALPHABET: &[u8] = b"0123456789;,=\"\\ -.:etrT+eEinfa";
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let now = SystemTime::UNIX_EPOCH + S(1_700_000_000);
+        for _ in 0..20_000 {
+            let mut h = HeaderMap::new();
+            for _ in 0..=(next() % 4) {
+                let name = NAMES[usize::try_from(next() % 9).unwrap()];
+                let len = usize::try_from(next() % 24).unwrap();
+                let value: Vec<u8> = (0..len)
+                    .map(|_| ALPHABET[usize::try_from(next()).unwrap() % ALPHABET.len()])
+                    .collect();
+                if let Ok(v) = HeaderValue::from_bytes(&value) {
+                    h.append(name, v);
+                }
+            }
+            for status in [StatusCode::TOO_MANY_REQUESTS, StatusCode::OK] {
+                if let Some(s) = signal(status, &h, now, MAX) {
+                    assert!(!s.window.is_zero() && s.window <= MAX, "{h:?}: {s:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn the_gate_is_per_scheme_host_and_port_and_bounded() {
         let gate = ThrottleGate::new();

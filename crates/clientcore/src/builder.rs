@@ -53,6 +53,11 @@ impl ClientSettings {
         if opts.cookie_jar().is_none() {
             opts = opts.with_cookie_jar(clientcore_proto::pipeline::CookieJar::new());
         }
+        // One throttle gate per client, shared by its clones, unless the options bring one.
+        if opts.throttle_gate_state().is_none() {
+            let gate = clientcore_proto::pipeline::throttle::ThrottleGate::new();
+            opts = opts.with_throttle_gate_state(gate);
+        }
         opts
     }
 }

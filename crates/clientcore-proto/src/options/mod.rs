@@ -18,6 +18,7 @@ use crate::error::ErrorMap;
 use crate::format::ErrorFormat;
 use crate::pipeline::policy::SharedPolicy;
 use crate::pipeline::retry::RetryOptions;
+use crate::pipeline::throttle::ThrottleGate;
 use crate::pipeline::CookieJar;
 use crate::policies::auth::Credential;
 use crate::policies::log::SharedLogSink;
@@ -27,6 +28,7 @@ use crate::policies::redact::Redactor;
 mod knobs;
 mod access;
 mod stall;
+mod throttle;
 mod transport;
 
 pub use stall::StallProtection;
@@ -189,6 +191,13 @@ knobs! {
         /// Stalled-stream protection of the caller's body reads, or `Some(None)` for none.
         #[allow(clippy::option_option, reason = "unset (inherit) is kept apart from disabled")]
         stall: Option<Option<StallProtection>> = set,
+    }
+    /// The client's throttle gate ([`crate::pipeline::throttle`]).
+    throttle: ThrottleKnobs {
+        /// Whether a call waits at its host's throttle gate.
+        enable: Option<bool> = set,
+        /// The gate, shared by a client's calls; shown as `<set>` (it holds hosts).
+        gate: Option<ThrottleGate> = opaque,
     }
     ;
     /// Retries: counters, backoff, budget, classifiers; merged field by field.

@@ -28,6 +28,7 @@
 //! | `retrying.rs` | the glue to the retry policy ([`retry`]): waits, deadlines, giving up |
 //! | [`redirect`] | which redirect to follow, and following it |
 //! | [`follow`] | the one rule for where credentials go when the service chooses the URL |
+//! | [`throttle`] | the client's throttle gate: waits before an attempt to a host whose window is spent |
 
 use std::fmt;
 use std::sync::Arc;
@@ -57,6 +58,7 @@ mod shaping;
 pub mod side;
 #[cfg(test)]
 mod tests;
+pub mod throttle;
 pub mod wire;
 
 pub use builder::Multipart;
@@ -244,6 +246,7 @@ impl<B: RequestBody> Exchange<B> {
                 State::Start => return self.start(now()),
                 State::Ready => return self.next_attempt(now()),
                 State::Response(head) => {
+                    self.observe_throttle(&head, &mut now);
                     if let Some(done) = self.decide_response(head) {
                         return Step::Done(Ok(done));
                     }
@@ -426,6 +429,9 @@ impl<B: RequestBody> Exchange<B> {
             .map_or(Duration::MAX, |d| d.saturating_duration_since(now));
         if remaining.is_zero() {
             return self.out_of_time();
+        }
+        if let Some(step) = self.wait_at_gate(now, remaining) {
+            return step;
         }
         let headers = match self.attempt_headers() {
             Ok(headers) => headers,

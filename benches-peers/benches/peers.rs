@@ -22,7 +22,11 @@
 //! Knobs (environment): `PEERS_ROUNDS` (default 15), `PEERS_REQUESTS` (requests per variant
 //! per round, default 2000), `PEERS_DOWNLOAD_ROUNDS` (default 3), `PEERS_ERROR_ROUNDS`
 //! (default 31), `PEERS_ERROR_ITERS` (errors per variant per round, default 4000),
-//! `PEERS_ONLY` (comma list of `seq,conc,blocking,download,errors`).
+//! `PEERS_ONLY` (comma list of `seq,conc,blocking,download,errors,allocs`).
+//!
+//! 6. Heap allocations and bytes asked for per 1 KiB GET, client side (a counting global
+//!    allocator; the server's thread is left out), per client: sequential, 32 in flight, and
+//!    the blocking clients (`allocs`).
 
 use std::convert::Infallible;
 use std::fmt::Write as _;
@@ -38,6 +42,12 @@ use std::time::Instant;
 use bytes::Bytes;
 use hyper::body::{Frame, SizeHint};
 use url::Url;
+
+#[path = "support/alloc_count.rs"]
+mod alloc_count;
+
+#[global_allocator]
+static ALLOCATOR: alloc_count::Counting = alloc_count::Counting;
 
 const SMALL: usize = 1024;
 const BIG: u64 = 1 << 30;
@@ -96,6 +106,8 @@ fn start_server() -> Url {
     std::thread::Builder::new()
         .name("bench-server".into())
         .spawn(move || {
+            // The allocation counts are the client's: the server's own are left out.
+            alloc_count::exclude_this_thread();
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -828,6 +840,33 @@ fn main() {
         run_sequential(&rt, p, &small, 200);
         run_concurrent(&rt, p, &small, 500);
     }
+    if wants("allocs") {
+        let mut t = String::from(
+            "\n### Heap allocations per 1 KiB GET, client side\n\n\
+             | client | allocations per call, sequential | bytes per call, sequential | allocations per call, 32 in flight | bytes per call, 32 in flight |\n\
+             |---|---:|---:|---:|---:|\n",
+        );
+        for p in &peers {
+            let ((), sa, sb) = alloc_count::count(|| {
+                run_sequential(&rt, p, &small, n);
+            });
+            let ((), ca, cb) = alloc_count::count(|| {
+                run_concurrent(&rt, p, &small, n);
+            });
+            let per = |x: u64| x as f64 / n as f64;
+            let _ = writeln!(
+                t,
+                "| {} | {:.1} | {:.0} | {:.1} | {:.0} |",
+                p.name(),
+                per(sa),
+                per(sb),
+                per(ca),
+                per(cb)
+            );
+        }
+        eprintln!("{t}");
+        report.push_str(&t);
+    }
     if wants("seq") {
         let s = rounds(peers.len(), n_rounds, |i| {
             run_sequential(&rt, &peers[i], &small, n)
@@ -852,7 +891,7 @@ fn main() {
     drop(peers);
     drop(rt);
 
-    if wants("blocking") {
+    if wants("blocking") || wants("allocs") {
         let peers: Vec<BlockingPeer> = vec![
             BlockingPeer::Clientcore(
                 clientcore::BlockingClient::builder()
@@ -868,15 +907,35 @@ fn main() {
         for p in &peers {
             p.run(&small, 200);
         }
-        let names: Vec<&str> = peers.iter().map(BlockingPeer::name).collect();
-        let baseline = names
-            .iter()
-            .position(|n| n.contains("reqwest"))
-            .unwrap_or(0);
-        let s = rounds(peers.len(), n_rounds, |i| peers[i].run(&small, n));
-        let t = table("1 KiB GET, sequential (blocking)", &names, &s, baseline);
-        eprintln!("{t}");
-        report.push_str(&t);
+        if wants("allocs") {
+            let mut t = String::from(
+                "\n### Heap allocations per 1 KiB GET, client side (blocking, sequential)\n\n\
+                 | client | allocations per call | bytes per call |\n|---|---:|---:|\n",
+            );
+            for p in &peers {
+                let (_, a, b) = alloc_count::count(|| p.run(&small, n));
+                let _ = writeln!(
+                    t,
+                    "| {} | {:.1} | {:.0} |",
+                    p.name(),
+                    a as f64 / n as f64,
+                    b as f64 / n as f64
+                );
+            }
+            eprintln!("{t}");
+            report.push_str(&t);
+        }
+        if wants("blocking") {
+            let names: Vec<&str> = peers.iter().map(BlockingPeer::name).collect();
+            let baseline = names
+                .iter()
+                .position(|n| n.contains("reqwest"))
+                .unwrap_or(0);
+            let s = rounds(peers.len(), n_rounds, |i| peers[i].run(&small, n));
+            let t = table("1 KiB GET, sequential (blocking)", &names, &s, baseline);
+            eprintln!("{t}");
+            report.push_str(&t);
+        }
     }
 
     if wants("download") {

@@ -769,23 +769,34 @@ fn rounds(count: usize, rounds: usize, mut run: impl FnMut(usize) -> f64) -> Vec
 
 /// A markdown table: median req/s, spread, and the median per-round ratio to `baseline`.
 fn table(title: &str, names: &[&str], samples: &[Vec<f64>], baseline: usize) -> String {
+    // Issue 18's target 2 is a ratio to the bare hyper-util client: a second column when it ran.
+    let floor = names.iter().position(|n| n.starts_with("hyper-util"));
     let mut s = format!(
-        "\n### {title}\n\n| client | median req/s | min–max req/s | median ratio to {} |\n|---|---:|---:|---:|\n",
-        names[baseline]
+        "\n### {title}\n\n| client | median req/s | min–max req/s | median ratio to {} |{}\n|---|---:|---:|---:|{}\n",
+        names[baseline],
+        floor.map_or(String::new(), |f| format!(" median ratio to {} |", names[f])),
+        if floor.is_some() { "---:|" } else { "" },
     );
-    for (i, name) in names.iter().enumerate() {
+    let ratio = |i: usize, to: usize| {
         let ratios: Vec<f64> = samples[i]
             .iter()
-            .zip(&samples[baseline])
+            .zip(&samples[to])
             .map(|(a, b)| a / b)
             .collect();
+        median(&ratios)
+    };
+    for (i, name) in names.iter().enumerate() {
         let (lo, hi) = range(&samples[i]);
-        let _ = writeln!(
+        let _ = write!(
             s,
             "| {name} | {:.0} | {lo:.0}–{hi:.0} | {:.3}× |",
             median(&samples[i]),
-            median(&ratios)
+            ratio(i, baseline)
         );
+        if let Some(f) = floor {
+            let _ = write!(s, " {:.3}× |", ratio(i, f));
+        }
+        s.push('\n');
     }
     s
 }

@@ -181,6 +181,17 @@ enum AsyncPeer {
             http_body_util::Empty<bytes::Bytes>,
         >,
     ),
+    /// The same bare client sending the four headers clientcore's pipeline puts on every GET
+    /// (its `User-Agent`, a fresh UUID v4 request id, `Accept: */*`, `Accept-Encoding: gzip,
+    /// deflate`): the same bytes on the wire and the same work for the server. What is left
+    /// between it and clientcore is the pipeline's own work (issue 18, target 2).
+    HyperSameHeaders(
+        hyper_util::client::legacy::Client<
+            hyper_util::client::legacy::connect::HttpConnector,
+            http_body_util::Empty<bytes::Bytes>,
+        >,
+        hyper::header::HeaderValue,
+    ),
 }
 
 impl AsyncPeer {
@@ -191,6 +202,7 @@ impl AsyncPeer {
             AsyncPeer::ReqwestSameHeaders(_, _, name) => name,
             AsyncPeer::Azure(_) => "azure_core Pipeline",
             AsyncPeer::Hyper(_) => "hyper-util Client (raw, floor)",
+            AsyncPeer::HyperSameHeaders(..) => "hyper-util Client (raw) + clientcore's 4 headers",
         }
     }
 
@@ -230,6 +242,33 @@ impl AsyncPeer {
                 use http_body_util::BodyExt as _;
                 let uri: hyper::Uri = url.as_str().parse().expect("uri");
                 let response = client.get(uri).await.expect("hyper");
+                assert!(response.status().is_success());
+                response
+                    .into_body()
+                    .collect()
+                    .await
+                    .expect("body")
+                    .to_bytes()
+                    .len()
+            }
+            AsyncPeer::HyperSameHeaders(client, user_agent) => {
+                use http_body_util::BodyExt as _;
+                let mut id = [0_u8; 36];
+                uuid::Builder::from_random_bytes(clientcore::policies::random_u128().to_be_bytes())
+                    .into_uuid()
+                    .hyphenated()
+                    .encode_lower(&mut id);
+                let request = hyper::Request::get(url.as_str())
+                    .header(
+                        "x-ms-client-request-id",
+                        hyper::header::HeaderValue::from_bytes(&id).expect("request id"),
+                    )
+                    .header(hyper::header::USER_AGENT, user_agent.clone())
+                    .header(hyper::header::ACCEPT, "*/*")
+                    .header(hyper::header::ACCEPT_ENCODING, "gzip, deflate")
+                    .body(http_body_util::Empty::new())
+                    .expect("request");
+                let response = client.request(request).await.expect("hyper");
                 assert!(response.status().is_success());
                 response
                     .into_body()
@@ -291,6 +330,14 @@ fn async_peers() -> Vec<AsyncPeer> {
         AsyncPeer::Hyper(
             hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
                 .build_http(),
+        ),
+        AsyncPeer::HyperSameHeaders(
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http(),
+            hyper::header::HeaderValue::from_str(&clientcore::policies::user_agent(
+                None, None, None,
+            ))
+            .expect("user agent"),
         ),
     ];
     all.into_iter().filter(|p| keep_client(p.name())).collect()
@@ -770,7 +817,9 @@ fn rounds(count: usize, rounds: usize, mut run: impl FnMut(usize) -> f64) -> Vec
 /// A markdown table: median req/s, spread, and the median per-round ratio to `baseline`.
 fn table(title: &str, names: &[&str], samples: &[Vec<f64>], baseline: usize) -> String {
     // Issue 18's target 2 is a ratio to the bare hyper-util client: a second column when it ran.
-    let floor = names.iter().position(|n| n.starts_with("hyper-util"));
+    let floor = names
+        .iter()
+        .position(|n| *n == "hyper-util Client (raw, floor)");
     let mut s = format!(
         "\n### {title}\n\n| client | median req/s | min–max req/s | median ratio to {} |{}\n|---|---:|---:|---:|{}\n",
         names[baseline],

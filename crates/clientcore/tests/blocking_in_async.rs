@@ -141,3 +141,38 @@ fn the_blocking_exchange_runs_on_the_calling_thread() {
         assert_eq!(server.requests().len(), 2);
     });
 }
+
+/// Threads sharing one client take turns driving its runtime: every call completes, with
+/// its own answer, while others are in flight on the same pool.
+#[test]
+fn threads_sharing_a_blocking_client_all_complete() {
+    bounded(|| {
+        const THREADS: usize = 8;
+        const CALLS: usize = 20;
+        let server = Server::start((0..THREADS * CALLS).map(|_| Reply::status(200).body("ok")));
+        let client = BlockingClient::builder().build().unwrap();
+        std::thread::scope(|s| {
+            for t in 0..THREADS {
+                let (client, server) = (&client, &server);
+                s.spawn(move || {
+                    for i in 0..CALLS {
+                        let body = client
+                            .send(get(server, &format!("/t{t}/{i}")), &Options::new())
+                            .unwrap()
+                            .read()
+                            .unwrap();
+                        assert_eq!(&body[..], b"ok");
+                    }
+                });
+            }
+        });
+        let seen = server.requests();
+        assert_eq!(seen.len(), THREADS * CALLS);
+        for t in 0..THREADS {
+            for i in 0..CALLS {
+                let path = format!("/t{t}/{i}");
+                assert!(seen.iter().any(|r| r.path == path), "{path} not sent");
+            }
+        }
+    });
+}

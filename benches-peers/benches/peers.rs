@@ -30,7 +30,11 @@
 //! (default 31), `PEERS_ERROR_ITERS` (errors per variant per round, default 4000),
 //! `PEERS_COLD_RUNS` (fresh processes per cold-start variant, default 31), `PEERS_COLD_SEEDED`
 //! (set: aws-lc's random generator seeded in each child before the clock starts),
-//! `PEERS_ONLY` (comma list of `seq,conc,blocking,download,errors,h2,cold`).
+//! `PEERS_ONLY` (comma list of `seq,conc,blocking,download,errors,h2,cold,allocs`).
+//!
+//! 8. Heap allocations and bytes asked for per 1 KiB GET, client side (a counting global
+//!    allocator; the server's thread is left out), per client: sequential, 32 in flight, and
+//!    the blocking clients (`allocs`).
 
 use std::convert::Infallible;
 use std::fmt::Write as _;
@@ -46,6 +50,12 @@ use std::time::Instant;
 use bytes::Bytes;
 use hyper::body::{Frame, SizeHint};
 use url::Url;
+
+#[path = "support/alloc_count.rs"]
+mod alloc_count;
+
+#[global_allocator]
+static ALLOCATOR: alloc_count::Counting = alloc_count::Counting;
 
 const SMALL: usize = 1024;
 const BIG: u64 = 1 << 30;
@@ -108,6 +118,8 @@ fn start_server() -> Url {
     std::thread::Builder::new()
         .name("bench-server".into())
         .spawn(move || {
+            // The allocation counts are the client's: the server's own are left out.
+            alloc_count::exclude_this_thread();
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -181,6 +193,17 @@ enum AsyncPeer {
             http_body_util::Empty<bytes::Bytes>,
         >,
     ),
+    /// The same bare client sending the four headers clientcore's pipeline puts on every GET
+    /// (its `User-Agent`, a fresh UUID v4 request id, `Accept: */*`, `Accept-Encoding: gzip,
+    /// deflate`): the same bytes on the wire and the same work for the server. What is left
+    /// between it and clientcore is the pipeline's own work (issue 18, target 2).
+    HyperSameHeaders(
+        hyper_util::client::legacy::Client<
+            hyper_util::client::legacy::connect::HttpConnector,
+            http_body_util::Empty<bytes::Bytes>,
+        >,
+        hyper::header::HeaderValue,
+    ),
 }
 
 impl AsyncPeer {
@@ -191,6 +214,7 @@ impl AsyncPeer {
             AsyncPeer::ReqwestSameHeaders(_, _, name) => name,
             AsyncPeer::Azure(_) => "azure_core Pipeline",
             AsyncPeer::Hyper(_) => "hyper-util Client (raw, floor)",
+            AsyncPeer::HyperSameHeaders(..) => "hyper-util Client (raw) + clientcore's 4 headers",
         }
     }
 
@@ -230,6 +254,33 @@ impl AsyncPeer {
                 use http_body_util::BodyExt as _;
                 let uri: hyper::Uri = url.as_str().parse().expect("uri");
                 let response = client.get(uri).await.expect("hyper");
+                assert!(response.status().is_success());
+                response
+                    .into_body()
+                    .collect()
+                    .await
+                    .expect("body")
+                    .to_bytes()
+                    .len()
+            }
+            AsyncPeer::HyperSameHeaders(client, user_agent) => {
+                use http_body_util::BodyExt as _;
+                let mut id = [0_u8; 36];
+                uuid::Builder::from_random_bytes(clientcore::policies::random_u128().to_be_bytes())
+                    .into_uuid()
+                    .hyphenated()
+                    .encode_lower(&mut id);
+                let request = hyper::Request::get(url.as_str())
+                    .header(
+                        "x-ms-client-request-id",
+                        hyper::header::HeaderValue::from_bytes(&id).expect("request id"),
+                    )
+                    .header(hyper::header::USER_AGENT, user_agent.clone())
+                    .header(hyper::header::ACCEPT, "*/*")
+                    .header(hyper::header::ACCEPT_ENCODING, "gzip, deflate")
+                    .body(http_body_util::Empty::new())
+                    .expect("request");
+                let response = client.request(request).await.expect("hyper");
                 assert!(response.status().is_success());
                 response
                     .into_body()
@@ -291,6 +342,14 @@ fn async_peers() -> Vec<AsyncPeer> {
         AsyncPeer::Hyper(
             hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
                 .build_http(),
+        ),
+        AsyncPeer::HyperSameHeaders(
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http(),
+            hyper::header::HeaderValue::from_str(&clientcore::policies::user_agent(
+                None, None, None,
+            ))
+            .expect("user agent"),
         ),
     ];
     all.into_iter().filter(|p| keep_client(p.name())).collect()
@@ -769,23 +828,36 @@ fn rounds(count: usize, rounds: usize, mut run: impl FnMut(usize) -> f64) -> Vec
 
 /// A markdown table: median req/s, spread, and the median per-round ratio to `baseline`.
 fn table(title: &str, names: &[&str], samples: &[Vec<f64>], baseline: usize) -> String {
+    // Issue 18's target 2 is a ratio to the bare hyper-util client: a second column when it ran.
+    let floor = names
+        .iter()
+        .position(|n| *n == "hyper-util Client (raw, floor)");
     let mut s = format!(
-        "\n### {title}\n\n| client | median req/s | min–max req/s | median ratio to {} |\n|---|---:|---:|---:|\n",
-        names[baseline]
+        "\n### {title}\n\n| client | median req/s | min–max req/s | median ratio to {} |{}\n|---|---:|---:|---:|{}\n",
+        names[baseline],
+        floor.map_or(String::new(), |f| format!(" median ratio to {} |", names[f])),
+        if floor.is_some() { "---:|" } else { "" },
     );
-    for (i, name) in names.iter().enumerate() {
+    let ratio = |i: usize, to: usize| {
         let ratios: Vec<f64> = samples[i]
             .iter()
-            .zip(&samples[baseline])
+            .zip(&samples[to])
             .map(|(a, b)| a / b)
             .collect();
+        median(&ratios)
+    };
+    for (i, name) in names.iter().enumerate() {
         let (lo, hi) = range(&samples[i]);
-        let _ = writeln!(
+        let _ = write!(
             s,
             "| {name} | {:.0} | {lo:.0}–{hi:.0} | {:.3}× |",
             median(&samples[i]),
-            median(&ratios)
+            ratio(i, baseline)
         );
+        if let Some(f) = floor {
+            let _ = write!(s, " {:.3}× |", ratio(i, f));
+        }
+        s.push('\n');
     }
     s
 }
@@ -866,6 +938,33 @@ fn main() {
         run_sequential(&rt, p, &small, 200);
         run_concurrent(&rt, p, &small, 500);
     }
+    if wants("allocs") {
+        let mut t = String::from(
+            "\n### Heap allocations per 1 KiB GET, client side\n\n\
+             | client | allocations per call, sequential | bytes per call, sequential | allocations per call, 32 in flight | bytes per call, 32 in flight |\n\
+             |---|---:|---:|---:|---:|\n",
+        );
+        for p in &peers {
+            let ((), sa, sb) = alloc_count::count(|| {
+                run_sequential(&rt, p, &small, n);
+            });
+            let ((), ca, cb) = alloc_count::count(|| {
+                run_concurrent(&rt, p, &small, n);
+            });
+            let per = |x: u64| x as f64 / n as f64;
+            let _ = writeln!(
+                t,
+                "| {} | {:.1} | {:.0} | {:.1} | {:.0} |",
+                p.name(),
+                per(sa),
+                per(sb),
+                per(ca),
+                per(cb)
+            );
+        }
+        eprintln!("{t}");
+        report.push_str(&t);
+    }
     if wants("seq") {
         let s = rounds(peers.len(), n_rounds, |i| {
             run_sequential(&rt, &peers[i], &small, n)
@@ -890,7 +989,7 @@ fn main() {
     drop(peers);
     drop(rt);
 
-    if wants("blocking") {
+    if wants("blocking") || wants("allocs") {
         let peers: Vec<BlockingPeer> = vec![
             BlockingPeer::Clientcore(
                 clientcore::BlockingClient::builder()
@@ -906,15 +1005,35 @@ fn main() {
         for p in &peers {
             p.run(&small, 200);
         }
-        let names: Vec<&str> = peers.iter().map(BlockingPeer::name).collect();
-        let baseline = names
-            .iter()
-            .position(|n| n.contains("reqwest"))
-            .unwrap_or(0);
-        let s = rounds(peers.len(), n_rounds, |i| peers[i].run(&small, n));
-        let t = table("1 KiB GET, sequential (blocking)", &names, &s, baseline);
-        eprintln!("{t}");
-        report.push_str(&t);
+        if wants("allocs") {
+            let mut t = String::from(
+                "\n### Heap allocations per 1 KiB GET, client side (blocking, sequential)\n\n\
+                 | client | allocations per call | bytes per call |\n|---|---:|---:|\n",
+            );
+            for p in &peers {
+                let (_, a, b) = alloc_count::count(|| p.run(&small, n));
+                let _ = writeln!(
+                    t,
+                    "| {} | {:.1} | {:.0} |",
+                    p.name(),
+                    a as f64 / n as f64,
+                    b as f64 / n as f64
+                );
+            }
+            eprintln!("{t}");
+            report.push_str(&t);
+        }
+        if wants("blocking") {
+            let names: Vec<&str> = peers.iter().map(BlockingPeer::name).collect();
+            let baseline = names
+                .iter()
+                .position(|n| n.contains("reqwest"))
+                .unwrap_or(0);
+            let s = rounds(peers.len(), n_rounds, |i| peers[i].run(&small, n));
+            let t = table("1 KiB GET, sequential (blocking)", &names, &s, baseline);
+            eprintln!("{t}");
+            report.push_str(&t);
+        }
     }
 
     if wants("download") {

@@ -430,6 +430,8 @@ mod async_response {
     use clientcore_proto::Error;
     use serde::de::DeserializeOwned;
     use std::fmt;
+    use std::future::Future as _;
+    use std::task::Poll;
 
     /// A response of the async client. The body is still on the wire: stream it with
     /// [`next_block`](Self::next_block) or read it whole with [`read`](Self::read).
@@ -548,11 +550,28 @@ mod async_response {
     ) -> Result<Option<Bytes>, Error> {
         // The timer needs a tokio runtime: a custom transport's body read elsewhere is read
         // unguarded rather than panicking.
-        let Some(stall) = stall.filter(|_| tokio::runtime::Handle::try_current().is_ok()) else {
+        let Some(stall) = stall else {
             return body.chunk().await;
         };
+        let mut read = std::pin::pin!(body.chunk());
+        // A chunk that is already there waited for nothing: it is counted with no wait, and
+        // needs no clock read and no timer (most reads of a small body). The timer below
+        // would have let it through too: it polls the read before itself.
+        if let Poll::Ready(chunk) =
+            std::future::poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await
+        {
+            let chunk = chunk?;
+            stall.record(
+                std::time::Duration::ZERO,
+                chunk.as_ref().map_or(0, Bytes::len),
+            );
+            return Ok(chunk);
+        }
+        if tokio::runtime::Handle::try_current().is_err() {
+            return read.await;
+        }
         let started = tokio::time::Instant::now();
-        match tokio::time::timeout(stall.remaining(), body.chunk()).await {
+        match tokio::time::timeout(stall.remaining(), read).await {
             Ok(chunk) => {
                 let chunk = chunk?;
                 stall.record(started.elapsed(), chunk.as_ref().map_or(0, Bytes::len));

@@ -23,6 +23,7 @@
 
 use std::time::SystemTime;
 
+use http::header::Entry;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::options::Options;
@@ -90,18 +91,16 @@ pub(super) fn add<B: RequestBody>(
             wire.added |= ADDED_CONTENT_LENGTH;
         }
     }
-    if !headers.contains_key(http::header::ACCEPT) {
-        headers.insert(http::header::ACCEPT, HeaderValue::from_static("*/*"));
+    // Through `entry`: one lookup where `contains_key` and `insert` would hash the name twice.
+    if let Entry::Vacant(accept) = headers.entry(http::header::ACCEPT) {
+        accept.insert(HeaderValue::from_static("*/*"));
         wire.added |= ADDED_ACCEPT;
     }
-    if !headers.contains_key(http::header::ACCEPT_ENCODING)
-        && !headers.contains_key(http::header::RANGE)
-    {
-        headers.insert(
-            http::header::ACCEPT_ENCODING,
-            HeaderValue::from_static("gzip, deflate"),
-        );
-        wire.added |= ADDED_ACCEPT_ENCODING;
+    if !headers.contains_key(http::header::RANGE) {
+        if let Entry::Vacant(coding) = headers.entry(http::header::ACCEPT_ENCODING) {
+            coding.insert(HeaderValue::from_static("gzip, deflate"));
+            wire.added |= ADDED_ACCEPT_ENCODING;
+        }
     }
     wire
 }

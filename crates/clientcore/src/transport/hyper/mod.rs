@@ -51,6 +51,7 @@ use std::time::Duration;
 use clientcore_proto::options::TransportConfig;
 use clientcore_proto::pipeline::{Request, ResponseHead};
 use clientcore_proto::Error;
+use futures_util::future::Either;
 use http::uri::Scheme;
 use http_body::Body as _;
 
@@ -211,18 +212,22 @@ impl HyperTransport {
         let sent = self.execute(request, config);
         let read_timeout = config.read_timeout;
         let decompress = config.decompress;
-        let connect_timeout = config.connection_timeout;
         // One async block, not a call to an async fn awaited in it: one future fewer.
         async move {
-            let pending = sent?;
+            let (pending, connect_timeout) = sent?;
             // The head's wait has one timer, armed here and kept in this future, not boxed:
             // due at the attempt's limit or the read timeout, whichever comes first; either
             // ends the wait with a timeout.
             let first_due = limit.min(read_timeout);
             let mut sleep = std::pin::pin!(tokio::time::sleep(first_due));
             // hyper-util's pool opens a connection lazily, inside a poll of the request's
-            // future: the connector reads this call's connect timeout from the scope.
-            let mut pending = std::pin::pin!(CONNECT_TIMEOUT.scope(connect_timeout, pending));
+            // future: the connector reads this call's connect timeout from the scope. A call
+            // whose timeout is the pool's own needs no scope (the connector falls back to the
+            // pool's), which spares the task-local's swap on every poll.
+            let mut pending = std::pin::pin!(match connect_timeout {
+                Some(t) => Either::Left(CONNECT_TIMEOUT.scope(t, pending)),
+                None => Either::Right(pending),
+            });
             let outcome = std::future::poll_fn(|cx| {
                 // The head first: at the same tick, an answer wins over the timer.
                 if let Poll::Ready(sent) = pending.as_mut().poll(cx) {
@@ -262,13 +267,16 @@ impl HyperTransport {
         }
     }
 
-    /// Builds hyper's request and hands it over.
+    /// Builds hyper's request and hands it over; with the call's connect timeout when it is
+    /// not the pool's own.
     fn execute(
         &self,
         request: Request<Body>,
         config: &TransportConfig,
-    ) -> Result<hyper_util::client::legacy::ResponseFuture, Error> {
+    ) -> Result<(hyper_util::client::legacy::ResponseFuture, Option<Duration>), Error> {
         let pool = self.pool(config)?;
+        let connect_timeout =
+            Some(config.connection_timeout).filter(|t| *t != pool.connector.0.timeout);
         let Request {
             mut parts, body, ..
         } = request;
@@ -315,7 +323,7 @@ impl HyperTransport {
         *req.method_mut() = parts.method;
         *req.uri_mut() = uri;
         *req.headers_mut() = parts.headers;
-        Ok(pool.client.request(req))
+        Ok((pool.client.request(req), connect_timeout))
     }
 }
 

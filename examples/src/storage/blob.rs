@@ -128,10 +128,7 @@ impl ContainerClient {
     /// ```
     pub fn list_blobs(&self, page_size: Option<u32>) -> (Request<Body>, Options) {
         let request = self.request(Method::GET).with_query("comp", "list");
-        let request = match page_size {
-            Some(n) => request.with_query("maxresults", &n.to_string()),
-            None => request,
-        };
+        let request = request.with_query_opt("maxresults", page_size);
         (request, self.0.options.clone())
     }
 }

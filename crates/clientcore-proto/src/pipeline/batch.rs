@@ -45,7 +45,7 @@ use super::{Request, RequestBody, RequestParts};
 /// use clientcore::pipeline::batch::{authorize, Batch, TargetForm};
 /// use clientcore::pipeline::RequestParts;
 /// use clientcore::policies::auth::Credential;
-/// use clientcore::Options;
+/// use clientcore::options::Options;
 ///
 /// let options = Options::new().with_credential(Credential::sas("?sv=2021-12-02&sig=abc%3D"));
 /// let mut delete = RequestParts {

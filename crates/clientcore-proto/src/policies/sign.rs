@@ -291,7 +291,8 @@ const BLOB_SIGNED: [&str; 11] = [
 /// use clientcore::pipeline::RequestParts;
 /// use clientcore::policies::auth::Credential;
 /// use clientcore::policies::sign::{SharedKeyPolicy, SharedKeyScheme};
-/// use clientcore::{Options, Policy, Position, SharedPolicy};
+/// use clientcore::options::{Options, Position};
+/// use clientcore::pipeline::policy::{Policy, SharedPolicy};
 ///
 /// let account = Credential::named_key("devstoreaccount1", "a2V5")?;
 /// let policy = SharedKeyPolicy::new(account, SharedKeyScheme::Blob);

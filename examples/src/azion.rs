@@ -129,8 +129,8 @@ impl AzionClient {
     /// ```
     pub fn list_domains(&self, page: u32, page_size: u32) -> Operation<DomainPage> {
         let request = Request::new(Method::GET, self.url(&["domains"]))
-            .with_query("page", &page.to_string())
-            .with_query("page_size", &page_size.to_string());
+            .with_query("page", page)
+            .with_query("page_size", page_size);
         Operation::new(request, self.call_options(&[200]), |_, body| json(&body))
     }
 

@@ -1,6 +1,7 @@
 //! The example batches against Azurite under both drivers: a Tables transaction (`$batch`
 //! with one changeset) and a blob batch (several deletes in one `multipart/mixed` request),
-//! each failed part a typed error with its parsed service error.
+//! each failed part a typed error with its parsed service error; each under the account key and
+//! under an account SAS (on every sub-request of a blob batch, as the Python SDK sends it).
 //!
 //! Skipped (with a message saying how to start it) when Azurite is not running; under
 //! `CI=true` a missing Azurite fails instead.
@@ -16,7 +17,7 @@ use clientcore::conditions::{Conditional, MatchConditions};
 use clientcore::{ErrorKind, Options, ServiceError};
 use clientcore_examples::storage::blob::BlobService;
 use clientcore_examples::storage::table::{TableClient, TableService};
-use clientcore_examples::storage::{Account, Auth};
+use clientcore_examples::storage::{Account, AccountSas, Auth};
 use common::{azurite, run, unique};
 use serde::{Deserialize, Serialize};
 use support::{Driver, TestClient};
@@ -167,4 +168,78 @@ both_drivers!(a_blob_batch_deletes_each_blob_or_says_why_not, |driver| {
         assert_eq!(gone.kind(), ErrorKind::ResourceNotFound, "{name}: {gone}");
     }
     run(&client, container.delete()).unwrap();
+});
+
+/// An account SAS with every permission, for the development account.
+fn sas() -> Auth {
+    Auth::Sas(AccountSas::new("2099-12-31T23:59:59Z").sign(&Account::devstoreaccount1()))
+}
+
+both_drivers!(
+    a_blob_batch_under_a_sas_carries_it_on_every_sub_request,
+    |driver| {
+        let (client, bodies) = recording(driver);
+        let Some(azurite) = azurite() else { return };
+        let service = BlobService::new(azurite.blob, sas());
+        let container = service.container(&unique("c"));
+        run(&client, container.create()).unwrap();
+        for name in ["a.txt", "b c.txt"] {
+            run(&client, container.blob(name).upload("x")).unwrap();
+        }
+
+        bodies.lock().unwrap().clear();
+        let names = ["a.txt", "missing.txt", "b c.txt"];
+        let results = run(&client, container.delete_blobs(&names).unwrap()).unwrap();
+
+        // As the Python SDK sends it: the SAS on each sub-request's URL (the batch's own URL
+        // has it from the pipeline), and no SharedKey signature anywhere.
+        let sent = bodies.lock().unwrap().clone();
+        assert_eq!(sent.len(), 1, "one batch request");
+        let lines: Vec<&str> = sent[0]
+            .lines()
+            .filter(|l| l.starts_with("DELETE /devstoreaccount1/"))
+            .collect();
+        assert_eq!(lines.len(), 3, "{}", sent[0]);
+        for line in &lines {
+            assert!(line.contains("?sv=2021-12-02&ss=bqt&srt=sco&"), "{line}");
+            assert!(line.contains("&sig="), "{line}");
+        }
+        assert!(!sent[0].to_ascii_lowercase().contains("authorization:"));
+
+        // Azurite checked each part's SAS: the two blobs went, the missing one is typed.
+        assert_eq!(results.len(), 3);
+        assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+        let err = results[1].as_ref().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ResourceNotFound, "{err}");
+        assert_eq!(err.error_code(), Some("BlobNotFound"));
+        for name in ["a.txt", "b c.txt"] {
+            let gone = run(&client, container.blob(name).properties()).unwrap_err();
+            assert_eq!(gone.kind(), ErrorKind::ResourceNotFound, "{name}: {gone}");
+        }
+        run(&client, container.delete()).unwrap();
+    }
+);
+
+both_drivers!(a_table_transaction_under_a_sas_commits, |driver| {
+    let (client, bodies) = recording(driver);
+    let Some(azurite) = azurite() else { return };
+    let service = TableService::new(azurite.table, sas());
+    let name = unique("t");
+    run(&client, service.create_table(&name)).unwrap();
+    let table = service.table(&name);
+
+    bodies.lock().unwrap().clear();
+    let transaction = table
+        .transaction()
+        .with(table.insert(&item("r1", 1)).unwrap())
+        .with(table.insert(&item("r2", 2)).unwrap());
+    let done = run(&client, transaction.commit().unwrap()).unwrap();
+    assert_eq!(done.len(), 2);
+    // The SAS authorizes the `$batch` request as a whole, as the Python SDK sends it: the
+    // changeset's sub-requests name the table without it.
+    let sent = bodies.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1);
+    assert!(!sent[0].contains("sig="), "{}", sent[0]);
+    let got = run(&client, table.get::<Item>("p1", "r2")).unwrap();
+    assert_eq!(got.value.count, 2);
 });

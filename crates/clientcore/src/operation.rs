@@ -8,7 +8,9 @@
 //! up into the SDK, so each service operation is written once. The
 //! [guide](crate::guide) walks through an SDK built this way.
 
+use std::collections::BTreeMap;
 use std::fmt;
+use std::time::SystemTime;
 
 use bytes::Bytes;
 
@@ -71,6 +73,63 @@ impl Head<'_> {
                     format!("the response has no valid `{name}` header"),
                 )
             })
+    }
+
+    /// The headers whose names start with `prefix`, without it: the metadata of Azure
+    /// Storage (`x-ms-meta-*`), or any service's prefixed headers. Names are lower-case (HTTP
+    /// header names are case-insensitive); a value that is not visible ASCII is left out. The
+    /// reading side of [`Request::with_metadata`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore::http::{HeaderMap, StatusCode};
+    /// use clientcore::operation::Head;
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("x-ms-meta-Owner", "ops".parse().unwrap());
+    /// headers.insert("x-ms-request-id", "abc".parse().unwrap());
+    /// let head = Head { status: StatusCode::OK, headers: &headers };
+    /// let metadata = head.metadata("x-ms-meta-");
+    /// assert_eq!(metadata.len(), 1);
+    /// assert_eq!(metadata["owner"], "ops");
+    /// ```
+    pub fn metadata(&self, prefix: &str) -> BTreeMap<String, String> {
+        let prefix = prefix.to_ascii_lowercase();
+        let pairs = self.headers.iter().filter_map(|(name, value)| {
+            let key = name.as_str().strip_prefix(prefix.as_str())?;
+            Some((key.to_owned(), value.to_str().ok()?.to_owned()))
+        });
+        pairs.collect()
+    }
+
+    /// Header `name` read as an HTTP date (RFC 7231: `x-ms-time-next-visible`,
+    /// `Last-Modified`).
+    ///
+    /// # Errors
+    ///
+    /// A [`Deserialization`](ErrorKind::Deserialization) error naming the header when it is
+    /// missing or not an HTTP date.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use clientcore::http::{HeaderMap, StatusCode};
+    /// use clientcore::operation::Head;
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("last-modified", "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap());
+    /// let head = Head { status: StatusCode::OK, headers: &headers };
+    /// assert_eq!(head.date("last-modified").unwrap(), UNIX_EPOCH + Duration::from_secs(784_111_777));
+    /// assert!(head.date("x-ms-time-next-visible").is_err());
+    /// ```
+    pub fn date(&self, name: &str) -> Result<SystemTime, Error> {
+        let text = self.parse::<String>(name)?;
+        crate::model::rfc7231::parse(&text).map_err(|e| {
+            let message = format!("the response header `{name}` is not an HTTP date");
+            e.with_message(message)
+        })
     }
 }
 
@@ -382,6 +441,97 @@ impl<T> Operation<T> {
             response.reason(),
             body,
         )
+    }
+}
+
+/// Where an SDK client's operations go and how they are sent: a URL and the options of
+/// every call made there (credentials, error format and map, service headers). The sans-IO
+/// half of the reference's `PipelineClient` (a base URL and a pipeline): a service client
+/// holds one, derives the endpoints of its sub-resources with [`child`](Self::child) (a
+/// queue of a queue service, the messages of a queue), and builds each operation from
+/// [`request`](Self::request) and [`operation`](Self::operation), so that neither the URL
+/// nor the options are written again in every method.
+///
+/// # Examples
+///
+/// ```no_run
+/// use clientcore::http::Method;
+/// use clientcore::operation::{Endpoint, Operation};
+/// use clientcore::{BlockingClient, ErrorFormat, Options};
+///
+/// /// A queue of an Azure-Storage-like service: each method is one line of request and
+/// /// one decoder.
+/// struct Queue(Endpoint);
+///
+/// impl Queue {
+///     fn peek(&self, max: u32) -> Operation<String> {
+///         let request = self.0.child("messages").request(Method::GET).with_query("numofmessages", max);
+///         self.0.operation(request, |_, body| Ok(String::from_utf8_lossy(&body).into_owned()))
+///     }
+/// }
+///
+/// # fn run() -> Result<(), clientcore::Error> {
+/// let service = Endpoint::new(
+///     "https://acct.queue.example".parse().unwrap(),
+///     Options::new().with_error_format(ErrorFormat::StorageXml),
+/// );
+/// let jobs = Queue(service.child("jobs"));
+/// let text = jobs.peek(5).send_blocking(&BlockingClient::builder().build()?)?;
+/// # let _ = text; Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    /// The URL requests are made to.
+    pub url: crate::url::Url,
+    /// The options of every call.
+    pub options: Options,
+}
+
+impl Endpoint {
+    /// Calls to `url` with `options`.
+    pub fn new(url: crate::url::Url, options: Options) -> Self {
+        Endpoint { url, options }
+    }
+
+    /// The endpoint one path segment below, with the same options: `segment` is
+    /// percent-encoded (a `/`, `?` or `#` in it stays part of the segment), and an empty
+    /// last segment of the URL (a trailing `/`) is replaced. A URL that cannot have a path
+    /// (`mailto:`) is kept as it is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clientcore::operation::Endpoint;
+    /// use clientcore::Options;
+    ///
+    /// let service = Endpoint::new("https://a.example/acct/".parse().unwrap(), Options::new());
+    /// let blob = service.child("photos").child("2024/cat 1.png");
+    /// assert_eq!(blob.url.as_str(), "https://a.example/acct/photos/2024%2Fcat%201.png");
+    /// ```
+    #[must_use]
+    pub fn child(&self, segment: &str) -> Endpoint {
+        let mut url = self.url.clone();
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.pop_if_empty().push(segment);
+        }
+        Endpoint {
+            url,
+            options: self.options.clone(),
+        }
+    }
+
+    /// A request to this endpoint's URL, with no headers and an empty body yet.
+    pub fn request(&self, method: crate::http::Method) -> Request<Body> {
+        Request::new(method, self.url.clone())
+    }
+
+    /// The operation of `request` with this endpoint's options and `decode` (see
+    /// [`Operation::new`]).
+    pub fn operation<T, F>(&self, request: Request<Body>, decode: F) -> Operation<T>
+    where
+        F: FnOnce(Head<'_>, Bytes) -> Result<T, Error> + Send + 'static,
+    {
+        Operation::new(request, self.options.clone(), decode)
     }
 }
 

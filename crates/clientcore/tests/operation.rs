@@ -1,6 +1,6 @@
 //! `Operation`: one description of a call (request, options, decoder), sent by either
-//! driver; and a signing policy on a `NamedKeyCredential` whose key is rotated on a live
-//! client.
+//! driver; a signing policy on a `NamedKeyCredential` whose key is rotated on a live
+//! client; and an `Endpoint` building calls signed by the `SharedKeyPolicy`.
 
 mod support;
 
@@ -204,5 +204,71 @@ both_drivers!(
         );
         assert!(!decoded.load(Ordering::SeqCst));
         assert_eq!(server.requests().len(), 3);
+    }
+);
+
+both_drivers!(
+    an_endpoint_builds_each_call_and_the_shared_key_policy_signs_it_as_sent,
+    |driver| {
+        use clientcore::operation::Endpoint;
+        use clientcore::policies::sign::{SharedKeyPolicy, SharedKeyScheme};
+        let server = Server::start([Reply::status(200)
+            .header("x-ms-meta-Owner", "ops")
+            .header("x-ms-meta-team", "a b")
+            .header("x-ms-time-next-visible", "Sun, 06 Nov 1994 08:49:37 GMT")
+            .header("x-other", "1")]);
+        let key = Credential::named_key("acct", "a2V5").unwrap(); // "key"
+        let signer = SharedKeyPolicy::new(key, SharedKeyScheme::Blob);
+        let service = Endpoint::new(
+            server.url("/acct/").parse().unwrap(),
+            Options::new().with_policy(Position::PerTry, SharedPolicy::new(signer)),
+        );
+        let client = TestClient::new(driver, Options::new());
+        // A segment is one segment, encoded: the `/` and space stay inside it.
+        let messages = service.child("jobs").child("messages").child("a/b c");
+        let request = messages
+            .request(Method::PUT)
+            .with_query("visibilitytimeout", 30_u64)
+            .with_query_opt("messagettl", None::<u64>)
+            .with_query_opt("popreceipt", Some("r+1"));
+        let request = request.with_body("hello".into());
+        let op = messages.operation(request, |head, _| {
+            let when = head.date("x-ms-time-next-visible")?;
+            Ok((head.metadata("x-ms-meta-"), when))
+        });
+        let (metadata, when) = send(&client, op).unwrap();
+        assert_eq!(
+            metadata.into_iter().collect::<Vec<_>>(),
+            [
+                ("owner".to_owned(), "ops".to_owned()),
+                ("team".to_owned(), "a b".to_owned())
+            ]
+        );
+        assert_eq!(
+            when,
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(784_111_777)
+        );
+
+        let seen = &server.requests()[0];
+        assert_eq!(seen.path, "/acct/jobs/messages/a%2Fb%20c");
+        assert_eq!(
+            seen.query.as_deref(),
+            Some("visibilitytimeout=30&popreceipt=r%2B1")
+        );
+        // The signature covers the request as it went out: its Content-Length and client
+        // request id (added by the pipeline, not the caller) and the date the policy stamped.
+        let (date, id) = (
+            seen.header("x-ms-date").unwrap(),
+            seen.header("x-ms-client-request-id").unwrap(),
+        );
+        let string = format!(
+            "PUT\n\n\n5\n\n\n\n\n\n\n\n\nx-ms-client-request-id:{id}\nx-ms-date:{date}\n\
+             /acct/acct/jobs/messages/a%2Fb%20c\npopreceipt:r+1\nvisibilitytimeout:30"
+        );
+        assert_eq!(
+            seen.header("authorization"),
+            Some(format!("SharedKey acct:{}", hmac_sha256_base64(b"key", &string)).as_str())
+        );
+        assert_eq!(seen.header("content-length"), Some("5"));
     }
 );

@@ -9,52 +9,41 @@ use bytes::Bytes;
 use clientcore::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use clientcore::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use clientcore::paging::{Page, PageStrategy};
-use clientcore::pipeline::batch::{parse_batch, Batch, TargetForm};
-use clientcore::{Body, Error, ErrorFormat, Options, Position, Request};
+use clientcore::pipeline::batch::{authorize, parse_batch, Batch, TargetForm};
+use clientcore::policies::sign::SharedKeyScheme;
+use clientcore::{Body, Error, ErrorFormat, Options, Request};
 use serde::Deserialize;
 use url::Url;
 
-use super::{child, Auth, List, Properties, Service};
-use crate::operation::Operation;
+use super::{Auth, Properties};
+use clientcore::operation::{Endpoint, Operation};
 
 /// The Blob service of one account.
 #[derive(Clone, Debug)]
-pub struct BlobService {
-    endpoint: Url,
-    options: Options,
-}
+pub struct BlobService(Endpoint);
 
 impl BlobService {
     /// The service at `endpoint` (`https://<account>.blob.core.windows.net`, or a path-style
     /// emulator URL such as `http://127.0.0.1:10000/devstoreaccount1`), authenticated by
     /// `auth`.
     pub fn new(endpoint: Url, auth: Auth) -> Self {
-        BlobService {
-            endpoint,
-            options: auth.options(Service::Blob),
-        }
+        BlobService(Endpoint::new(endpoint, auth.options(SharedKeyScheme::Blob)))
     }
 
     /// The container `name`.
     pub fn container(&self, name: &str) -> ContainerClient {
-        ContainerClient {
-            url: child(&self.endpoint, name),
-            options: self.options.clone(),
-        }
+        ContainerClient(self.0.child(name))
     }
 }
 
 /// A container.
 #[derive(Clone, Debug)]
-pub struct ContainerClient {
-    url: Url,
-    options: Options,
-}
+pub struct ContainerClient(Endpoint);
 
 impl ContainerClient {
     /// A request to the container itself (`restype=container`).
     fn request(&self, method: Method) -> Request<Body> {
-        Request::new(method, self.url.clone()).with_query("restype", "container")
+        self.0.request(method).with_query("restype", "container")
     }
 
     /// Creates the container (201). An existing one fails with
@@ -63,58 +52,54 @@ impl ContainerClient {
         let request = self
             .request(Method::PUT)
             .with_header(CONTENT_LENGTH, HeaderValue::from(0));
-        Operation::new(request, self.options.clone(), Properties::decode)
+        self.0.operation(request, Properties::decode)
     }
 
     /// Deletes the container and its blobs.
     pub fn delete(&self) -> Operation<()> {
-        Operation::new(
-            self.request(Method::DELETE),
-            self.options.clone(),
-            |_, _| Ok(()),
-        )
+        self.0
+            .operation(self.request(Method::DELETE), |_, _| Ok(()))
     }
 
     /// The blob `name` in this container.
     pub fn blob(&self, name: &str) -> BlobClient {
-        BlobClient {
-            url: child(&self.url, name),
-            options: self.options.clone(),
-        }
+        BlobClient(self.0.child(name))
     }
 
-    /// Deletes the blobs `names` in one batch request (`multipart/mixed`, each
-    /// sub-request signed as a request of its own would be); the answer is one result per
+    /// Deletes the blobs `names` in one batch request to the account (`multipart/mixed`, each
+    /// sub-request signed with the account key, or carrying the SAS, as a request of its own
+    /// would be: [`authorize`]); the answer is one result per
     /// blob, in order: a blob that could not be deleted is its typed error (status, code
     /// and message from its part of the answer).
     ///
     /// # Errors
     ///
     /// A [`Serialization`](clientcore::ErrorKind::Serialization) error when a sub-request
-    /// cannot be signed or written into the batch.
+    /// cannot be written into the batch; an authentication error when it cannot be signed.
     pub fn delete_blobs(&self, names: &[&str]) -> Result<Operation<Vec<Result<(), Error>>>, Error> {
         let mut batch = Batch::new(TargetForm::Path);
         for name in names {
             let mut parts = self.blob(name).delete().into_parts().0.parts;
             parts.headers.insert(CONTENT_LENGTH, HeaderValue::from(0));
-            for policy in self.options.policies(Position::PerTry) {
-                policy.on_request(&mut parts)?;
-            }
+            // Signed with the key, or carrying the SAS, as a request of its own would be.
+            authorize(&mut parts, &self.0.options)?;
             batch = batch.request(parts, Bytes::new());
         }
-        let request = self.request(Method::POST).with_query("comp", "batch");
+        // The account's batch (`/?comp=batch`), not the container's: Azure takes both, and
+        // Azurite authorizes only the account's under an account SAS.
+        let mut account = self.0.url.clone();
+        if let Ok(mut segments) = account.path_segments_mut() {
+            segments.pop();
+        }
+        let request = Request::new(Method::POST, account).with_query("comp", "batch");
         let request = request.with_batch(batch)?;
-        Ok(Operation::new(
-            request,
-            self.options.clone(),
-            |head, body| {
-                let (parts, map) = (parse_batch(head.headers, &body)?, super::error_map());
-                let done = parts
-                    .into_iter()
-                    .map(|p| p.into_result(ErrorFormat::StorageXml, &map));
-                Ok(done.map(|part| part.map(drop)).collect())
-            },
-        ))
+        Ok(self.0.operation(request, |head, body| {
+            let (parts, map) = (parse_batch(head.headers, &body)?, super::error_map());
+            let done = parts
+                .into_iter()
+                .map(|p| p.into_result(ErrorFormat::StorageXml, &map));
+            Ok(done.map(|part| part.map(drop)).collect())
+        }))
     }
 
     /// The first page of the blob listing, at most `page_size` blobs per page; give it to
@@ -143,11 +128,8 @@ impl ContainerClient {
     /// ```
     pub fn list_blobs(&self, page_size: Option<u32>) -> (Request<Body>, Options) {
         let request = self.request(Method::GET).with_query("comp", "list");
-        let request = match page_size {
-            Some(n) => request.with_query("maxresults", &n.to_string()),
-            None => request,
-        };
-        (request, self.options.clone())
+        let request = request.with_query_opt("maxresults", page_size);
+        (request, self.0.options.clone())
     }
 }
 
@@ -201,27 +183,12 @@ pub struct BlobItemProperties {
 /// assert_eq!(page.continuation_token.as_deref(), Some("m2"));
 /// ```
 pub fn decode_listing(_: &HeaderMap, body: &[u8]) -> Result<Page<BlobItem>, Error> {
-    #[derive(Deserialize)]
-    #[serde(rename_all = "PascalCase")]
-    struct EnumerationResults {
-        blobs: Option<List<BlobItem>>,
-        next_marker: Option<String>,
-    }
-    let page: EnumerationResults = clientcore::model::xml::from_slice(body)?;
-    let (items, marker) = (page.blobs.unwrap_or_default().items, page.next_marker);
-    let continuation_token = marker.filter(|m| !m.is_empty());
-    Ok(Page {
-        items,
-        continuation_token,
-    })
+    clientcore::model::xml::page(body, "Blobs", "NextMarker")
 }
 
 /// A blob.
 #[derive(Clone, Debug)]
-pub struct BlobClient {
-    url: Url,
-    options: Options,
-}
+pub struct BlobClient(Endpoint);
 
 /// A downloaded blob.
 #[derive(Clone, Debug)]
@@ -235,7 +202,7 @@ pub struct Downloaded {
 impl BlobClient {
     /// The blob's URL.
     pub fn url(&self) -> &Url {
-        &self.url
+        &self.0.url
     }
 
     /// Uploads `data` as a block blob, replacing any blob of that name (unless a condition
@@ -253,7 +220,9 @@ impl BlobClient {
 
     fn put(&self, body: Body, len: u64) -> Operation<Properties> {
         // Content-Length is set here, not left to the transport, because SharedKey signs it.
-        let request = Request::new(Method::PUT, self.url.clone())
+        let request = self
+            .0
+            .request(Method::PUT)
             .with_header(CONTENT_LENGTH, HeaderValue::from(len))
             .with_header(
                 CONTENT_TYPE,
@@ -264,7 +233,7 @@ impl BlobClient {
                 HeaderValue::from_static("BlockBlob"),
             )
             .with_body(body);
-        Operation::new(request, self.options.clone(), Properties::decode)
+        self.0.operation(request, Properties::decode)
     }
 
     /// Downloads the blob whole. For a large blob, send [`Operation::into_parts`] yourself
@@ -275,8 +244,8 @@ impl BlobClient {
     /// Azure SDKs raise it, so a caller cannot mistake it for empty content.
     pub fn download(&self) -> Operation<Downloaded> {
         Operation::new(
-            Request::new(Method::GET, self.url.clone()),
-            self.options.clone().with_success_statuses(&[200, 206]),
+            self.0.request(Method::GET),
+            self.0.options.clone().with_success_statuses(&[200, 206]),
             |head, content| {
                 Ok(Downloaded {
                     properties: Properties::from_headers(head.headers)?,
@@ -289,20 +258,14 @@ impl BlobClient {
     /// The blob's properties, from a HEAD: a missing blob fails with the code from the
     /// `x-ms-error-code` header alone, since a HEAD answer has no body.
     pub fn properties(&self) -> Operation<Properties> {
-        Operation::new(
-            Request::new(Method::HEAD, self.url.clone()),
-            self.options.clone(),
-            Properties::decode,
-        )
+        self.0
+            .operation(self.0.request(Method::HEAD), Properties::decode)
     }
 
     /// Deletes the blob.
     pub fn delete(&self) -> Operation<()> {
-        Operation::new(
-            Request::new(Method::DELETE, self.url.clone()),
-            self.options.clone(),
-            |_, _| Ok(()),
-        )
+        self.0
+            .operation(self.0.request(Method::DELETE), |_, _| Ok(()))
     }
 }
 

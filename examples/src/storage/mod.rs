@@ -1,8 +1,8 @@
 //! Azure Storage: example Blob and Table clients.
 //!
-//! Both authenticate with the account's shared key, signed per attempt by [`SharedKey`] (a
-//! custom [`Policy`](clientcore::Policy)), or with an account SAS made by [`AccountSas`] and
-//! appended to every URL by clientcore's SAS credential. Their tests run against Azurite, the
+//! They authenticate with the account's shared key, signed per attempt by clientcore's
+//! [`SharedKeyPolicy`], or with an account SAS made by [`AccountSas`] and appended to every URL
+//! by clientcore's SAS credential. Their tests run against Azurite, the
 //! storage emulator, with its public development account ([`Account::devstoreaccount1`]).
 //!
 //! # Examples
@@ -25,20 +25,18 @@
 //! ```
 
 pub mod blob;
+mod properties;
 pub mod queue;
 mod sign;
 pub mod table;
 
-use bytes::Bytes;
-use clientcore::http::{HeaderMap, HeaderName, HeaderValue};
+use clientcore::http::{HeaderName, HeaderValue};
 use clientcore::policies::auth::Credential;
-use clientcore::policies::sign::NamedKeyCredential;
+use clientcore::policies::sign::{NamedKeyCredential, SharedKeyPolicy, SharedKeyScheme};
 use clientcore::{Error, ErrorFormat, ErrorKind, ErrorMap, Options, Position, SharedPolicy};
 
-pub use sign::{AccountSas, SharedKey};
-use url::Url;
-
-use crate::operation::Head;
+pub use properties::Properties;
+pub use sign::AccountSas;
 
 /// The storage REST API version these clients speak (`x-ms-version`).
 pub const API_VERSION: &str = "2021-12-02";
@@ -114,7 +112,7 @@ impl From<NamedKeyCredential> for Account {
 /// How a storage client authenticates.
 #[derive(Clone, Debug)]
 pub enum Auth {
-    /// Sign every attempt with the account key ([`SharedKey`]).
+    /// Sign every attempt with the account key ([`SharedKeyPolicy`]).
     SharedKey(Account),
     /// Append a SAS query string (from [`AccountSas`], or from the portal) to every URL.
     Sas(String),
@@ -122,20 +120,13 @@ pub enum Auth {
     Anonymous,
 }
 
-/// Which service a request goes to: Blob and Queue sign alike, Table differently.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Service {
-    Blob,
-    Table,
-}
-
 impl Auth {
     /// The options of every call to `service`: this authentication, the service's error
     /// format and map, and `x-ms-version`.
-    fn options(self, service: Service) -> Options {
+    fn options(self, service: SharedKeyScheme) -> Options {
         let options = match self {
             Auth::SharedKey(account) => {
-                let policy = SharedPolicy::new(SharedKey::new(account, service));
+                let policy = SharedPolicy::new(SharedKeyPolicy::new(account.0, service));
                 Options::new().with_policy(Position::PerTry, policy)
             }
             Auth::Sas(query) => Options::new().with_credential(Credential::sas(query)),
@@ -143,8 +134,8 @@ impl Auth {
         };
         // Tables answer OData JSON, but authentication failures in Storage XML.
         let format = match service {
-            Service::Blob => ErrorFormat::StorageXml,
-            Service::Table => ErrorFormat::Auto,
+            SharedKeyScheme::Table => ErrorFormat::Auto,
+            _ => ErrorFormat::StorageXml,
         };
         let version = HeaderValue::from_static(API_VERSION);
         let options = options
@@ -154,15 +145,6 @@ impl Auth {
     }
 }
 
-/// `base` with one more path segment (percent-encoded as needed).
-fn child(base: &Url, segment: &str) -> Url {
-    let mut url = base.clone();
-    if let Ok(mut segments) = url.path_segments_mut() {
-        segments.pop_if_empty().push(segment);
-    }
-    url
-}
-
 /// The statuses storage operations map, over the generated map: a refused signature or
 /// SAS (403 `AuthorizationFailure`) is an authentication failure, as the Azure SDKs treat
 /// it.
@@ -170,59 +152,4 @@ fn error_map() -> ErrorMap {
     ErrorMap::generated()
         .with(403, ErrorKind::ClientAuthentication)
         .with_code("QueueAlreadyExists", ErrorKind::ResourceExists)
-}
-
-/// The ETag, last-modified time and request id of a stored item.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Properties {
-    /// The ETag, byte for byte as the service sent it (to send back in `If-Match`).
-    pub etag: clientcore::conditions::ETag,
-    /// `Last-Modified`, when sent.
-    pub last_modified: Option<std::time::SystemTime>,
-    /// `Content-Length` of the item, when the answer describes one.
-    pub content_length: Option<u64>,
-    /// The service's `x-ms-request-id`.
-    pub request_id: Option<String>,
-}
-
-impl Properties {
-    /// A [`Decode`](crate::operation::Decode) for answers that describe an item in their
-    /// headers only.
-    #[allow(
-        clippy::needless_pass_by_value,
-        reason = "the signature every decoder shares"
-    )]
-    fn decode(head: Head<'_>, _: Bytes) -> Result<Self, Error> {
-        Properties::from_headers(head.headers)
-    }
-
-    /// The properties in response `headers`.
-    ///
-    /// # Errors
-    ///
-    /// A [`Deserialization`](ErrorKind::Deserialization) error when there is no ETag: every
-    /// storage write and read returns one.
-    fn from_headers(headers: &HeaderMap) -> Result<Self, Error> {
-        let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        let etag = clientcore::conditions::ETag::from_headers(headers).ok_or_else(|| {
-            Error::new(
-                ErrorKind::Deserialization,
-                "the storage service sent no ETag",
-            )
-        })?;
-        Ok(Properties {
-            etag,
-            last_modified: text("last-modified").and_then(|v| httpdate::parse_http_date(v).ok()),
-            content_length: text("content-length").and_then(|v| v.parse().ok()),
-            request_id: text("x-ms-request-id").map(str::to_owned),
-        })
-    }
-}
-
-/// The items of an XML list (`<Queues>`, `<Blobs>`, a `<QueueMessagesList>`), whatever their
-/// element's name.
-#[derive(Debug, Default, serde::Deserialize)]
-pub(crate) struct List<T> {
-    #[serde(rename = "$value", default)]
-    pub(crate) items: Vec<T>,
 }

@@ -34,24 +34,20 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
-use bytes::Bytes;
 use clientcore::http::{header::CONTENT_LENGTH, HeaderMap, Method, StatusCode};
 use clientcore::model::{rfc7231, xml};
-use clientcore::operation::{Head, Operation};
+use clientcore::operation::{Endpoint, Operation};
 use clientcore::paging::{BlockingPager, Page, PageStrategy, Pager};
-use clientcore::{BlockingClient, Body, Client, Error, ErrorKind};
-use clientcore::{Options, Request};
-use serde::{Deserialize, Deserializer, Serialize};
+use clientcore::policies::sign::SharedKeyScheme;
+use clientcore::{BlockingClient, Body, Client, Error, ErrorKind, Request};
+use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::{child, Auth, List, Service};
+use super::Auth;
 
 /// The queue service of an account.
 #[derive(Clone, Debug)]
-pub struct QueueService {
-    endpoint: Url,
-    options: Options,
-}
+pub struct QueueService(Endpoint);
 
 impl QueueService {
     /// The service at `endpoint` (`https://<account>.queue.core.windows.net`, or a path-style
@@ -59,21 +55,19 @@ impl QueueService {
     /// `auth`.
     pub fn new(endpoint: Url, auth: Auth) -> Self {
         // Queue signs as Blob does.
-        let options = auth.options(Service::Blob);
-        QueueService { endpoint, options }
+        QueueService(Endpoint::new(endpoint, auth.options(SharedKeyScheme::Blob)))
     }
 
     /// The queue `name`.
     pub fn queue(&self, name: &str) -> QueueClient {
-        let (url, options) = (child(&self.endpoint, name), self.options.clone());
-        QueueClient { url, options }
+        QueueClient(self.0.child(name))
     }
 
     /// The queues whose names start with `prefix`, with their metadata, `page_size` a page;
     /// the service's `<NextMarker>` goes back as `marker`.
     pub fn list_queues(&self, client: &Client, prefix: &str, page_size: u32) -> Pager<QueueItem> {
         let first = self.first_page(prefix, page_size);
-        Pager::with_decode(client, first, listing(), &self.options, decode_queues)
+        Pager::with_decode(client, first, listing(), &self.0.options, decode_queues)
     }
 
     /// As [`list_queues`](Self::list_queues), for the blocking client.
@@ -84,14 +78,15 @@ impl QueueService {
         page_size: u32,
     ) -> BlockingPager<QueueItem> {
         let first = self.first_page(prefix, page_size);
-        BlockingPager::with_decode(client, first, listing(), &self.options, decode_queues)
+        BlockingPager::with_decode(client, first, listing(), &self.0.options, decode_queues)
     }
 
     fn first_page(&self, prefix: &str, page_size: u32) -> Request<Body> {
-        Request::new(Method::GET, self.endpoint.clone())
+        self.0
+            .request(Method::GET)
             .with_query("comp", "list")
             .with_query("prefix", prefix)
-            .with_query("maxresults", &page_size.to_string())
+            .with_query("maxresults", page_size)
             .with_query("include", "metadata")
     }
 }
@@ -119,19 +114,7 @@ pub struct QueueItem {
 /// A [`Decode`](ErrorKind::Decode) error when the body is not XML, a
 /// [`Deserialization`](ErrorKind::Deserialization) error when it is not a listing.
 pub fn decode_queues(_: &HeaderMap, body: &[u8]) -> Result<Page<QueueItem>, Error> {
-    #[derive(Deserialize)]
-    #[serde(rename_all = "PascalCase")]
-    struct EnumerationResults {
-        queues: Option<List<QueueItem>>,
-        next_marker: Option<String>,
-    }
-    let page: EnumerationResults = xml::from_slice(body)?;
-    let (items, marker) = (page.queues.unwrap_or_default().items, page.next_marker);
-    let continuation_token = marker.filter(|m| !m.is_empty());
-    Ok(Page {
-        items,
-        continuation_token,
-    })
+    xml::page(body, "Queues", "NextMarker")
 }
 
 /// A message, as put, peeked or received (each answer carries part of it).
@@ -150,18 +133,14 @@ pub struct QueueMessage {
     /// How many times it was received (not in the answer to a put).
     pub dequeue_count: Option<u64>,
     /// When it was put.
-    #[serde(rename = "InsertionTime", default, deserialize_with = "time")]
+    #[serde(rename = "InsertionTime", default, with = "rfc7231::option")]
     pub inserted_on: Option<SystemTime>,
     /// When it expires.
-    #[serde(rename = "ExpirationTime", default, deserialize_with = "time")]
+    #[serde(rename = "ExpirationTime", default, with = "rfc7231::option")]
     pub expires_on: Option<SystemTime>,
     /// When it becomes visible again (not in a peek).
-    #[serde(rename = "TimeNextVisible", default, deserialize_with = "time")]
+    #[serde(rename = "TimeNextVisible", default, with = "rfc7231::option")]
     pub next_visible_on: Option<SystemTime>,
-}
-
-fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SystemTime>, D::Error> {
-    rfc7231::deserialize(d).map(Some)
 }
 
 /// What an update answers: the message's new pop receipt, and when it becomes visible.
@@ -184,23 +163,12 @@ pub struct QueueProperties {
 
 /// One queue.
 #[derive(Clone, Debug)]
-pub struct QueueClient {
-    url: Url,
-    options: Options,
-}
-
-/// The decoders here capture nothing: plain functions.
-type Decoder<T> = fn(Head<'_>, Bytes) -> Result<T, Error>;
+pub struct QueueClient(Endpoint);
 
 impl QueueClient {
-    fn op<T: 'static>(&self, request: Request<Body>, decode: Decoder<T>) -> Operation<T> {
-        Operation::new(request, self.options.clone(), decode)
-    }
-
-    /// A request to the queue, or to its messages.
-    fn request(&self, method: Method, messages: bool) -> Request<Body> {
-        let url = Some(child(&self.url, "messages")).filter(|_| messages);
-        Request::new(method, url.unwrap_or_else(|| self.url.clone()))
+    /// The queue's messages.
+    fn messages(&self) -> Endpoint {
+        self.0.child("messages")
     }
 
     /// Creates the queue with `metadata`.
@@ -210,10 +178,10 @@ impl QueueClient {
     /// A [`Serialization`](ErrorKind::Serialization) error when a metadata name or value
     /// cannot be sent in a header.
     pub fn create(&self, metadata: &[(&str, &str)]) -> Result<Operation<()>, Error> {
-        let request = self.request(Method::PUT, false);
+        let request = self.0.request(Method::PUT);
         let request = request.with_metadata("x-ms-meta-", metadata.iter().copied())?;
         // An existing queue with other metadata answers 204: the SDKs raise it as exists.
-        Ok(self.op(request, |_, _| Ok(())).error_for(
+        Ok(self.0.operation(request, |_, _| Ok(())).error_for(
             StatusCode::NO_CONTENT,
             "QueueAlreadyExists",
             "The specified queue already exists.",
@@ -222,22 +190,17 @@ impl QueueClient {
 
     /// Deletes the queue and its messages.
     pub fn delete(&self) -> Operation<()> {
-        self.op(self.request(Method::DELETE, false), |_, _| Ok(()))
+        self.0
+            .operation(self.0.request(Method::DELETE), |_, _| Ok(()))
     }
 
     /// The queue's metadata and approximate message count.
     pub fn properties(&self) -> Operation<QueueProperties> {
-        let request = self.request(Method::GET, false);
-        self.op(request.with_query("comp", "metadata"), |head, _| {
-            let count = head.parse("x-ms-approximate-messages-count")?;
-            let metadata = head.headers.iter().filter_map(|(k, v)| {
-                let name = k.as_str().strip_prefix("x-ms-meta-")?;
-                Some((name.to_owned(), v.to_str().ok()?.to_owned()))
-            });
-            let metadata = metadata.collect();
+        let request = self.0.request(Method::GET).with_query("comp", "metadata");
+        self.0.operation(request, |head, _| {
             Ok(QueueProperties {
-                metadata,
-                approximate_message_count: count,
+                metadata: head.metadata("x-ms-meta-"),
+                approximate_message_count: head.parse("x-ms-approximate-messages-count")?,
             })
         })
     }
@@ -248,40 +211,35 @@ impl QueueClient {
     ///
     /// As [`create`](Self::create).
     pub fn set_metadata(&self, metadata: &[(&str, &str)]) -> Result<Operation<()>, Error> {
-        let request = self
-            .request(Method::PUT, false)
-            .with_query("comp", "metadata");
+        let request = self.0.request(Method::PUT).with_query("comp", "metadata");
         let request = request.with_metadata("x-ms-meta-", metadata.iter().copied())?;
-        Ok(self.op(request, |_, _| Ok(())))
+        Ok(self.0.operation(request, |_, _| Ok(())))
     }
 
     /// Puts a message with `text`, invisible for `visibility_timeout` when given.
     pub fn send_message(&self, text: &str, hide: Option<Duration>) -> Operation<QueueMessage> {
-        let mut request = with_text(self.request(Method::POST, true), text);
-        if let Some(hide) = hide {
-            request = request.with_query("visibilitytimeout", &hide.as_secs().to_string());
-        }
-        self.op(request, |_, body| {
-            let message = messages(&body)?.pop();
+        let request = with_text(self.messages().request(Method::POST), text);
+        let request = request.with_query_opt("visibilitytimeout", hide.map(|t| t.as_secs()));
+        self.0.operation(request, |_, body| {
+            let message = xml::list(&body)?.pop();
             message.ok_or_else(|| Error::new(ErrorKind::Deserialization, "no QueueMessage"))
         })
     }
 
     /// Up to `max` messages (1 to 32) from the front, left visible and with no pop receipt.
     pub fn peek_messages(&self, max: u32) -> Operation<Vec<QueueMessage>> {
-        let request = self
-            .request(Method::GET, true)
-            .with_query("peekonly", "true");
-        let request = request.with_query("numofmessages", &max.to_string());
-        self.op(request, |_, body| messages(&body))
+        let request = self.messages().request(Method::GET);
+        let request = request.with_query("peekonly", true);
+        let request = request.with_query("numofmessages", max);
+        self.0.operation(request, |_, body| xml::list(&body))
     }
 
     /// Up to `max` messages (1 to 32), hidden from other receivers for `hide`.
     pub fn receive_messages(&self, max: u32, hide: Duration) -> Operation<Vec<QueueMessage>> {
-        let request = self.request(Method::GET, true);
-        let request = request.with_query("visibilitytimeout", &hide.as_secs().to_string());
-        let request = request.with_query("numofmessages", &max.to_string());
-        self.op(request, |_, body| messages(&body))
+        let request = self.messages().request(Method::GET);
+        let request = request.with_query("visibilitytimeout", hide.as_secs());
+        let request = request.with_query("numofmessages", max);
+        self.0.operation(request, |_, body| xml::list(&body))
     }
 
     /// Hides a received message for `hide` more, replacing its text when `text` is given.
@@ -293,40 +251,39 @@ impl QueueClient {
         hide: Duration,
     ) -> Operation<Receipt> {
         let request = self.message(Method::PUT, id, pop_receipt);
-        let request = request.with_query("visibilitytimeout", &hide.as_secs().to_string());
+        let request = request.with_query("visibilitytimeout", hide.as_secs());
         let request = match text {
             Some(text) => with_text(request, text),
             None => request.with_header(CONTENT_LENGTH, 0.into()),
         };
-        self.op(request, |head, _| {
-            let pop_receipt = head.parse("x-ms-popreceipt")?;
-            let next_visible_on = head.parse("x-ms-time-next-visible").ok();
-            let next_visible_on = next_visible_on.and_then(|t: String| rfc7231::parse(&t).ok());
+        self.0.operation(request, |head, _| {
             Ok(Receipt {
-                pop_receipt,
-                next_visible_on,
+                pop_receipt: head.parse("x-ms-popreceipt")?,
+                next_visible_on: head.date("x-ms-time-next-visible").ok(),
             })
         })
     }
 
     /// Deletes a received message.
     pub fn delete_message(&self, id: &str, pop_receipt: &str) -> Operation<()> {
-        self.op(self.message(Method::DELETE, id, pop_receipt), |_, _| Ok(()))
+        self.0
+            .operation(self.message(Method::DELETE, id, pop_receipt), |_, _| Ok(()))
     }
 
     /// Deletes every message of the queue.
     pub fn clear_messages(&self) -> Operation<()> {
-        self.op(self.request(Method::DELETE, true), |_, _| Ok(()))
+        self.0
+            .operation(self.messages().request(Method::DELETE), |_, _| Ok(()))
     }
 
     fn message(&self, method: Method, id: &str, pop_receipt: &str) -> Request<Body> {
-        let url = child(&child(&self.url, "messages"), id);
-        Request::new(method, url).with_query("popreceipt", pop_receipt)
+        let message = self.messages().child(id).request(method);
+        message.with_query("popreceipt", pop_receipt)
     }
 }
 
-/// `request` with `<QueueMessage><MessageText>text</MessageText></QueueMessage>` as its body,
-/// its length set here because SharedKey signs it.
+/// `request` with `<QueueMessage><MessageText>text</MessageText></QueueMessage>` as its body
+/// (the pipeline sets its `Content-Length` before the SharedKey policy signs it).
 fn with_text(request: Request<Body>, text: &str) -> Request<Body> {
     #[derive(Serialize)]
     struct QueueMessage<'a> {
@@ -334,14 +291,5 @@ fn with_text(request: Request<Body>, text: &str) -> Request<Body> {
         text: &'a str,
     }
     // quick-xml escapes text and checks nothing else: one string always serializes.
-    let request = request
-        .with_xml(&QueueMessage { text })
-        .expect("text is XML");
-    let len = request.body.as_bytes().map_or(0, <[u8]>::len);
-    request.with_header(CONTENT_LENGTH, len.into())
-}
-
-/// The messages of a `QueueMessagesList`.
-fn messages(body: &[u8]) -> Result<Vec<QueueMessage>, Error> {
-    Ok(xml::from_slice::<List<QueueMessage>>(body)?.items)
+    request.with_xml(&QueueMessage { text }).expect("XML text")
 }

@@ -8,21 +8,18 @@
 use bytes::Bytes;
 use clientcore::http::{header, HeaderName, HeaderValue, Method};
 use clientcore::pipeline::batch::{parse_batch, Batch, Changeset, TargetForm};
-use clientcore::{Body, Error, ErrorFormat, ErrorKind, Options, Request};
+use clientcore::{Body, Error, ErrorFormat, ErrorKind, Request};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::json;
 use url::Url;
 
-use super::{child, Auth, Properties, Service};
-use crate::operation::{Head, Operation};
+use super::{Auth, Properties};
+use clientcore::operation::{Endpoint, Head, Operation};
 
 /// The Table service of one account.
 #[derive(Clone, Debug)]
-pub struct TableService {
-    endpoint: Url,
-    options: Options,
-}
+pub struct TableService(Endpoint);
 
 impl TableService {
     /// The service at `endpoint` (`https://<account>.table.core.windows.net`, or
@@ -30,7 +27,7 @@ impl TableService {
     pub fn new(endpoint: Url, auth: Auth) -> Self {
         // Without a JSON Accept header the service answers 415 AtomFormatNotSupported.
         let options = auth
-            .options(Service::Table)
+            .options(clientcore::policies::sign::SharedKeyScheme::Table)
             .with_header(
                 header::ACCEPT,
                 HeaderValue::from_static("application/json;odata=nometadata"),
@@ -39,7 +36,7 @@ impl TableService {
                 HeaderName::from_static("dataserviceversion"),
                 HeaderValue::from_static("3.0"),
             );
-        TableService { endpoint, options }
+        TableService(Endpoint::new(endpoint, options))
     }
 
     /// Creates the table `name`. An existing one fails with
@@ -49,22 +46,15 @@ impl TableService {
     ///
     /// Never: a JSON value always serializes.
     pub fn create_table(&self, name: &str) -> Operation<()> {
-        let (url, body) = (
-            child(&self.endpoint, "Tables"),
-            json!({ "TableName": name }),
-        );
+        let (url, body) = (self.0.child("Tables").url, json!({ "TableName": name }));
         let request = json_request(Method::POST, url, &body).expect("JSON serializes");
-        Operation::new(request, self.options.clone(), |_, _| Ok(()))
+        self.0.operation(request, |_, _| Ok(()))
     }
 
     /// The table `name`.
     pub fn table(&self, name: &str) -> TableClient {
-        TableClient {
-            url: child(&self.endpoint, name),
-            endpoint: self.endpoint.clone(),
-            name: name.to_owned(),
-            options: self.options.clone(),
-        }
+        let (service, name) = (self.0.clone(), name.to_owned());
+        TableClient { service, name }
     }
 }
 
@@ -78,10 +68,9 @@ fn json_request(method: Method, url: Url, entity: &impl Serialize) -> Result<Req
 /// A table.
 #[derive(Clone, Debug)]
 pub struct TableClient {
-    url: Url,
-    endpoint: Url,
+    /// The service: entities are addressed from its URL, not the table's.
+    service: Endpoint,
     name: String,
-    options: Options,
 }
 
 /// An entity and its properties (the weak ETag to send back in `If-Match`).
@@ -117,15 +106,14 @@ impl TableClient {
     /// as OData requires.
     fn entity_url(&self, partition_key: &str, row_key: &str) -> Url {
         let key = |k: &str| k.replace('\'', "''");
-        child(
-            &self.endpoint,
-            &format!(
+        self.service
+            .child(&format!(
                 "{}(PartitionKey='{}',RowKey='{}')",
                 self.name,
                 key(partition_key),
                 key(row_key)
-            ),
-        )
+            ))
+            .url
     }
 
     /// Inserts `entity` (which must have `PartitionKey` and `RowKey`). An existing one fails
@@ -135,9 +123,8 @@ impl TableClient {
     ///
     /// A [`Serialization`](ErrorKind::Serialization) error when `entity` is not JSON.
     pub fn insert(&self, entity: &impl Serialize) -> Result<Operation<Properties>, Error> {
-        Ok(Operation::new(
-            json_request(Method::POST, self.url.clone(), entity)?,
-            self.options.clone(),
+        Ok(self.service.operation(
+            json_request(Method::POST, self.service.child(&self.name).url, entity)?,
             Properties::decode,
         ))
     }
@@ -149,9 +136,8 @@ impl TableClient {
         partition_key: &str,
         row_key: &str,
     ) -> Operation<Entity<T>> {
-        Operation::new(
+        self.service.operation(
             Request::new(Method::GET, self.entity_url(partition_key, row_key)),
-            self.options.clone(),
             decode_entity::<T>,
         )
     }
@@ -173,19 +159,14 @@ impl TableClient {
     ) -> Result<Operation<Properties>, Error> {
         let url = self.entity_url(partition_key, row_key);
         let request = json_request(Method::PUT, url, entity)?.try_header("if-match", "*")?;
-        Ok(Operation::new(
-            request,
-            self.options.clone(),
-            Properties::decode,
-        ))
+        Ok(self.service.operation(request, Properties::decode))
     }
 
     /// Deletes one entity (`If-Match: *` unless a condition says otherwise).
     pub fn delete(&self, partition_key: &str, row_key: &str) -> Operation<()> {
-        Operation::new(
+        self.service.operation(
             Request::new(Method::DELETE, self.entity_url(partition_key, row_key))
                 .with_header(header::IF_MATCH, HeaderValue::from_static("*")),
-            self.options.clone(),
             |_, _| Ok(()),
         )
     }
@@ -248,14 +229,18 @@ impl Transaction {
     /// written into the batch.
     pub fn commit(self) -> Result<Operation<Vec<Properties>>, Error> {
         let batch = Batch::new(TargetForm::Absolute).changeset(self.changeset);
-        let url = child(&self.table.endpoint, "$batch");
+        let url = self.table.service.child("$batch").url;
         let request = Request::new(Method::POST, url).with_batch(batch)?;
-        Ok(Operation::new(request, self.table.options, |head, body| {
-            let parts = parse_batch(head.headers, &body)?.into_iter();
-            let map = super::error_map();
-            let done = parts.map(|p| p.into_result(ErrorFormat::Auto, &map));
-            done.map(|part| Properties::from_headers(&part?.headers))
-                .collect()
-        }))
+        Ok(Operation::new(
+            request,
+            self.table.service.options,
+            |head, body| {
+                let parts = parse_batch(head.headers, &body)?.into_iter();
+                let map = super::error_map();
+                let done = parts.map(|p| p.into_result(ErrorFormat::Auto, &map));
+                done.map(|part| Properties::from_headers(&part?.headers))
+                    .collect()
+            },
+        ))
     }
 }

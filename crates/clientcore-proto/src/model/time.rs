@@ -118,7 +118,7 @@ impl Cursor<'_> {
 /// The serde `with` functions of a text format module: `serialize` writes `format(value)`,
 /// `deserialize` reads a string with `parse`. Written once for every such module.
 macro_rules! text_serde {
-    ($ty:ty, $what:literal) => {
+    ($ty:ident, $what:literal) => {
         /// Serializes with [`format()`].
         ///
         /// # Errors
@@ -136,6 +136,33 @@ macro_rules! text_serde {
         pub fn deserialize<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<$ty, D::Error> {
             let s = <String as serde::Deserialize>::deserialize(deserializer)?;
             parse(&s).map_err(serde::de::Error::custom)
+        }
+
+        /// The same format for an optional field (`#[serde(default, with = "….option")]`):
+        /// `None` is written as nothing (`null` in JSON) and read from `null` or, with
+        /// `default`, from a missing field.
+        pub mod option {
+            /// Serializes `Some` with [`format()`](super::format), `None` as the format's none.
+            ///
+            /// # Errors
+            ///
+            /// Only the serializer's own.
+            #[allow(
+                clippy::ref_option,
+                reason = "serde's `with` calls it with a reference to the field"
+            )]
+            pub fn serialize<S: serde::Serializer>(value: &Option<super::$ty>, serializer: S) -> Result<S::Ok, S::Error> {
+                match value {
+                    Some(v) => serializer.serialize_some(&super::format(*v)),
+                    None => serializer.serialize_none(),
+                }
+            }
+
+            #[doc = concat!("Deserializes with [`parse`](super::parse).\n\n# Errors\n\nWhen the value is neither null nor ", $what, ".")]
+            pub fn deserialize<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<super::$ty>, D::Error> {
+                let s = <Option<String> as serde::Deserialize>::deserialize(deserializer)?;
+                s.map(|s| super::parse(&s).map_err(serde::de::Error::custom)).transpose()
+            }
         }
     };
 }
@@ -285,6 +312,18 @@ pub mod rfc3339 {
 /// let t = UNIX_EPOCH + Duration::from_secs(784_111_777);
 /// assert_eq!(rfc7231::format(t), "Sun, 06 Nov 1994 08:49:37 GMT");
 /// assert_eq!(rfc7231::parse("Sunday, 06-Nov-94 08:49:37 GMT").unwrap(), t);
+///
+/// // An optional date: `option` reads null or a missing field (with `default`) as `None`.
+/// #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+/// struct Message {
+///     #[serde(default, with = "rfc7231::option")]
+///     expires: Option<std::time::SystemTime>,
+/// }
+/// let m: Message = serde_json::from_str(r#"{"expires": "Sun, 06 Nov 1994 08:49:37 GMT"}"#).unwrap();
+/// assert_eq!(m.expires, Some(t));
+/// assert_eq!(serde_json::from_str::<Message>("{}").unwrap().expires, None);
+/// assert_eq!(serde_json::to_string(&Message { expires: None }).unwrap(), r#"{"expires":null}"#);
+/// assert!(serde_json::from_str::<Message>(r#"{"expires": "soon"}"#).is_err());
 /// ```
 pub mod rfc7231 {
     use super::invalid;
@@ -503,6 +542,27 @@ pub mod duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn optional_dates_read_null_missing_and_bad_values_apart() {
+        #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        struct Item {
+            #[serde(default, with = "rfc3339::option")]
+            at: Option<SystemTime>,
+        }
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(86_400);
+        let got: Item = serde_json::from_str(r#"{"at": "1970-01-02T00:00:00Z"}"#).unwrap();
+        assert_eq!(got.at, Some(t));
+        assert_eq!(
+            serde_json::to_string(&got).unwrap(),
+            r#"{"at":"1970-01-02T00:00:00Z"}"#
+        );
+        let none: Item = serde_json::from_str(r#"{"at": null}"#).unwrap();
+        assert_eq!(none.at, None);
+        assert_eq!(serde_json::from_str::<Item>("{}").unwrap().at, None);
+        let err = serde_json::from_str::<Item>(r#"{"at": "yesterday"}"#).unwrap_err();
+        assert!(err.to_string().contains("yesterday"), "{err}");
+    }
 
     #[test]
     fn civil_round_trips_at_edges() {

@@ -39,10 +39,11 @@ use bytes::Bytes;
 use http::header::CONTENT_TYPE;
 use http::HeaderValue;
 use quick_xml::events::{BytesText, Event};
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind};
+use crate::paging::Page;
 use crate::pipeline::{Request, RequestBody};
 
 /// How deep elements may nest: deeper documents are refused rather than walked (a model
@@ -72,15 +73,167 @@ pub fn from_slice<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
 ///
 /// As [`from_slice`].
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
+    from_str_seed(text, std::marker::PhantomData::<T>)
+}
+
+/// [`from_str`] for a [`DeserializeSeed`]: the document checked and its text kept the same
+/// way, then read by `seed` (a model whose element names are only known at run time).
+fn from_str_seed<S, V>(text: &str, seed: S) -> Result<V, Error>
+where
+    S: for<'de> DeserializeSeed<'de, Value = V>,
+{
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let kept = keep_text(text)?;
-    quick_xml::de::from_str(&kept).map_err(|e| match e {
+    let mut de = quick_xml::de::Deserializer::from_str(&kept);
+    seed.deserialize(&mut de).map_err(|e| match e {
         quick_xml::DeError::InvalidXml(e) => invalid(&e),
         other => {
             let message = format!("the XML does not fit the model: {other}");
             Error::with_source(ErrorKind::Deserialization, other).with_message(message)
         }
     })
+}
+
+/// The items of an XML list, whatever their element's name: `<Queues><Queue>…</Queue>…</Queues>`,
+/// `<QueueMessagesList><QueueMessage>…</QueueMessage></QueueMessagesList>`. An empty element
+/// is an empty list.
+///
+/// # Examples
+///
+/// ```
+/// # use clientcore_proto as clientcore;
+/// use clientcore::model::xml::{self, List};
+///
+/// #[derive(serde::Deserialize)]
+/// struct Blob {
+///     #[serde(rename = "Name")]
+///     name: String,
+/// }
+///
+/// let body = "<Blobs><Blob><Name>a</Name></Blob><Blob><Name> b</Name></Blob></Blobs>";
+/// let list: List<Blob> = xml::from_str(body)?;
+/// let names: Vec<_> = list.items.iter().map(|b| b.name.as_str()).collect();
+/// assert_eq!(names, ["a", " b"]);
+/// assert!(xml::from_str::<List<Blob>>("<Blobs/>")?.items.is_empty());
+/// # Ok::<(), clientcore::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct List<T> {
+    /// The items, in document order.
+    #[serde(rename = "$value", default = "Vec::new")]
+    pub items: Vec<T>,
+}
+
+/// The items of an XML list document ([`List`]), as [`from_slice`] reads it.
+///
+/// # Errors
+///
+/// As [`from_slice`].
+///
+/// # Examples
+///
+/// ```
+/// # use clientcore_proto as clientcore;
+/// use clientcore::model::xml;
+///
+/// let ids: Vec<u32> = xml::list(b"<Ids><Id>1</Id><Id>2</Id></Ids>")?;
+/// assert_eq!(ids, [1, 2]);
+/// # Ok::<(), clientcore::Error>(())
+/// ```
+pub fn list<T: DeserializeOwned>(body: &[u8]) -> Result<Vec<T>, Error> {
+    Ok(from_slice::<List<T>>(body)?.items)
+}
+
+/// One page of an XML listing: the items of the root's child element `items` (a [`List`];
+/// none when the element is absent or empty) and the text of its child `marker` as the
+/// continuation token (none when absent or empty: the last page). Other elements and
+/// attributes are skipped. The shape of every Azure Storage listing
+/// (`<EnumerationResults>…<Queues>…</Queues><NextMarker>…</NextMarker></EnumerationResults>`);
+/// give it to a pager's `with_decode` with a strategy that sends the marker back
+/// ([`PageStrategy::token_in_body`](crate::paging::PageStrategy::token_in_body)`("NextMarker", "marker")`).
+///
+/// # Errors
+///
+/// As [`from_slice`]; an element `items` whose children do not fit `T` is a
+/// [`Deserialization`](ErrorKind::Deserialization) error.
+///
+/// # Examples
+///
+/// ```
+/// # use clientcore_proto as clientcore;
+/// use clientcore::model::xml;
+///
+/// #[derive(Debug, serde::Deserialize)]
+/// struct Queue {
+///     #[serde(rename = "Name")]
+///     name: String,
+/// }
+///
+/// let body = b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\
+///     <EnumerationResults ServiceEndpoint=\"https://a.queue.example/\"><Prefix>q</Prefix>\
+///     <Queues><Queue><Name>q1</Name></Queue><Queue><Name>q2</Name></Queue></Queues>\
+///     <NextMarker>/a/q3</NextMarker></EnumerationResults>";
+/// let page = xml::page::<Queue>(body, "Queues", "NextMarker")?;
+/// assert_eq!(page.items.len(), 2);
+/// assert_eq!(page.items[1].name, "q2");
+/// assert_eq!(page.continuation_token.as_deref(), Some("/a/q3"));
+///
+/// let last = xml::page::<Queue>(b"<R><Queues/><NextMarker/></R>", "Queues", "NextMarker")?;
+/// assert!(last.items.is_empty() && last.continuation_token.is_none());
+/// # Ok::<(), clientcore::Error>(())
+/// ```
+pub fn page<T: DeserializeOwned>(body: &[u8], items: &str, marker: &str) -> Result<Page<T>, Error> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let text = std::str::from_utf8(body).map_err(|e| invalid(&e))?;
+    from_str_seed(
+        text,
+        PageSeed {
+            items,
+            marker,
+            item: std::marker::PhantomData,
+        },
+    )
+}
+
+/// Reads the root element of a listing as a map of its children, keeping two by name.
+struct PageSeed<'n, T> {
+    items: &'n str,
+    marker: &'n str,
+    item: std::marker::PhantomData<T>,
+}
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for PageSeed<'_, T> {
+    type Value = Page<T>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Page<T>, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for PageSeed<'_, T> {
+    type Value = Page<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a listing with <{}> and <{}>", self.items, self.marker)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Page<T>, A::Error> {
+        let mut page = Page {
+            items: Vec::new(),
+            continuation_token: None,
+        };
+        while let Some(key) = map.next_key::<String>()? {
+            if key == self.items {
+                page.items.extend(map.next_value::<List<T>>()?.items);
+            } else if key == self.marker {
+                let marker = map.next_value::<String>()?;
+                page.continuation_token = Some(marker).filter(|m| !m.is_empty());
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(page)
+    }
 }
 
 /// Writes `value` as an XML document: the declaration, then the root element named as the
@@ -309,6 +462,51 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::Decode);
         let err = from_str::<Named>("<Item><Other>a</Other></Item>").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Deserialization, "{err}");
+    }
+
+    #[test]
+    fn a_listing_page_keeps_its_items_and_marker_and_skips_the_rest() {
+        let body =
+            b"\xEF\xBB\xBF<EnumerationResults A=\"x\"><Prefix>p</Prefix><MaxResults>2</MaxResults>\
+            <Queues><Queue><Name> q 1 </Name></Queue><Queue><Name>q2</Name></Queue></Queues>\
+            <NextMarker> /acct/q3 </NextMarker><Other><Deep>1</Deep></Other></EnumerationResults>";
+        let first = page::<Named>(body, "Queues", "NextMarker").unwrap();
+        let names: Vec<_> = first.items.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(names, [" q 1 ", "q2"]);
+        assert_eq!(first.continuation_token.as_deref(), Some(" /acct/q3 "));
+        // Absent list and marker: an empty last page.
+        let last = page::<Named>(b"<R><Prefix/></R>", "Queues", "NextMarker").unwrap();
+        assert!(last.items.is_empty());
+        assert_eq!(last.continuation_token, None);
+        let empty = page::<Named>(
+            b"<R><Queues></Queues><NextMarker></NextMarker></R>",
+            "Queues",
+            "NextMarker",
+        )
+        .unwrap();
+        assert!(empty.items.is_empty() && empty.continuation_token.is_none());
+        // Bad documents and items that do not fit are errors, never a silent last page.
+        let err = page::<Named>(b"<R><Queues><Queue>", "Queues", "NextMarker").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
+        let err = page::<Named>(
+            b"<R><Queues><Queue><Other/></Queue></Queues></R>",
+            "Queues",
+            "NextMarker",
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Deserialization, "{err}");
+        let err =
+            page::<Named>(&"<a>".repeat(10_000).into_bytes(), "Queues", "NextMarker").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
+    }
+
+    #[test]
+    fn a_list_reads_items_of_any_element_name() {
+        let items: Vec<Named> =
+            list(b"<QueueMessagesList><QueueMessage><Name>a</Name></QueueMessage><Item><Name>b</Name></Item></QueueMessagesList>").unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[1].name, "b");
+        assert!(list::<Named>(b"<QueueMessagesList/>").unwrap().is_empty());
     }
 
     #[test]

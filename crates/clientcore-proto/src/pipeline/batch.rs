@@ -21,6 +21,74 @@ use crate::format::ErrorFormat;
 
 use super::{Request, RequestBody, RequestParts};
 
+/// Authorizes a sub-request as the pipeline authorizes the requests it sends with `options`,
+/// for a service that checks each part of a batch on its own (Azure Storage's blob batch):
+/// the options' per-try policies run on it (a signing policy such as
+/// [`SharedKeyPolicy`](crate::policies::sign::SharedKeyPolicy) signs it), and its
+/// credential is added: a [SAS](crate::policies::auth::SasCredential) appended to its query
+/// (the batch's own request carries it too, from the pipeline), a key in its header. The
+/// options' other headers are not added: a batch's request carries those once. The Python
+/// Storage SDK treats sub-requests the same way (its `_batch_send` runs the credential's
+/// policy on each, and puts the SAS on each sub-request's URL).
+///
+/// # Errors
+///
+/// A policy's own error; a [`ClientAuthentication`](ErrorKind::ClientAuthentication) error
+/// for a bearer credential (a sub-request cannot wait for a token: give the service's batch
+/// a SAS or a signing policy) or a key that cannot be sent in a header.
+///
+/// # Examples
+///
+/// ```
+/// # use clientcore_proto as clientcore;
+/// use bytes::Bytes;
+/// use clientcore::pipeline::batch::{authorize, Batch, TargetForm};
+/// use clientcore::pipeline::RequestParts;
+/// use clientcore::policies::auth::Credential;
+/// use clientcore::options::Options;
+///
+/// let options = Options::new().with_credential(Credential::sas("?sv=2021-12-02&sig=abc%3D"));
+/// let mut delete = RequestParts {
+///     method: http::Method::DELETE,
+///     url: "https://acct.blob.example/c/a.txt?snapshot=1".parse().unwrap(),
+///     headers: Default::default(),
+/// };
+/// authorize(&mut delete, &options)?;
+/// assert_eq!(delete.url.query(), Some("snapshot=1&sv=2021-12-02&sig=abc%3D"));
+/// let batch = Batch::new(TargetForm::Path).request(delete, Bytes::new());
+/// # let _ = batch;
+/// # Ok::<(), clientcore::Error>(())
+/// ```
+pub fn authorize(parts: &mut RequestParts, options: &crate::options::Options) -> Result<(), Error> {
+    use crate::policies::auth::Credential;
+    match options.credential() {
+        Some(Credential::Key { header, value }) => {
+            let v = super::credentials::credential_value(&value.key(), "key")?;
+            parts.headers.insert(header.clone(), v);
+        }
+        Some(Credential::Sas(sas)) => {
+            let sas = sas.signature();
+            let query = match parts.url.query() {
+                Some(q) if !q.is_empty() => format!("{q}&{sas}"),
+                _ => sas,
+            };
+            parts.url.set_query(Some(&query));
+        }
+        Some(Credential::Bearer { .. }) => {
+            return Err(Error::new(
+                ErrorKind::ClientAuthentication,
+                "a batch sub-request cannot carry a bearer token: authorize the batch with a SAS \
+                 or a signing policy",
+            ));
+        }
+        None => {}
+    }
+    for policy in options.policies(crate::options::Position::PerTry) {
+        policy.on_request(parts)?;
+    }
+    Ok(())
+}
+
 /// How a sub-request names its target on its request line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -516,6 +584,46 @@ fn split_head(part: &[u8]) -> Option<(&[u8], &[u8])> {
 mod tests {
     use super::*;
     use http::Method;
+
+    #[test]
+    fn authorize_puts_the_sas_key_and_policies_on_a_sub_request_and_refuses_a_bearer() {
+        use crate::options::{Options, Position};
+        use crate::pipeline::policy::policy_fn;
+        use crate::policies::auth::Credential;
+        let part = |url: &str| RequestParts {
+            method: Method::DELETE,
+            url: url.parse().unwrap(),
+            headers: HeaderMap::new(),
+        };
+        let signer = policy_fn(|r: &mut RequestParts| {
+            let seen = r.url.query().unwrap_or_default().to_owned();
+            r.headers.insert("x-signed-query", seen.parse().unwrap());
+            Ok(())
+        });
+        let sas = Options::new()
+            .with_credential(Credential::sas("?sv=1&sig=a%2Fb"))
+            .with_policy(Position::PerTry, signer);
+        let mut p = part("https://a.example/c/x");
+        authorize(&mut p, &sas).unwrap();
+        assert_eq!(p.url.as_str(), "https://a.example/c/x?sv=1&sig=a%2Fb");
+        // The policy ran after the SAS went on, as in the pipeline.
+        assert_eq!(p.headers["x-signed-query"], "sv=1&sig=a%2Fb");
+
+        let key = Options::new()
+            .with_credential(Credential::key(HeaderName::from_static("x-api-key"), "k1"));
+        let mut p = part("https://a.example/c/x?snapshot=2");
+        authorize(&mut p, &key).unwrap();
+        assert_eq!(p.headers["x-api-key"], "k1");
+        assert_eq!(p.url.query(), Some("snapshot=2"));
+
+        let mut p = part("https://a.example/c/x");
+        authorize(&mut p, &Options::new()).unwrap();
+        assert!(p.headers.is_empty() && p.url.query().is_none());
+
+        let bearer = Options::new().with_credential(Credential::bearer(["s/.default"]));
+        let err = authorize(&mut part("https://a.example/c/x"), &bearer).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ClientAuthentication);
+    }
 
     fn parts(method: Method, url: &str) -> RequestParts {
         RequestParts {

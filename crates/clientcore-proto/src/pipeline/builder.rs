@@ -1,7 +1,7 @@
 //! Building requests: query parameters, headers from text, prefixed metadata headers, and
 //! bodies that carry their `Content-Type` (JSON, form, multipart).
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 use bytes::{BufMut as _, Bytes, BytesMut};
 use http::header::CONTENT_TYPE;
@@ -15,7 +15,8 @@ use super::{Request, RequestBody};
 impl<B: RequestBody> Request<B> {
     /// Appends the query parameter `name=value`, both percent-encoded as
     /// `application/x-www-form-urlencoded` (a space is `+`), as the reference's
-    /// `HttpRequest.format_parameters` does. Parameters already in the URL are kept.
+    /// `HttpRequest.format_parameters` does. Parameters already in the URL are kept. The
+    /// value is any [`Display`](fmt::Display): text, a number.
     ///
     /// # Examples
     ///
@@ -26,13 +27,41 @@ impl<B: RequestBody> Request<B> {
     ///
     /// let r = Request::<Bytes>::new(http::Method::GET, "https://q.example/queue?comp=list".parse().unwrap())
     ///     .with_query("prefix", "a b&c")
-    ///     .with_query("maxresults", "5");
+    ///     .with_query("maxresults", 5);
     /// assert_eq!(r.parts.url.query(), Some("comp=list&prefix=a+b%26c&maxresults=5"));
     /// ```
     #[must_use]
-    pub fn with_query(mut self, name: &str, value: &str) -> Self {
-        self.parts.url.query_pairs_mut().append_pair(name, value);
+    pub fn with_query(mut self, name: &str, value: impl fmt::Display) -> Self {
+        let value = value.to_string();
+        self.parts.url.query_pairs_mut().append_pair(name, &value);
         self
+    }
+
+    /// Appends the query parameter `name=value` as [`with_query`](Self::with_query) does
+    /// when `value` is `Some`; leaves the URL as it is when it is `None` (an optional
+    /// parameter the caller did not give).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use clientcore_proto as clientcore;
+    /// use bytes::Bytes;
+    /// use clientcore::pipeline::Request;
+    ///
+    /// let url: clientcore::url::Url = "https://q.example/jobs/messages".parse().unwrap();
+    /// let r = Request::<Bytes>::new(http::Method::POST, url.clone())
+    ///     .with_query_opt("visibilitytimeout", Some(30))
+    ///     .with_query_opt("messagettl", None::<u64>);
+    /// assert_eq!(r.parts.url.query(), Some("visibilitytimeout=30"));
+    /// let r = Request::<Bytes>::new(http::Method::POST, url).with_query_opt("a", None::<&str>);
+    /// assert_eq!(r.parts.url.query(), None);
+    /// ```
+    #[must_use]
+    pub fn with_query_opt(self, name: &str, value: Option<impl fmt::Display>) -> Self {
+        match value {
+            Some(value) => self.with_query(name, value),
+            None => self,
+        }
     }
 
     /// Adds the header `name: value` from text.
@@ -361,6 +390,16 @@ mod tests {
             r.parts.url.query(),
             Some("a=1&b=x%3Dy%26z&%C3%BC=%C3%A9%2F%3F%23")
         );
+    }
+
+    #[test]
+    fn numbers_and_optional_values_go_in_the_query_as_text() {
+        let r = req()
+            .with_query("n", 32_u32)
+            .with_query_opt("skip", None::<u32>)
+            .with_query_opt("t", Some("a b"))
+            .with_query("s", String::from("x&y"));
+        assert_eq!(r.parts.url.query(), Some("n=32&t=a+b&s=x%26y"));
     }
 
     #[test]

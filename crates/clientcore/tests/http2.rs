@@ -98,6 +98,34 @@ both_drivers!(http1_only_never_offers_h2, |driver| {
     );
 });
 
+both_drivers!(a_caller_tls_config_still_negotiates_h2, |driver| {
+    let server = H2Server::start(H2Mode::TlsNegotiate, ok);
+    // The caller's configuration trusts the server's CA and offers HTTP/1.1 alone: the
+    // transport sets ALPN from the options on a copy, so `h2` is offered and chosen.
+    let mut tls = clientcore::rustls::ClientConfig::clone(&server.pki().unwrap().client_config());
+    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let client = TestClient::with_tls(driver, support::Setup::default(), Some(Arc::new(tls)));
+    let got = client
+        .get(&server.url("/negotiated"), &Options::new())
+        .unwrap();
+    assert_eq!(got.body, "hello");
+    // Per call, HTTP/1.1 only still holds over the caller's configuration.
+    let h1 = Options::new().with_http_version(HttpVersion::Http1Only);
+    client.get(&server.url("/h1"), &h1).unwrap();
+    let versions: Vec<(String, Version)> = server
+        .seen()
+        .into_iter()
+        .map(|s| (s.path, s.version))
+        .collect();
+    assert_eq!(
+        versions,
+        [
+            ("/negotiated".to_owned(), Version::HTTP_2),
+            ("/h1".to_owned(), Version::HTTP_11),
+        ]
+    );
+});
+
 both_drivers!(prior_knowledge_speaks_h2_over_cleartext, |driver| {
     let server = H2Server::start(H2Mode::Cleartext, ok);
     let client = TestClient::new(driver, Options::new());

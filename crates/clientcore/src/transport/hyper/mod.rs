@@ -154,6 +154,8 @@ impl HyperTransport {
     /// let mut roots = rustls::RootCertStore::empty();
     /// // roots.add(my_ca_der)?;
     /// # let _ = &mut roots;
+    /// # #[cfg(not(feature = "aws-lc-rs"))] let provider = Arc::new(rustls::crypto::ring::default_provider());
+    /// # #[cfg(feature = "aws-lc-rs")]
     /// let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     /// let config = rustls::ClientConfig::builder_with_provider(provider)
     ///     .with_safe_default_protocol_versions()

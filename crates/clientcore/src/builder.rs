@@ -79,6 +79,8 @@ pub(crate) struct ClientParts<T: ?Sized, S: ?Sized, C: ?Sized> {
     pub(crate) transport: Option<Arc<T>>,
     pub(crate) sleep: Arc<S>,
     pub(crate) credential: Option<Arc<C>>,
+    /// The caller's rustls configuration for the default transport.
+    pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl<T: ?Sized, S: ?Sized, C: ?Sized> ClientParts<T, S, C> {
@@ -90,6 +92,7 @@ impl<T: ?Sized, S: ?Sized, C: ?Sized> ClientParts<T, S, C> {
             transport: None,
             sleep,
             credential: None,
+            tls: None,
         }
     }
 
@@ -107,6 +110,16 @@ impl<T: ?Sized, S: ?Sized, C: ?Sized> ClientParts<T, S, C> {
         );
         if bearer && self.credential.is_none() {
             return Err(no_token_credential());
+        }
+        // A transport of the caller's makes its own connections: the configuration would be
+        // silently unused.
+        if self.tls.is_some() && self.transport.is_some() {
+            return Err(Error::new(
+                clientcore_proto::ErrorKind::ServiceRequest,
+                "`tls_config` sets up the default transport, but the client was given a \
+                 transport of its own: give the configuration to that transport instead \
+                 (`HyperTransport::with_tls_config`)",
+            ));
         }
         self.options = Arc::new(self.shared.resolved_options());
         self.prepared = Arc::new(Prepared::new(&self.options));
@@ -174,6 +187,22 @@ macro_rules! builder_methods {
         /// The transport. Default is [`HyperTransport`](crate::transport::HyperTransport).
         pub fn transport(mut self, transport: std::sync::Arc<$transport>) -> Self {
             self.parts.transport = Some(transport);
+            self
+        }
+
+        /// TLS with the caller's own rustls configuration (a pinning or otherwise custom
+        /// certificate verifier, its own roots, client certificate or crypto provider) for
+        /// every connection of the default transport; see
+        /// [`HyperTransport::with_tls_config`](crate::transport::HyperTransport::with_tls_config).
+        /// The options' `connection_verify` and `connection_cert` are then not used; the
+        /// HTTP versions offered in the handshake (ALPN) still follow the options'
+        /// [`HttpVersion`](clientcore_proto::options::HttpVersion). `rustls` is re-exported as
+        /// [`clientcore::rustls`](crate::rustls), so the versions match.
+        ///
+        /// `build` fails with `ServiceRequest` if the client is also given a
+        /// [`transport`](Self::transport) of its own, which would not use it.
+        pub fn tls_config(mut self, config: std::sync::Arc<rustls::ClientConfig>) -> Self {
+            self.parts.tls = Some(config);
             self
         }
 

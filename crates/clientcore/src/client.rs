@@ -93,7 +93,12 @@ mod async_client {
         /// proxy variable) that is not a URL. Found here rather than at the first call, which
         /// would report it only after waiting out the retries of a connection error.
         pub fn build(self) -> Result<Client, Error> {
-            let default_transport = self.parts.transport.is_none().then(HyperTransport::new);
+            let tls = self.parts.tls.clone();
+            let default_transport = self
+                .parts
+                .transport
+                .is_none()
+                .then(|| HyperTransport::with_tls(tls));
             let default = default_transport.clone();
             let parts = self.parts.build(|| {
                 let t = default.unwrap_or_default();
@@ -458,7 +463,12 @@ mod blocking_client {
         /// default transport cannot be set up with the client's settings, as
         /// [`ClientBuilder::build`](crate::ClientBuilder::build).
         pub fn build(self) -> Result<BlockingClient, Error> {
-            let default_transport = self.parts.transport.is_none().then(HyperTransport::new);
+            let tls = self.parts.tls.clone();
+            let default_transport = self
+                .parts
+                .transport
+                .is_none()
+                .then(|| HyperTransport::with_tls(tls));
             let default = default_transport.clone();
             let parts = self.parts.build(|| {
                 let t = crate::transport::transport_block_on(default.unwrap_or_default())?;

@@ -48,6 +48,14 @@ pub use response::BlockingResponse;
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use response::Response;
 
+/// The rustls the default transport is built on, for
+/// [`ClientBuilder::tls_config`](crate::ClientBuilder::tls_config) and
+/// [`HyperTransport::with_tls_config`](crate::transport::HyperTransport::with_tls_config):
+/// a configuration built with it is the version the transport takes.
+#[cfg(feature = "_transport")]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "async", feature = "blocking"))))]
+pub use rustls;
+
 pub use clientcore_proto::options::{
     self, ClientCert, HttpVersion, Options, Position, Proxies, Verify,
 };

@@ -98,6 +98,34 @@ both_drivers!(http1_only_never_offers_h2, |driver| {
     );
 });
 
+both_drivers!(a_caller_tls_config_still_negotiates_h2, |driver| {
+    let server = H2Server::start(H2Mode::TlsNegotiate, ok);
+    // The caller's configuration trusts the server's CA and offers HTTP/1.1 alone: the
+    // transport sets ALPN from the options on a copy, so `h2` is offered and chosen.
+    let mut tls = clientcore::rustls::ClientConfig::clone(&server.pki().unwrap().client_config());
+    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let client = TestClient::with_tls(driver, support::Setup::default(), Some(Arc::new(tls)));
+    let got = client
+        .get(&server.url("/negotiated"), &Options::new())
+        .unwrap();
+    assert_eq!(got.body, "hello");
+    // Per call, HTTP/1.1 only still holds over the caller's configuration.
+    let h1 = Options::new().with_http_version(HttpVersion::Http1Only);
+    client.get(&server.url("/h1"), &h1).unwrap();
+    let versions: Vec<(String, Version)> = server
+        .seen()
+        .into_iter()
+        .map(|s| (s.path, s.version))
+        .collect();
+    assert_eq!(
+        versions,
+        [
+            ("/negotiated".to_owned(), Version::HTTP_2),
+            ("/h1".to_owned(), Version::HTTP_11),
+        ]
+    );
+});
+
 both_drivers!(prior_knowledge_speaks_h2_over_cleartext, |driver| {
     let server = H2Server::start(H2Mode::Cleartext, ok);
     let client = TestClient::new(driver, Options::new());
@@ -280,3 +308,352 @@ both_drivers!(
         assert_eq!(arrived.load(Ordering::SeqCst), 2);
     }
 );
+
+// ---- GOAWAY below the streams in flight --------------------------------------------------
+
+/// One request a GOAWAY test's server took in: on which connection (1 is the first), and
+/// what.
+#[derive(Clone, Debug, PartialEq)]
+struct Took {
+    connection: usize,
+    method: Method,
+    path: String,
+    body: Bytes,
+}
+
+/// A raw HTTP/2 server (prior knowledge, cleartext) whose first connection takes one
+/// request, waits until more are on their way (bytes waiting unread in its socket), then sends
+/// `GOAWAY` with that first stream as the last one processed, never answers it, and closes.
+/// Later connections answer every request `ok {path}`.
+struct GoAwayServer {
+    addr: SocketAddr,
+    took: Arc<std::sync::Mutex<Vec<Took>>>,
+    /// Set once the first connection took its request and may see more.
+    ready: Arc<std::sync::atomic::AtomicBool>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl GoAwayServer {
+    fn start() -> GoAwayServer {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let took = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (t, r) = (took.clone(), ready.clone());
+        runtime.spawn(async move {
+            let mut connection = 0;
+            while let Ok((tcp, _)) = listener.accept().await {
+                connection += 1;
+                if connection == 1 {
+                    tokio::spawn(go_away_below_in_flight(tcp, t.clone(), r.clone()));
+                } else {
+                    tokio::spawn(answer_all(tcp, connection, t.clone()));
+                }
+            }
+        });
+        GoAwayServer {
+            addr,
+            took,
+            ready,
+            _runtime: runtime,
+        }
+    }
+
+    fn took(&self) -> Vec<Took> {
+        self.took.lock().unwrap().clone()
+    }
+}
+
+async fn go_away_below_in_flight(
+    tcp: tokio::net::TcpStream,
+    took: Arc<std::sync::Mutex<Vec<Took>>>,
+    ready: Arc<std::sync::atomic::AtomicBool>,
+) {
+    // A second handle on the socket, to see (without reading) that the client sent more.
+    let std_tcp = tcp.into_std().unwrap();
+    let peeker = std_tcp.try_clone().unwrap();
+    let tcp = tokio::net::TcpStream::from_std(std_tcp).unwrap();
+    let waiting = move || {
+        let mut buf = vec![0; 64 << 10];
+        peeker.peek(&mut buf).unwrap_or(0)
+    };
+    let mut conn = h2::server::handshake(tcp).await.unwrap();
+    let Some(Ok((request, respond))) = conn.accept().await else {
+        return;
+    };
+    took.lock().unwrap().push(Took {
+        connection: 1,
+        method: request.method().clone(),
+        path: request.uri().path().to_owned(),
+        body: Bytes::new(),
+    });
+    // The rest of the first request (its body) arrives; then the client may send more.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let before = waiting();
+    ready.store(true, Ordering::SeqCst);
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    while waiting() <= before && std::time::Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // Time for the other requests' frames to arrive whole; none of them is read.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // GOAWAY with the last stream h2 took in (the first): the later ones were not processed.
+    conn.abrupt_shutdown(h2::Reason::NO_ERROR);
+    while let Some(next) = conn.accept().await {
+        if let Ok((request, _)) = next {
+            took.lock().unwrap().push(Took {
+                connection: 1,
+                method: request.method().clone(),
+                path: request.uri().path().to_owned(),
+                body: Bytes::new(),
+            });
+        }
+    }
+    // The first stream is never answered: the connection's end cuts it (no reset of its own).
+    drop(respond);
+}
+
+async fn answer_all(
+    tcp: tokio::net::TcpStream,
+    connection: usize,
+    took: Arc<std::sync::Mutex<Vec<Took>>>,
+) {
+    let Ok(mut conn) = h2::server::handshake(tcp).await else {
+        return;
+    };
+    while let Some(Ok((request, mut respond))) = conn.accept().await {
+        let took = took.clone();
+        tokio::spawn(async move {
+            let (parts, mut body) = request.into_parts();
+            let mut bytes = Vec::new();
+            while let Some(Ok(chunk)) = body.data().await {
+                let _ = body.flow_control().release_capacity(chunk.len());
+                bytes.extend_from_slice(&chunk);
+            }
+            let path = parts.uri.path().to_owned();
+            took.lock().unwrap().push(Took {
+                connection,
+                method: parts.method,
+                path: path.clone(),
+                body: bytes.into(),
+            });
+            let mut send = respond.send_response(Response::new(()), false).unwrap();
+            send.send_data(Bytes::from(format!("ok {path}")), true)
+                .unwrap();
+        });
+    }
+}
+
+fn request(method: Method, addr: SocketAddr, path: &str, body: &'static str) -> Request<Body> {
+    let mut request = Request::new(method, format!("http://{addr}{path}").parse().unwrap());
+    if !body.is_empty() {
+        request.body = Body::from(body);
+    }
+    request
+}
+
+/// What a call came to: the body and how many attempts were retried, or the error.
+type Outcome = Result<(Bytes, usize), clientcore::Error>;
+
+/// Sends `first`, then (once the server took it) `rest` at once, all in flight together.
+fn first_then_rest(
+    client: &TestClient,
+    ready: &std::sync::atomic::AtomicBool,
+    first: Request<Body>,
+    rest: Vec<Request<Body>>,
+) -> (Outcome, Vec<Outcome>) {
+    let wait_ready = || {
+        let until = std::time::Instant::now() + Duration::from_secs(10);
+        while !ready.load(Ordering::SeqCst) {
+            assert!(
+                std::time::Instant::now() < until,
+                "the server never took a request"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    };
+    match client.driver() {
+        Driver::Async => client.block_on(async {
+            let c = client.async_client();
+            let call = |request: Request<Body>| async move {
+                let mut response = c.send(request, &Options::new()).await?;
+                let body = response.read().await?;
+                Ok((body, response.retry_history().len()))
+            };
+            let first = call(first);
+            let rest = async {
+                // Not on this thread: the first call is driven here meanwhile.
+                let until = std::time::Instant::now() + Duration::from_secs(10);
+                while !ready.load(Ordering::SeqCst) {
+                    assert!(
+                        std::time::Instant::now() < until,
+                        "the server never took a request"
+                    );
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                futures_util::future::join_all(rest.into_iter().map(call)).await
+            };
+            futures_util::future::join(first, rest).await
+        }),
+        Driver::Blocking => std::thread::scope(|scope| {
+            let call = |request: Request<Body>| {
+                let c = client.blocking_client().clone();
+                move || -> Outcome {
+                    let mut response = c.send(request, &Options::new())?;
+                    let body = response.read()?;
+                    Ok((body, response.retry_history().len()))
+                }
+            };
+            let first = scope.spawn(call(first));
+            wait_ready();
+            let rest: Vec<_> = rest.into_iter().map(|r| scope.spawn(call(r))).collect();
+            let rest = rest.into_iter().map(|h| h.join().unwrap()).collect();
+            (first.join().unwrap(), rest)
+        }),
+    }
+}
+
+both_drivers!(
+    goaway_retries_the_unprocessed_streams_not_a_cut_post,
+    |driver| {
+        let server = GoAwayServer::start();
+        let addr = server.addr;
+        let h2c = Options::new().with_http_version(HttpVersion::Http2PriorKnowledge);
+        let client = TestClient::fake_time(driver, h2c);
+        let (first, rest) = first_then_rest(
+            &client,
+            &server.ready,
+            request(Method::POST, addr, "/processed", "first order"),
+            vec![
+                request(Method::GET, addr, "/a", ""),
+                request(Method::POST, addr, "/b", "second order"),
+            ],
+        );
+        // At or below GOAWAY's last stream, then cut: the server may have acted on it, so a
+        // POST is not sent again.
+        let err = first.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ServiceResponse, "{err:?}");
+        // Above it: not processed (RFC 9113, 6.8), so sent again on a new connection, the POST
+        // included, and answered.
+        let [a, b] = <[Outcome; 2]>::try_from(rest).unwrap();
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a, (Bytes::from("ok /a"), 1));
+        assert_eq!(b, (Bytes::from("ok /b"), 1));
+        let mut took = server.took();
+        took.sort_by(|x, y| (x.connection, &x.path).cmp(&(y.connection, &y.path)));
+        let took: Vec<(usize, Method, &str, &str)> = took
+            .iter()
+            .map(|t| {
+                (
+                    t.connection,
+                    t.method.clone(),
+                    t.path.as_str(),
+                    std::str::from_utf8(&t.body).unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            took,
+            [
+                (1, Method::POST, "/processed", ""),
+                (2, Method::GET, "/a", ""),
+                (2, Method::POST, "/b", "second order"),
+            ]
+        );
+    }
+);
+
+// ---- Trailers --------------------------------------------------------------------------
+
+/// `printf 'hello, trailers' | gzip -n -9`.
+const GZIP_HELLO_TRAILERS: &[u8] = &[
+    31, 139, 8, 0, 0, 0, 0, 0, 2, 3, 203, 72, 205, 201, 201, 215, 81, 40, 41, 74, 204, 204, 73, 45,
+    42, 6, 0, 193, 199, 57, 16, 15, 0, 0, 0,
+];
+
+/// A raw HTTP/2 server (prior knowledge, cleartext) that answers every request with a body in
+/// several DATA frames followed by trailers (a HEADERS frame ending the stream): `/gzip` a
+/// gzip body, any other path `hello, trailers` in plain text.
+fn trailers_server() -> (SocketAddr, Arc<AtomicUsize>, tokio::runtime::Runtime) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let answered = Arc::new(AtomicUsize::new(0));
+    let count = answered.clone();
+    runtime.spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let count = count.clone();
+            tokio::spawn(async move {
+                let Ok(mut conn) = h2::server::handshake(tcp).await else {
+                    return;
+                };
+                while let Some(Ok((request, mut respond))) = conn.accept().await {
+                    let gzip = request.uri().path() == "/gzip";
+                    let mut head = Response::builder().header("content-type", "text/plain");
+                    if gzip {
+                        head = head.header("content-encoding", "gzip");
+                    }
+                    let body: &'static [u8] = if gzip {
+                        GZIP_HELLO_TRAILERS
+                    } else {
+                        b"hello, trailers"
+                    };
+                    let mut send = respond
+                        .send_response(head.body(()).unwrap(), false)
+                        .unwrap();
+                    // Two DATA frames, then the trailers.
+                    let (one, two) = body.split_at(body.len() / 2);
+                    send.send_data(Bytes::from_static(one), false).unwrap();
+                    send.send_data(Bytes::from_static(two), false).unwrap();
+                    let mut trailers = http::HeaderMap::new();
+                    trailers.insert("grpc-status", "0".parse().unwrap());
+                    trailers.insert("x-checksum", "sha256=abc".parse().unwrap());
+                    send.send_trailers(trailers).unwrap();
+                    count.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    (addr, answered, runtime)
+}
+
+both_drivers!(trailers_end_a_body_read_whole, |driver| {
+    let (addr, answered, _rt) = trailers_server();
+    let h2c = Options::new().with_http_version(HttpVersion::Http2PriorKnowledge);
+    let client = TestClient::fake_time(driver, h2c);
+    for path in ["/plain", "/gzip"] {
+        let url = format!("http://{addr}{path}");
+        // Buffered.
+        let got = client.get(&url, &Options::new()).unwrap();
+        assert_eq!(got.status, StatusCode::OK);
+        assert_eq!(got.body, "hello, trailers", "{path}");
+        assert!(got.retries.is_empty(), "{path}: {:?}", got.retries);
+        // The trailers are not made headers of the response.
+        assert!(!got.headers.contains_key("grpc-status"));
+        assert!(!got.headers.contains_key("x-checksum"));
+        // Streamed, block by block to the end.
+        let (blocks, body) = client
+            .stream(
+                Request::new(Method::GET, url.parse().unwrap()),
+                &Options::new(),
+            )
+            .unwrap();
+        assert_eq!(body, "hello, trailers", "{path}");
+        assert!(blocks.iter().all(|&n| n > 0), "{path}: {blocks:?}");
+    }
+    // One answer per call: nothing was sent again.
+    assert_eq!(answered.load(Ordering::SeqCst), 4);
+});

@@ -150,6 +150,15 @@ impl TestClient {
 
     /// A client from a full [`Setup`].
     pub fn with(driver: Driver, setup: Setup) -> Self {
+        Self::with_tls(driver, setup, None)
+    }
+
+    /// A client from a full [`Setup`] and the builder's `tls_config`, if any.
+    pub fn with_tls(
+        driver: Driver,
+        setup: Setup,
+        tls: Option<Arc<clientcore::rustls::ClientConfig>>,
+    ) -> Self {
         let clock = FakeClock::new();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -168,6 +177,9 @@ impl TestClient {
                 if let Some(c) = setup.async_credential {
                     b = b.token_credential(c);
                 }
+                if let Some(tls) = tls {
+                    b = b.tls_config(tls);
+                }
                 async_client = Some(b.build().unwrap());
             }
             Driver::Blocking => {
@@ -179,6 +191,9 @@ impl TestClient {
                 }
                 if let Some(c) = setup.blocking_credential {
                     b = b.token_credential(c);
+                }
+                if let Some(tls) = tls {
+                    b = b.tls_config(tls);
                 }
                 blocking_client = Some(b.build().unwrap());
             }

@@ -273,3 +273,58 @@ impl hyper::rt::Write for Conn {
         Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use clientcore_proto::options::{PoolSettings, Proxies, TransportConfig};
+
+    use super::Stream;
+    use crate::transport::hyper::pool::build;
+
+    /// The pool's TCP options, as the kernel reports them on the socket a connection opened
+    /// (`getsockopt` through socket2): they cannot be seen from the far end.
+    fn socket_options(settings: PoolSettings) -> (bool, bool, Option<Duration>) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let config = TransportConfig {
+                pool: settings,
+                proxies: Proxies::new().without_env(),
+                ..TransportConfig::default()
+            };
+            let pool = build(&config, None).unwrap();
+            let uri: http::Uri = format!("http://{addr}/").parse().unwrap();
+            let conn = tokio::time::timeout(Duration::from_secs(10), pool.connector.0.connect(uri))
+                .await
+                .unwrap()
+                .unwrap();
+            let Stream::Tcp(tcp) = conn.io.inner() else {
+                panic!("a cleartext connection is TCP");
+            };
+            let socket = socket2::SockRef::from(tcp);
+            let keepalive = socket.keepalive().unwrap();
+            let idle = keepalive.then(|| socket.tcp_keepalive_time().unwrap());
+            (tcp.nodelay().unwrap(), keepalive, idle)
+        })
+    }
+
+    #[test]
+    fn new_connections_carry_the_pool_tcp_options() {
+        // The defaults: TCP_NODELAY on, no keepalive probes.
+        assert_eq!(socket_options(PoolSettings::new()), (true, false, None));
+        // Both changed.
+        let settings = PoolSettings::new()
+            .with_tcp_nodelay(false)
+            .with_tcp_keepalive(Some(Duration::from_secs(37)));
+        assert_eq!(
+            socket_options(settings),
+            (false, true, Some(Duration::from_secs(37)))
+        );
+    }
+}

@@ -101,6 +101,8 @@ pub struct HyperTransport {
 
 #[derive(Default)]
 struct Inner {
+    /// The caller's rustls configuration ([`HyperTransport::with_tls_config`]), for every pool.
+    tls: Option<Arc<rustls::ClientConfig>>,
     pools: Mutex<HashMap<PoolKey, Pool>>,
     /// The first configuration used and its pool: most calls use the client's settings, and
     /// comparing is cheaper than hashing the configuration and taking the lock.
@@ -118,6 +120,7 @@ impl std::fmt::Debug for Inner {
             .len();
         f.debug_struct("HyperTransport")
             .field("pools", &pools)
+            .field("custom_tls", &self.tls.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -126,6 +129,55 @@ impl HyperTransport {
     /// A transport with empty pools.
     pub fn new() -> Self {
         HyperTransport::default()
+    }
+
+    /// A transport whose TLS connections use the caller's rustls configuration: its
+    /// certificate verifier (a pinning one, say), trust roots, client certificate, crypto
+    /// provider and protocol versions. The options' [`Verify`] and [`ClientCert`] are then not
+    /// used. The transport still chooses what ALPN offers, on a copy of `config`, so that the
+    /// options' [`HttpVersion`] holds (`h2` and `http/1.1` unless they say otherwise);
+    /// `config`'s own `alpn_protocols` are ignored. An HTTPS proxy is spoken to with the same
+    /// configuration, offering `http/1.1`.
+    ///
+    /// The builders' `tls_config` sets this up for a client.
+    ///
+    /// [`Verify`]: clientcore_proto::options::Verify
+    /// [`ClientCert`]: clientcore_proto::options::ClientCert
+    /// [`HttpVersion`]: clientcore_proto::options::HttpVersion
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use clientcore::rustls;
+    /// use clientcore::transport::HyperTransport;
+    ///
+    /// let mut roots = rustls::RootCertStore::empty();
+    /// // roots.add(my_ca_der)?;
+    /// # let _ = &mut roots;
+    /// # #[cfg(not(feature = "aws-lc-rs"))] let provider = Arc::new(rustls::crypto::ring::default_provider());
+    /// # #[cfg(feature = "aws-lc-rs")]
+    /// let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    /// let config = rustls::ClientConfig::builder_with_provider(provider)
+    ///     .with_safe_default_protocol_versions()
+    ///     .unwrap()
+    ///     .with_root_certificates(roots)
+    ///     .with_no_client_auth();
+    /// let transport = HyperTransport::with_tls_config(Arc::new(config));
+    /// # let _ = transport;
+    /// ```
+    pub fn with_tls_config(config: Arc<rustls::ClientConfig>) -> Self {
+        HyperTransport::with_tls(Some(config))
+    }
+
+    /// A client's default transport: with the builder's rustls configuration, if any.
+    pub(crate) fn with_tls(config: Option<Arc<rustls::ClientConfig>>) -> Self {
+        HyperTransport {
+            inner: Arc::new(Inner {
+                tls: config,
+                ..Inner::default()
+            }),
+        }
     }
 
     /// Sets up the connection pool for `config` now rather than at its first call.
@@ -162,7 +214,7 @@ impl HyperTransport {
         if let Some(p) = pools.get(&key) {
             return Ok(p.clone());
         }
-        let pool = build(config)?;
+        let pool = build(config, self.inner.tls.as_deref())?;
         // Bounded: a caller varying its per-call settings (a connect timeout computed per
         // call, say) would otherwise keep a pool per value for the life of the transport. One
         // is let go (its connections close when its last call ends); the first

@@ -93,11 +93,15 @@ fn pool_fields(config: &TransportConfig) -> PoolFields<'_> {
     (verify, cert, proxies, *http_version, *pool, resolver)
 }
 
-/// Sets up a pool for `config`: its TLS settings and proxies (and the connect timeout for a
-/// connection asked for outside a call).
+/// Sets up a pool for `config`: its TLS settings (the transport's own rustls configuration
+/// when it has one) and proxies (and the connect timeout for a connection asked for outside a
+/// call).
 #[cold]
-pub(super) fn build(config: &TransportConfig) -> Result<Pool, Error> {
-    let tls = tls_config(config)?;
+pub(super) fn build(
+    config: &TransportConfig,
+    custom_tls: Option<&rustls::ClientConfig>,
+) -> Result<Pool, Error> {
+    let tls = tls_config(config, custom_tls)?;
     // An HTTPS proxy is spoken to in HTTP/1.1 (the tunnel's CONNECT), whatever the target.
     let mut proxy_tls = tls.clone();
     proxy_tls.alpn_protocols = vec![b"http/1.1".to_vec()];

@@ -1,5 +1,5 @@
 //! rustls' settings for a pool: which servers to trust, the client certificate, the HTTP
-//! versions offered.
+//! versions offered; and the crypto provider, by feature.
 
 use std::sync::Arc;
 
@@ -9,12 +9,65 @@ use clientcore_proto::{Error, ErrorKind};
 use super::errors::invalid;
 
 /// rustls' settings for a pool: which servers to trust, the client certificate, and the HTTP
-/// versions offered to the target (ALPN).
-pub(super) fn tls_config(config: &TransportConfig) -> Result<rustls::ClientConfig, Error> {
+/// versions offered to the target (ALPN). A caller's own configuration (`custom`) decides
+/// trust and the client certificate itself (`connection_verify` and `connection_cert` are not
+/// read); only its ALPN list is replaced, on a copy, so that the HTTP versions offered are
+/// the ones the options choose and `Conn::connected` reads the answer right.
+pub(super) fn tls_config(
+    config: &TransportConfig,
+    custom: Option<&rustls::ClientConfig>,
+) -> Result<rustls::ClientConfig, Error> {
+    let mut tls = match custom {
+        Some(custom) => custom.clone(),
+        None => own_config(config)?,
+    };
+    // What the target may choose in the handshake (ALPN): `h2` only where HTTP/2 may be spoken.
+    tls.alpn_protocols = match config.http_version {
+        HttpVersion::Http1Only => vec![b"http/1.1".to_vec()],
+        HttpVersion::Http2PriorKnowledge => vec![b"h2".to_vec()],
+        _ => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
+    };
+    Ok(tls)
+}
+
+/// The crypto provider of the transport's own TLS settings, chosen by clientcore's features:
+/// aws-lc-rs (the default, and the choice when both are on: it is rustls' own default), else
+/// ring, else the process-wide default the application installed.
+// Only the last choice can fail; the signature is the same whichever the features pick.
+#[cfg_attr(
+    any(feature = "aws-lc-rs", feature = "ring"),
+    allow(clippy::unnecessary_wraps)
+)]
+fn provider() -> Result<Arc<rustls::crypto::CryptoProvider>, Error> {
+    #[cfg(feature = "aws-lc-rs")]
+    {
+        Ok(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+    }
+    #[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
+    {
+        Ok(Arc::new(rustls::crypto::ring::default_provider()))
+    }
+    #[cfg(not(any(feature = "aws-lc-rs", feature = "ring")))]
+    {
+        rustls::crypto::CryptoProvider::get_default()
+            .cloned()
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::ServiceRequest,
+                    "no TLS crypto provider: enable clientcore's `aws-lc-rs` or `ring` feature, \
+                     install a process-wide one with `CryptoProvider::install_default`, or \
+                     give the client a rustls configuration of its own",
+                )
+            })
+    }
+}
+
+/// The TLS settings the options describe.
+fn own_config(config: &TransportConfig) -> Result<rustls::ClientConfig, Error> {
     use rustls_pki_types::pem::PemObject as _;
     use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = provider()?;
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| invalid("TLS configuration", e))?;
@@ -48,7 +101,7 @@ pub(super) fn tls_config(config: &TransportConfig) -> Result<rustls::ClientConfi
             ))
         }
     };
-    let mut tls = match &config.cert {
+    let tls = match &config.cert {
         None => builder.with_no_client_auth(),
         Some(cert) => {
             let (certs_pem, key_pem) = match cert {
@@ -79,12 +132,6 @@ pub(super) fn tls_config(config: &TransportConfig) -> Result<rustls::ClientConfi
                 .with_client_auth_cert(certs, key)
                 .map_err(|e| invalid("client certificate", e))?
         }
-    };
-    // What the target may choose in the handshake (ALPN): `h2` only where HTTP/2 may be spoken.
-    tls.alpn_protocols = match config.http_version {
-        HttpVersion::Http1Only => vec![b"http/1.1".to_vec()],
-        HttpVersion::Http2PriorKnowledge => vec![b"h2".to_vec()],
-        _ => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
     };
     Ok(tls)
 }

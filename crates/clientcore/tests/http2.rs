@@ -3,6 +3,7 @@
 //! refused when the caller wants HTTP/1.1 only; many calls on one connection; the pipeline
 //! (bodies, redirects, errors, retries) the same as over HTTP/1.1; and a stream the server
 //! refused told apart from one it may have processed, so retries stay safe.
+#![cfg(feature = "http2")]
 
 #[macro_use]
 mod support;

@@ -165,7 +165,7 @@ impl CookieJar {
                 kept.expires.remove(&key);
                 continue;
             }
-        if !kept.cookies.contains_any(&key.0, &key.1, &key.2) {
+            if !kept.cookies.contains_any(&key.0, &key.1, &key.2) {
                 let (mut all, mut same_domain) = (0, 0);
                 for other in kept.cookies.iter_any() {
                     all += 1;

@@ -97,6 +97,7 @@ pub(super) fn send_error(e: hyper_util::client::legacy::Error) -> Error {
 /// with the remote `GOAWAY`; a stream the server may have processed that the connection's end
 /// cuts gets an I/O error instead). Any other reset (`CANCEL`, `INTERNAL_ERROR`...) leaves the
 /// request possibly processed.
+#[cfg(feature = "http2")]
 fn unprocessed_h2(e: &(dyn std::error::Error + 'static)) -> bool {
     let mut unprocessed = false;
     for_each_cause(e, &mut |cause| {
@@ -106,6 +107,12 @@ fn unprocessed_h2(e: &(dyn std::error::Error + 'static)) -> bool {
         }
     });
     unprocessed
+}
+
+/// Without HTTP/2 there are no streams to refuse.
+#[cfg(not(feature = "http2"))]
+fn unprocessed_h2(_: &(dyn std::error::Error + 'static)) -> bool {
+    false
 }
 
 #[cfg(test)]

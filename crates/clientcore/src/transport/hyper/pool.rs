@@ -131,7 +131,14 @@ pub(super) fn build(
     // Otherwise HTTP/2 is spoken on a connection whose TLS handshake chose `h2`
     // (`Conn::connected`), and HTTP/1.1 on every other.
     if config.http_version == HttpVersion::Http2PriorKnowledge {
+        #[cfg(feature = "http2")]
         builder.http2_only(true);
+        #[cfg(not(feature = "http2"))]
+        return Err(Error::new(
+            clientcore_proto::ErrorKind::ServiceRequest,
+            "HTTP/2 with prior knowledge was asked for (HttpVersion::Http2PriorKnowledge), \
+             but clientcore was built without its `http2` feature",
+        ));
     }
     let client = builder.build(connector.clone());
     Ok(Pool { client, connector })

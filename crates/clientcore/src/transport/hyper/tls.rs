@@ -22,8 +22,11 @@ pub(super) fn tls_config(
         None => own_config(config)?,
     };
     // What the target may choose in the handshake (ALPN): `h2` only where HTTP/2 may be spoken.
+    // Without the `http2` feature only HTTP/1.1 is offered (prior knowledge fails earlier,
+    // when the pool is set up).
     tls.alpn_protocols = match config.http_version {
         HttpVersion::Http1Only => vec![b"http/1.1".to_vec()],
+        _ if !cfg!(feature = "http2") => vec![b"http/1.1".to_vec()],
         HttpVersion::Http2PriorKnowledge => vec![b"h2".to_vec()],
         _ => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
     };

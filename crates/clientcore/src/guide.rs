@@ -92,6 +92,28 @@
 //! reads headers with [`Head::header`] and [`Head::parse`], and may be a closure capturing
 //! what it needs.
 //!
+//! When every method starts from the same URL and options, hold an
+//! [`Endpoint`](crate::operation::Endpoint) instead of the two fields:
+//! `endpoint.child("widgets")` is the URL one segment down (percent-encoded), and
+//! `endpoint.operation(request, decoder)` makes the operation with the shared options, so
+//! a method is one line of request and one decoder:
+//!
+//! ```
+//! use clientcore::http::Method;
+//! use clientcore::operation::{Endpoint, Operation};
+//! use clientcore::{ErrorFormat, Options};
+//!
+//! let widgets = Endpoint::new(
+//!     "https://widgets.example/".parse().unwrap(),
+//!     Options::new().with_error_format(ErrorFormat::ODataV4),
+//! );
+//! let get = |name: &str| -> Operation<String> {
+//!     let request = widgets.child("widgets").child(name).request(Method::GET);
+//!     widgets.operation(request, |_, body| Ok(String::from_utf8_lossy(&body).into_owned()))
+//! };
+//! assert_eq!(get("a b").request().parts.url.as_str(), "https://widgets.example/widgets/a%20b");
+//! ```
+//!
 //! ## 2. Errors
 //!
 //! A failed call is one [`Error`](crate::Error): the body parsed in the operation's

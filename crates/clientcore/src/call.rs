@@ -22,6 +22,8 @@ pub(crate) struct Call {
     pub(crate) trace: crate::trace::CallTrace,
     block_size: usize,
     encoding: Option<String>,
+    /// What a resume of the body would be made from; `None` when it cannot be resumed.
+    seed: Option<Box<crate::resume::Seed>>,
 }
 
 impl Call {
@@ -34,6 +36,7 @@ impl Call {
             trace: crate::trace::CallTrace::start(&request.parts, &opts),
             block_size: opts.block_size(),
             encoding: opts.response_encoding().map(str::to_owned),
+            seed: crate::resume::Seed::capture(&request, &opts),
         };
         (
             clientcore_proto::pipeline::Exchange::prepared(request, opts, prepared),
@@ -63,6 +66,20 @@ impl Call {
         let stall = ex.options().stall_protection();
         crate::response::Received::new(done, method, self.block_size, self.encoding.take())
             .with_stall(stall)
+    }
+
+    /// The resume state of the call's response, when a cut of its body can be resumed.
+    pub(crate) fn resumer(
+        &mut self,
+        ex: &clientcore_proto::pipeline::Exchange<crate::Body>,
+        core: &crate::response::Received,
+    ) -> Option<crate::resume::Resumer> {
+        self.seed.take()?.arm(
+            ex.deadline(),
+            core.head_status(),
+            core.head_headers(),
+            core.retries_ref().len(),
+        )
     }
 
     /// Ends the call with its error, traced.

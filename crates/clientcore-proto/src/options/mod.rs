@@ -189,6 +189,8 @@ knobs! {
         /// Stalled-stream protection of the caller's body reads, or `Some(None)` for none.
         #[allow(clippy::option_option, reason = "unset (inherit) is kept apart from disabled")]
         stall: Option<Option<StallProtection>> = set,
+        /// Transparent resume of cut streamed downloads ([`crate::pipeline::resume`]).
+        resume: Option<bool> = set,
     }
     ;
     /// Retries: counters, backoff, budget, classifiers; merged field by field.

@@ -697,3 +697,57 @@ both_drivers!(a_stalled_body_is_resumed, |driver| {
     assert_eq!(got.resumes[0].cause, ErrorKind::ServiceResponseTimeout);
     assert_resumed_at(&server.seen()[1], 15_000, "\"s\"");
 });
+
+/// Every event of target `clientcore::resume`: its level and message.
+#[derive(Clone, Default)]
+struct Events(Arc<Mutex<Vec<(tracing::Level, String)>>>);
+
+struct Message(String);
+
+impl tracing::field::Visit for Message {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.0 = format!("{value:?}");
+        }
+    }
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Events {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if event.metadata().target() == "clientcore::resume" {
+            let mut m = Message(String::new());
+            event.record(&mut m);
+            self.0
+                .lock()
+                .unwrap()
+                .push((*event.metadata().level(), m.0));
+        }
+    }
+}
+
+both_drivers!(each_resume_is_one_info_line_without_secrets, |driver| {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let data = bytes(22, 60_000);
+    let server = RawServer::start(Script {
+        versions: vec![strong(data.clone(), "l")],
+        cuts: vec![Some(10_000), Some(40_000)],
+        ..Script::default()
+    });
+    let client = client(driver);
+    let events = Events::default();
+    let subscriber = tracing_subscriber::registry().with(events.clone());
+    let url = format!("{}?sig=hush-hush", server.url);
+    let got = tracing::subscriber::with_default(subscriber, || get(&client, &url));
+    assert!(got.error.is_none() && got.body == data);
+    let lines = events.0.lock().unwrap().clone();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    for ((level, line), at) in lines.iter().zip(["at byte 10000", "at byte 40000"]) {
+        assert_eq!(*level, tracing::Level::INFO);
+        assert!(line.contains(at), "{line}");
+        assert!(line.contains("IncompleteRead"), "{line}");
+        assert!(
+            !line.contains("hush-hush"),
+            "the SAS signature is redacted: {line}"
+        );
+    }
+});

@@ -38,7 +38,7 @@ fn byte(at: u64) -> u8 {
 fn fill(buf: &mut [u8], at: u64) {
     let mut pos = 0usize;
     let mut off = at;
-    while pos < buf.len() && off % 8 != 0 {
+    while pos < buf.len() && !off.is_multiple_of(8) {
         buf[pos] = byte(off);
         pos += 1;
         off += 1;
@@ -59,7 +59,7 @@ fn check(chunk: &[u8], at: u64) {
     let mut pos = 0usize;
     let mut off = at;
     // Up to a word boundary byte by byte, then whole words.
-    while pos < chunk.len() && off % 8 != 0 {
+    while pos < chunk.len() && !off.is_multiple_of(8) {
         assert_eq!(chunk[pos], byte(off), "byte {off} differs");
         pos += 1;
         off += 1;

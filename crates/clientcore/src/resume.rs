@@ -150,8 +150,8 @@ impl Resumer {
         );
         let headers = self.state.begin(cut.kind(), wait);
         let mut parts = self.seed.parts.clone();
-        for (name, value) in headers {
-            parts.headers.insert(name, value);
+        for (name, value) in &headers {
+            parts.headers.insert(name.clone(), value.clone());
         }
         let request = Request {
             parts,
@@ -165,6 +165,11 @@ impl Resumer {
             .with_resume(false)
             .with_retry(RetryOptions::new().with_total(retries_left))
             .with_success_statuses(&[200, 206]);
+        // The options' headers are laid over the request's when the pipeline shapes it: a
+        // `Range` the caller set there would otherwise replace the resume's.
+        for (name, value) in headers {
+            over = over.with_header(name, value);
+        }
         if let Some(deadline) = self.seed.deadline {
             over = over.with_timeout(deadline.saturating_duration_since(now + wait));
         }

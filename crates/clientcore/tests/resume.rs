@@ -751,3 +751,26 @@ both_drivers!(each_resume_is_one_info_line_without_secrets, |driver| {
         );
     }
 });
+
+both_drivers!(
+    a_range_the_caller_asked_for_is_resumed_within_it,
+    |driver| {
+        let data = bytes(23, 80_000);
+        let server = RawServer::start(Script {
+            versions: vec![strong(data.clone(), "r")],
+            cuts: vec![Some(20_000)],
+            ..Script::default()
+        });
+        let options = Options::new().with_header(
+            http::header::RANGE,
+            http::HeaderValue::from_static("bytes=1000-49999"),
+        );
+        let got = download(&client(driver), Method::GET, &server.url, &options);
+        assert!(got.error.is_none(), "{:?}", got.error);
+        assert!(got.body == data[1_000..50_000], "the range, intact");
+        let seen = server.seen();
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[1].header("range"), Some("bytes=20000-49999"));
+        assert_eq!(seen[1].header("if-match"), Some("\"r\""));
+    }
+);

@@ -25,6 +25,8 @@ pub(crate) struct Call {
     /// The call's OpenTelemetry measurements; nothing at all without the feature.
     #[cfg(feature = "opentelemetry")]
     metrics: crate::metrics::CallMetrics,
+    /// What a resume of the body would be made from; `None` when it cannot be resumed.
+    seed: Option<Box<crate::resume::Seed>>,
 }
 
 impl Call {
@@ -44,6 +46,7 @@ impl Call {
             encoding: opts.response_encoding().map(str::to_owned),
             #[cfg(feature = "opentelemetry")]
             metrics: crate::metrics::CallMetrics::start(&request.parts, clock),
+            seed: crate::resume::Seed::capture(&request, &opts),
         };
         (
             clientcore_proto::pipeline::Exchange::prepared(request, opts, prepared),
@@ -85,6 +88,20 @@ impl Call {
         let stall = ex.options().stall_protection();
         crate::response::Received::new(done, method, self.block_size, self.encoding.take())
             .with_stall(stall)
+    }
+
+    /// The resume state of the call's response, when a cut of its body can be resumed.
+    pub(crate) fn resumer(
+        &mut self,
+        ex: &clientcore_proto::pipeline::Exchange<crate::Body>,
+        core: &crate::response::Received,
+    ) -> Option<crate::resume::Resumer> {
+        self.seed.take()?.arm(
+            ex.deadline(),
+            core.head_status(),
+            core.head_headers(),
+            core.retries_ref().len(),
+        )
     }
 
     /// Ends the call with its error, traced.

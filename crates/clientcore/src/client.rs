@@ -172,6 +172,22 @@ mod async_client {
             call.await
         }
 
+        /// Sends `request` with options already merged over the client's: a resume request
+        /// ([`crate::resume`]), made with its call's options.
+        pub(crate) async fn send_merged(
+            &self,
+            request: Request<Body>,
+            opts: Arc<Options>,
+        ) -> Result<Response, Error> {
+            let prepared = Arc::new(clientcore_proto::pipeline::Prepared::new(&opts));
+            let call = {
+                let (ex, call) = Call::begin(request, (opts, prepared), &self.inner.shared.clock);
+                let span = call.trace.span().clone();
+                self.run(ex, call).instrument(span)
+            };
+            call.await
+        }
+
         /// The call's future. An `async` block rather than an `async fn`: the arguments of
         /// an `async fn` are moved into locals of the future when it starts, so the future
         /// keeps room for each twice (the exchange alone is about 700 bytes).
@@ -213,10 +229,14 @@ mod async_client {
                             Either::Right(self.slept(d))
                         }
                         Step::Done(Ok(done)) => {
-                            return Ok(Response {
-                                core: call.done(&ex, done),
-                                body,
-                            })
+                            let core = call.done(&ex, done);
+                            let resume = call.resumer(&ex, &core).map(|resumer| {
+                                Box::new(crate::resume::AsyncResume {
+                                    client: self.clone(),
+                                    resumer,
+                                })
+                            });
+                            return Ok(Response { core, body, resume });
                         }
                         Step::Done(Err(e)) => return Err(call.failed(e)),
                     };
@@ -526,11 +546,26 @@ mod blocking_client {
             request: Request<Body>,
             options: &Options,
         ) -> Result<BlockingResponse, Error> {
-            let (mut ex, mut call) = Call::begin(
-                request,
-                self.inner.call_options(options),
-                &self.inner.shared.clock,
-            );
+            self.send_with(request, self.inner.call_options(options))
+        }
+
+        /// Sends `request` with options already merged over the client's: a resume request
+        /// ([`crate::resume`]), made with its call's options.
+        pub(crate) fn send_merged(
+            &self,
+            request: Request<Body>,
+            opts: Arc<Options>,
+        ) -> Result<BlockingResponse, Error> {
+            let prepared = Arc::new(clientcore_proto::pipeline::Prepared::new(&opts));
+            self.send_with(request, (opts, prepared))
+        }
+
+        fn send_with(
+            &self,
+            request: Request<Body>,
+            merged: (Arc<Options>, Arc<clientcore_proto::pipeline::Prepared>),
+        ) -> Result<BlockingResponse, Error> {
+            let (mut ex, mut call) = Call::begin(request, merged, &self.inner.shared.clock);
             let span = call.trace.span().clone();
             let _entered = span.enter();
             let mut body = None;
@@ -561,10 +596,17 @@ mod blocking_client {
                     Step::Done(Ok(done)) => {
                         let core = call.done(&ex, done);
                         let leftover = bytes::Bytes::new();
+                        let resume = call.resumer(&ex, &core).map(|resumer| {
+                            Box::new(crate::resume::BlockingResume {
+                                client: self.clone(),
+                                resumer,
+                            })
+                        });
                         return Ok(BlockingResponse {
                             core,
                             body,
                             leftover,
+                            resume,
                         });
                     }
                     Step::Done(Err(e)) => return Err(call.failed(e)),

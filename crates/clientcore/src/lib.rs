@@ -24,6 +24,8 @@ pub mod operation;
 pub mod paging;
 #[cfg(any(feature = "async", feature = "blocking"))]
 mod response;
+#[cfg(any(feature = "async", feature = "blocking"))]
+mod resume;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;

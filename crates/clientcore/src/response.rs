@@ -353,6 +353,13 @@ macro_rules! head_accessors {
             self.core.redirects_ref()
         }
 
+        /// The resumes of the body so far: each time a cut download was asked for again
+        /// from where it stopped ([`Options::with_resume`](crate::Options::with_resume)).
+        /// Each counts as a retry of the call.
+        pub fn resumes(&self) -> &[clientcore_proto::pipeline::resume::ResumeRecord] {
+            self.resume.as_ref().map_or(&[], |r| r.resumer.records())
+        }
+
         /// The body, once read with `read`.
         ///
         /// # Errors
@@ -419,12 +426,15 @@ impl fmt::Debug for Received {
 }
 
 #[cfg(feature = "async")]
+pub(crate) use async_response::guarded_chunk;
+#[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use async_response::Response;
 
 #[cfg(feature = "async")]
 mod async_response {
     use super::{json, BodyCollector, Pushed, Received, Stall};
+    use crate::resume::AsyncResume;
     use crate::transport::AsyncBody;
     use bytes::Bytes;
     use clientcore_proto::Error;
@@ -438,6 +448,8 @@ mod async_response {
     pub struct Response {
         pub(crate) core: Received,
         pub(crate) body: Option<AsyncBody>,
+        /// Set when a cut of the body can be resumed.
+        pub(crate) resume: Option<Box<AsyncResume>>,
     }
 
     impl Response {
@@ -464,13 +476,11 @@ mod async_response {
                 return Ok(content);
             }
             let mut all = BodyCollector::default();
-            if let Some(body) = self.body.as_mut() {
-                while let Some(chunk) = guarded_chunk(body, self.core.stall.as_mut()).await? {
-                    all.push(chunk);
-                    // A body of known length read whole: no read for its end.
-                    if body.is_end() {
-                        break;
-                    }
+            while let Some(chunk) = self.chunk().await? {
+                all.push(chunk);
+                // A body of known length read whole: no read for its end.
+                if self.body.as_ref().is_some_and(AsyncBody::is_end) {
+                    break;
                 }
             }
             self.body = None;
@@ -489,10 +499,7 @@ mod async_response {
                 Err(Ok(())) => {}
             }
             loop {
-                let chunk = match self.body.as_mut() {
-                    Some(body) => guarded_chunk(body, self.core.stall.as_mut()).await?,
-                    None => None,
-                };
+                let chunk = self.chunk().await?;
                 if chunk.is_none() {
                     self.body = None;
                 }
@@ -543,8 +550,19 @@ mod async_response {
         }
     }
 
+    impl Response {
+        /// The next chunk of the body, resumed when it is cut and can be.
+        async fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
+            match (&mut self.resume, &mut self.body) {
+                (Some(resume), body) => resume.next_chunk(body, self.core.stall.as_mut()).await,
+                (None, Some(body)) => guarded_chunk(body, self.core.stall.as_mut()).await,
+                (None, None) => Ok(None),
+            }
+        }
+    }
+
     /// The next chunk, within what is left of the stall window when protection is on.
-    async fn guarded_chunk(
+    pub(crate) async fn guarded_chunk(
         body: &mut AsyncBody,
         stall: Option<&mut Stall>,
     ) -> Result<Option<Bytes>, Error> {
@@ -589,12 +607,15 @@ mod async_response {
 }
 
 #[cfg(feature = "blocking")]
+pub(crate) use blocking_response::guarded_chunk as blocking_guarded_chunk;
+#[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub use blocking_response::BlockingResponse;
 
 #[cfg(feature = "blocking")]
 mod blocking_response {
     use super::{json, BodyCollector, Pushed, Received, Stall};
+    use crate::resume::BlockingResume;
     use crate::transport::BlockingBodyRead;
     use bytes::{Buf, Bytes};
     use clientcore_proto::Error;
@@ -606,6 +627,8 @@ mod blocking_response {
         pub(crate) core: Received,
         pub(crate) body: Option<Box<dyn BlockingBodyRead>>,
         pub(crate) leftover: Bytes,
+        /// Set when a cut of the body can be resumed.
+        pub(crate) resume: Option<Box<BlockingResume>>,
     }
 
     impl BlockingResponse {
@@ -629,10 +652,8 @@ mod blocking_response {
                 return Ok(content);
             }
             let mut all = BodyCollector::default();
-            if let Some(body) = self.body.as_mut() {
-                while let Some(chunk) = guarded_chunk(&mut **body, self.core.stall.as_mut())? {
-                    all.push(chunk);
-                }
+            while let Some(chunk) = self.chunk()? {
+                all.push(chunk);
             }
             self.body = None;
             Ok(self.core.set_content(all.finish()))
@@ -661,10 +682,7 @@ mod blocking_response {
                 Err(Ok(())) => {}
             }
             loop {
-                let chunk = match self.body.as_mut() {
-                    Some(body) => guarded_chunk(&mut **body, self.core.stall.as_mut())?,
-                    None => None,
-                };
+                let chunk = self.chunk()?;
                 if chunk.is_none() {
                     self.body = None;
                 }
@@ -713,10 +731,21 @@ mod blocking_response {
         }
     }
 
+    impl BlockingResponse {
+        /// The next chunk of the body, resumed when it is cut and can be.
+        fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
+            match (&mut self.resume, &mut self.body) {
+                (Some(resume), body) => resume.next_chunk(body, self.core.stall.as_mut()),
+                (None, Some(body)) => guarded_chunk(&mut **body, self.core.stall.as_mut()),
+                (None, None) => Ok(None),
+            }
+        }
+    }
+
     /// The next chunk, waiting no later than the end of the stall window when protection is
     /// on (through [`BlockingBodyRead::chunk_before`]: a transport whose body ignores the
     /// deadline is not bounded).
-    fn guarded_chunk(
+    pub(crate) fn guarded_chunk(
         body: &mut dyn BlockingBodyRead,
         stall: Option<&mut Stall>,
     ) -> Result<Option<Bytes>, Error> {

@@ -321,6 +321,37 @@ impl Options {
         self
     }
 
+    /// Transparent resume of streamed downloads (default on): when the body of a `GET`
+    /// answered 200 or 206 with a strong `ETag` (or a `Last-Modified` date) is cut while the
+    /// caller streams it, the client asks for the rest with `Range` and `If-Match` (or
+    /// `If-Range`) and the caller reads one intact body; if the resource changed in between,
+    /// the read fails with `ResourceModified` instead of splicing two versions. Each resume
+    /// counts as a retry of the call. See [`pipeline::resume`](crate::pipeline::resume) for
+    /// the rules. `false` turns it off (per client, or per call).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use clientcore_proto as clientcore;
+    /// use clientcore::options::Options;
+    ///
+    /// assert!(Options::new().resume());
+    /// let client = Options::new();
+    /// let call = Options::new().with_resume(false);
+    /// assert!(!client.overwrite(&call).resume());
+    /// ```
+    #[must_use]
+    pub fn with_resume(mut self, resume: bool) -> Self {
+        self.response.resume = Some(resume);
+        self
+    }
+
+    /// Whether cut streamed downloads are resumed ([`with_resume`](Self::with_resume));
+    /// default `true`.
+    pub fn resume(&self) -> bool {
+        self.response.resume.unwrap_or(true)
+    }
+
     /// How long a read may wait for data (`read_timeout`). Default is 300 s.
     #[must_use]
     pub fn with_read_timeout(mut self, timeout: Duration) -> Self {

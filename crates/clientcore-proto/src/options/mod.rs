@@ -191,6 +191,8 @@ knobs! {
         /// Stalled-stream protection of the caller's body reads, or `Some(None)` for none.
         #[allow(clippy::option_option, reason = "unset (inherit) is kept apart from disabled")]
         stall: Option<Option<StallProtection>> = set,
+        /// Transparent resume of cut streamed downloads ([`crate::pipeline::resume`]).
+        resume: Option<bool> = set,
     }
     /// The client's throttle gate ([`crate::pipeline::throttle`]).
     throttle: ThrottleKnobs {

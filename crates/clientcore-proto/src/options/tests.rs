@@ -83,6 +83,7 @@ fn every_setter() -> Vec<(&'static str, Options)> {
         ("success_statuses", o().with_success_statuses(&[200])),
         ("buffered_body", o().with_buffered_body(None)),
         ("stall_protection", o().with_stall_protection(None)),
+        ("resume", o().with_resume(false)),
     ]
 }
 

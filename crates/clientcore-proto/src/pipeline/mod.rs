@@ -52,6 +52,7 @@ mod message;
 mod observe;
 pub mod policy;
 pub mod redirect;
+pub mod resume;
 pub mod retry;
 mod retrying;
 mod shaping;
@@ -220,6 +221,12 @@ impl<B: RequestBody> Exchange<B> {
     /// The merged options of the call.
     pub fn options(&self) -> &Options {
         &self.opts
+    }
+
+    /// The call's deadline, once its first step has set it: a driver that resumes a
+    /// download after the call ([`resume`]) keeps to it.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
     }
 
     /// The request as shaped once per call: the caller's, with the options' headers and

@@ -104,6 +104,22 @@ impl Call {
         )
     }
 
+    /// The exchange's next step; with the `opentelemetry` feature, what the throttle gate did
+    /// in it goes on the call's span as events.
+    #[inline]
+    pub(crate) fn step(
+        &self,
+        ex: &mut clientcore_proto::pipeline::Exchange<crate::Body>,
+        clock: &dyn clientcore_proto::time::Clock,
+    ) -> clientcore_proto::pipeline::Step<crate::Body> {
+        let step = ex.step(clock);
+        #[cfg(feature = "opentelemetry")]
+        for note in ex.take_gate_notes() {
+            self.trace.record_gate(&note);
+        }
+        step
+    }
+
     /// Ends the call with its error, traced.
     #[cfg_attr(
         not(feature = "opentelemetry"),

@@ -211,7 +211,7 @@ mod async_client {
                     // temporary gone before the await, so the call's future keeps room for
                     // nothing twice. The attempt's future is inline; the rare waits (a token,
                     // an error body, the pause before a retry) are boxed.
-                    let wait = match ex.step(clock) {
+                    let wait = match call.step(&mut ex, clock) {
                         Step::Send(attempt) => {
                             body = None;
                             attempt_due = tokio::time::Instant::now().checked_add(attempt.timeout);
@@ -574,7 +574,7 @@ mod blocking_client {
             let mut attempt_due = None;
             let clock = &*self.inner.shared.clock;
             loop {
-                match ex.step(clock) {
+                match call.step(&mut ex, clock) {
                     Step::GetToken(request) => {
                         let token = self.token(&request, ex.options(), clock.wall());
                         ex.on_token(token);

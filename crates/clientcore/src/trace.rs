@@ -297,6 +297,13 @@ impl CallTrace {
         #[cfg(feature = "opentelemetry")]
         self.otel.record_error(error);
     }
+
+    /// Records what the throttle gate did for the call, as an event of its OpenTelemetry span
+    /// (the `tracing` span has its event from the pipeline already).
+    #[cfg(feature = "opentelemetry")]
+    pub(crate) fn record_gate(&self, note: &clientcore_proto::pipeline::throttle::GateNote) {
+        self.otel.record_gate(note);
+    }
 }
 
 // ===== impl AttemptTrace =====
@@ -548,6 +555,22 @@ mod otel {
             OtelSpan {
                 cx: self.cx.with_span(span),
             }
+        }
+
+        /// Adds the throttle gate's `clientcore.throttle` event, with the `tracing` event's
+        /// fields.
+        pub(super) fn record_gate(&self, note: &clientcore_proto::pipeline::throttle::GateNote) {
+            self.cx.span().add_event(
+                "clientcore.throttle",
+                vec![
+                    KeyValue::new("clientcore.throttle.event", note.event),
+                    KeyValue::new("clientcore.throttle.origin", note.origin.clone()),
+                    KeyValue::new(
+                        "clientcore.throttle.wait_ms",
+                        i64::try_from(note.wait.as_millis()).unwrap_or(i64::MAX),
+                    ),
+                ],
+            );
         }
 
         /// Records a response.

@@ -472,3 +472,43 @@ both_drivers!(errors_record_their_error_type, |driver| {
     let received = series("http.client.response.body.size", port);
     assert_eq!((received.len(), received[0].sum), (1, 2.0));
 });
+
+both_drivers!(the_throttle_gate_is_an_event_of_the_call_spans, |driver| {
+    exporter();
+    let server = Server::start([
+        Reply::status(429).header("retry-after", "2"),
+        Reply::status(200),
+    ]);
+    let client = TestClient::fake_time(driver, Options::new());
+    // The first call, not retried, closes the gate with its 429; the second waits at it.
+    let no_retry = Options::new().with_retry(clientcore::RetryOptions::none());
+    client.get(&server.url("/first"), &no_retry).unwrap_err();
+    client.get(&server.url("/second"), &Options::new()).unwrap();
+    let origin = string(&format!("http://127.0.0.1:{}", server.addr().port()));
+    let seen = server.requests();
+    assert_eq!(seen.len(), 2);
+    for (request, event) in seen.iter().zip(["closed", "wait"]) {
+        let (trace, _, _) = split(request.header("traceparent").unwrap());
+        let exported = spans_of(&trace);
+        let call = exported
+            .iter()
+            .find(|s| s.parent_span_id == opentelemetry::trace::SpanId::INVALID)
+            .unwrap();
+        let gate: Vec<_> = call
+            .events
+            .iter()
+            .filter(|e| e.name == "clientcore.throttle")
+            .collect();
+        assert_eq!(gate.len(), 1, "{event}: {:#?}", call.events);
+        let field = |key: &str| {
+            gate[0]
+                .attributes
+                .iter()
+                .find(|kv| kv.key.as_str() == key)
+                .map(|kv| kv.value.clone())
+        };
+        assert_eq!(field("clientcore.throttle.event"), Some(string(event)));
+        assert_eq!(field("clientcore.throttle.origin"), Some(origin.clone()));
+        assert_eq!(field("clientcore.throttle.wait_ms"), Some(Value::I64(2000)));
+    }
+});

@@ -337,7 +337,7 @@ fn reset(headers: &HeaderMap, name: &str, epoch_at: Option<SystemTime>) -> Optio
 impl<B: RequestBody> Exchange<B> {
     /// A response closes its host's gate when it says the window is spent. Read before the
     /// response is judged, so that the calls waiting see it as soon as it is known.
-    pub(super) fn observe_throttle(&self, head: &ResponseHead, now: impl FnOnce() -> Instant) {
+    pub(super) fn observe_throttle(&mut self, head: &ResponseHead, now: impl FnOnce() -> Instant) {
         let Some(gate) = self.opts.throttle_gate_state() else {
             return;
         };
@@ -345,16 +345,15 @@ impl<B: RequestBody> Exchange<B> {
         let Some(s) = signal(head.status, &head.headers, head.received, max) else {
             return;
         };
-        let url = &self.template.parts.url;
-        if gate.close(url, now(), s.window) {
+        if gate.close(&self.template.parts.url, now(), s.window) {
             let msg = format!(
                 "Throttle gate for {} closed for {:.3}s ({} on a {} response)",
-                origin(url),
+                origin(&self.template.parts.url),
                 s.window.as_secs_f64(),
                 s.source,
                 head.status.as_u16()
             );
-            self.tell_gate(&msg, url, s.window, "closed");
+            self.tell_gate(&msg, s.window, "closed");
         }
     }
 
@@ -391,27 +390,57 @@ impl<B: RequestBody> Exchange<B> {
             wait.as_secs_f64(),
             origin(url)
         );
-        self.tell_gate(&msg, url, wait, "wait");
+        self.tell_gate(&msg, wait, "wait");
         self.state = State::Ready;
         Step::Sleep(wait)
     }
 
-    /// One INFO record to the call's logger, and one `tracing` event (in the driver's call
-    /// span, with the host and the wait as fields); without a logger the event is the record.
-    fn tell_gate(&self, msg: &str, url: &Url, wait: Duration, what: &'static str) {
+    /// One INFO record to the call's logger, one `tracing` event (in the driver's call span,
+    /// with the host and the wait as fields; without a logger the event is the record), and a
+    /// note the driver takes for its OpenTelemetry span ([`Exchange::take_gate_notes`]).
+    fn tell_gate(&mut self, msg: &str, wait: Duration, what: &'static str) {
         if let Some(sink) = self.opts.logger() {
             sink.log(Level::Info, msg);
         }
+        let origin = origin(&self.template.parts.url);
         let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
         tracing::event!(
             target: "clientcore::throttle",
             tracing::Level::INFO,
             clientcore.throttle.event = what,
-            clientcore.throttle.origin = %origin(url),
+            clientcore.throttle.origin = %origin,
             clientcore.throttle.wait_ms = ms,
             "{msg}"
         );
+        self.gate_notes.get_or_insert_default().push(GateNote {
+            event: what,
+            origin,
+            wait,
+        });
     }
+
+    /// What the throttle gate did for this call since the last time this was asked: the gate
+    /// closing after one of its responses, and each wait before an attempt. A driver adds them
+    /// to the call's span (the `opentelemetry` feature does); empty for almost every call.
+    pub fn take_gate_notes(&mut self) -> Vec<GateNote> {
+        self.gate_notes
+            .take()
+            .map(|notes| *notes)
+            .unwrap_or_default()
+    }
+}
+
+/// One thing the throttle gate did for a call ([`Exchange::take_gate_notes`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GateNote {
+    /// `"closed"` (a response of this call closed the gate) or `"wait"` (the call waited at
+    /// it before an attempt).
+    pub event: &'static str,
+    /// The gated scheme, host and port (`https://host:443`).
+    pub origin: String,
+    /// How long the gate stays closed, or how long the call waits.
+    pub wait: Duration,
 }
 
 #[cfg(test)]

@@ -177,8 +177,8 @@ pub struct Exchange<B> {
     /// The wall-clock time of the current step, when the call dates something with it.
     wall: Wall,
     /// What the throttle gate did for this call since the driver last asked
-    /// ([`Exchange::take_gate_notes`]); boxed, as most calls never meet a closed gate.
-    gate_notes: Option<Box<Vec<throttle::GateNote>>>,
+    /// ([`Exchange::take_gate_notes`]); empty, and never allocated, for most calls.
+    gate_notes: Vec<throttle::GateNote>,
     /// The call's request id, fixed when the call is shaped and sent on every attempt; `None`
     /// when the caller's request carries its own.
     request_id: Option<HeaderValue>,
@@ -216,7 +216,7 @@ impl<B: RequestBody> Exchange<B> {
             last_sent: None,
             last_attempt: LastAttempt::Sent,
             wall: Wall::UNREAD,
-            gate_notes: None,
+            gate_notes: Vec::new(),
             request_id: None,
             pipeline_headers: PipelineHeaders::PerAttempt,
         }

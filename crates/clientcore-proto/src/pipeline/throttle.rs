@@ -412,7 +412,7 @@ impl<B: RequestBody> Exchange<B> {
             clientcore.throttle.wait_ms = ms,
             "{msg}"
         );
-        self.gate_notes.get_or_insert_default().push(GateNote {
+        self.gate_notes.push(GateNote {
             event: what,
             origin,
             wait,

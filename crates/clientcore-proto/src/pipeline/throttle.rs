@@ -423,10 +423,7 @@ impl<B: RequestBody> Exchange<B> {
     /// closing after one of its responses, and each wait before an attempt. A driver adds them
     /// to the call's span (the `opentelemetry` feature does); empty for almost every call.
     pub fn take_gate_notes(&mut self) -> Vec<GateNote> {
-        self.gate_notes
-            .take()
-            .map(|notes| *notes)
-            .unwrap_or_default()
+        std::mem::take(&mut self.gate_notes)
     }
 }
 

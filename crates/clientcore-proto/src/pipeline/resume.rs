@@ -16,26 +16,30 @@
 //!   `Last-Modified` date. A weak `ETag` or no validator: never resumed, the failure surfaces
 //!   as it would without resume (a weak `ETag` promises equivalent content, not the same
 //!   bytes).
-//! - Ranges count the bytes as sent (the encoded representation). A body the transport
-//!   decodes on the fly (gzip or deflate with [`decompress`](crate::options::Options::decompress)
-//!   on; the default transport then removes `Content-Length`) is not resumed: the decoder's
-//!   position is not a position in the encoded bytes. A body passed as stored
-//!   (`with_decompress(false)`, or no `Content-Encoding`) is, gzip or not.
+//! - Ranges count the bytes as sent (the encoded representation). A body passed as stored
+//!   (`with_decompress(false)`, or no `Content-Encoding`) is resumed with a range, gzip or not.
+//!   A 200 the transport may have decoded on the fly (gzip or deflate with
+//!   [`decompress`](crate::options::Options::decompress) on: the default transport then
+//!   removes `Content-Encoding` and `Content-Length`, and the decoder's position is not a
+//!   position in the encoded bytes) is *restarted* instead: asked for whole again, under the
+//!   same condition, decoded afresh, and the bytes the caller already has are skipped. It
+//!   costs the download of what was read again, and it never splices two versions.
 //!
 //! # The resume request
 //!
 //! The caller's request again (same URL, same headers, sent through the whole pipeline, so
 //! credentials, request ids and redirects are handled as for any call), with
 //! `Range: bytes=<next>-` (`bytes=<next>-<last>` within a 206's range) and
-//! `If-Match: <etag>`, or `If-Range: <last-modified>` when there is no `ETag`.
+//! `If-Match: <etag>`, or `If-Range: <last-modified>` when there is no `ETag`. A restart has
+//! no `Range`, and `If-Match: <etag>` or `If-Unmodified-Since: <last-modified>`.
 //!
 //! # Its answer
 //!
 //! - 206 whose `Content-Range` starts at the byte due (and ends where the body ends, of the
 //!   same complete length): the bytes continue the body.
 //! - 200 with the same strong `ETag` (or the same `Last-Modified` date, for `If-Range`) and
-//!   the same length: the server ignored `Range`; the bytes already read are skipped (read and
-//!   dropped, never held) and the rest continues the body.
+//!   the same length: the server ignored `Range` (or it was a restart); the bytes already
+//!   read are skipped (read and dropped, never held) and the rest continues the body.
 //! - 412, or a 200 or 206 whose validator differs: the resource changed while it was being
 //!   read. The read fails with [`ErrorKind::ResourceModified`], and no byte of the new
 //!   version reaches the caller.
@@ -54,7 +58,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::header::{
-    CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_RANGE, ETAG, IF_MATCH, IF_RANGE, LAST_MODIFIED, RANGE,
+    CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_RANGE, ETAG, IF_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE,
+    LAST_MODIFIED, RANGE,
 };
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 
@@ -79,7 +84,8 @@ use crate::{Error, ErrorKind};
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ResumeRecord {
-    /// The offset in the representation the resume asked for (the `Range` start).
+    /// The offset in the representation the resume asked for (the `Range` start); for a
+    /// restart (a body decoded on the fly), the decoded bytes the caller had, skipped.
     pub offset: u64,
     /// The kind of the failure that cut the body.
     pub cause: ErrorKind,
@@ -110,6 +116,9 @@ pub struct Resume {
     ranged: bool,
     /// Bytes still to drop from the current body: a 200 that answered a resume starts over.
     skip: u64,
+    /// The body may have been decoded on the fly: a resume asks for all of it again (no
+    /// `Range`) and skips what the caller has.
+    restart: bool,
     records: Vec<ResumeRecord>,
 }
 
@@ -180,15 +189,19 @@ impl Resume {
         let coded = headers
             .get(CONTENT_ENCODING)
             .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
+        let mut restart = false;
         let (next, end, total, ranged) = match status {
             StatusCode::OK => {
                 let length = content_length(headers);
-                // A body the transport may decode: its bytes are not the representation's.
-                // The default transport removes `Content-Length` from a body it decodes.
+                // A body the transport may decode: its bytes are not the representation's,
+                // so it is restarted rather than ranged. The default transport removes
+                // `Content-Encoding` and `Content-Length` from a body it decodes.
                 if decompress && (coded || length.is_none()) {
-                    return None;
+                    restart = true;
+                    (0, None, None, false)
+                } else {
+                    (0, length, length, false)
                 }
-                (0, length, length, false)
             }
             StatusCode::PARTIAL_CONTENT => {
                 let (first, last, complete) = content_range(headers)?;
@@ -206,6 +219,7 @@ impl Resume {
             total,
             ranged,
             skip: 0,
+            restart,
             records: Vec::new(),
         })
     }
@@ -306,13 +320,21 @@ impl Resume {
     }
 
     /// Records a resume after `cause`, following a wait of `wait`, and returns the headers of
-    /// its request: `Range`, and `If-Match` or `If-Range`.
-    pub fn begin(&mut self, cause: ErrorKind, wait: Duration) -> [(HeaderName, HeaderValue); 2] {
+    /// its request: `Range`, and `If-Match` or `If-Range`; for a restart, `If-Match` or
+    /// `If-Unmodified-Since` alone.
+    pub fn begin(&mut self, cause: ErrorKind, wait: Duration) -> Vec<(HeaderName, HeaderValue)> {
         self.records.push(ResumeRecord {
             offset: self.next,
             cause,
             wait,
         });
+        if self.restart {
+            let condition = match &self.validator {
+                Validator::ETag(etag) => (IF_MATCH, etag.clone()),
+                Validator::LastModified(date) => (IF_UNMODIFIED_SINCE, date.clone()),
+            };
+            return vec![condition];
+        }
         let range = match self.end {
             Some(end) if self.ranged => format!("bytes={}-{}", self.next, end - 1),
             _ => format!("bytes={}-", self.next),
@@ -325,7 +347,7 @@ impl Resume {
             Validator::ETag(etag) => (IF_MATCH, etag.clone()),
             Validator::LastModified(date) => (IF_RANGE, date.clone()),
         };
-        [(RANGE, range), condition]
+        vec![(RANGE, range), condition]
     }
 
     /// Checks the answer to a resume request (a success status: a 412 is
@@ -339,6 +361,9 @@ impl Resume {
     pub fn accept(&mut self, status: StatusCode, headers: &HeaderMap) -> Result<(), Error> {
         self.same_version(headers)?;
         match status {
+            StatusCode::PARTIAL_CONTENT if self.restart => {
+                Err(self.not_continued("a 206 to a request for the whole body"))
+            }
             StatusCode::PARTIAL_CONTENT => {
                 let Some((first, last, complete)) = content_range(headers) else {
                     return Err(self.not_continued("a 206 without a valid Content-Range"));
@@ -481,11 +506,61 @@ mod tests {
             ("content-length", "9"),
             ("content-encoding", "gzip"),
         ]);
-        assert!(Resume::start(&get, ok, &gz, true).is_none());
-        assert!(Resume::start(&get, ok, &gz, false).is_some());
+        // Decoded on the fly (or a custom transport's coded body): restarted, not ranged.
+        assert!(Resume::start(&get, ok, &gz, true).unwrap().restart);
+        assert!(!Resume::start(&get, ok, &gz, false).unwrap().restart);
         // Decoded by the default transport: no Content-Length left.
-        assert!(Resume::start(&get, ok, &head(&[("etag", "\"a\"")]), true).is_none());
-        assert!(Resume::start(&get, ok, &head(&[("etag", "\"a\"")]), false).is_some());
+        assert!(
+            Resume::start(&get, ok, &head(&[("etag", "\"a\"")]), true)
+                .unwrap()
+                .restart
+        );
+        assert!(
+            !Resume::start(&get, ok, &head(&[("etag", "\"a\"")]), false)
+                .unwrap()
+                .restart
+        );
+    }
+
+    #[test]
+    fn a_decoded_body_is_restarted_whole_and_skipped_to_where_it_was_cut() {
+        let h = head(&[("etag", "\"a\"")]);
+        let mut r = Resume::start(&Method::GET, StatusCode::OK, &h, true).unwrap();
+        assert_eq!(
+            r.on_chunk(Bytes::from_static(b"0123")).unwrap(),
+            &b"0123"[..]
+        );
+        // No Range: the decoded offset is not one in the encoded bytes.
+        let headers = r.begin(ErrorKind::IncompleteRead, Duration::ZERO);
+        assert_eq!(headers, [(IF_MATCH, HeaderValue::from_static("\"a\""))]);
+        // A 206 cannot answer a request for the whole body.
+        let mut ranged = r.clone();
+        let partial = head(&[("etag", "\"a\""), ("content-range", "bytes 4-9/10")]);
+        assert_eq!(
+            ranged
+                .accept(StatusCode::PARTIAL_CONTENT, &partial)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::ServiceResponse
+        );
+        // Another version is refused; the same one is skipped to byte 4.
+        let other = head(&[("etag", "\"b\"")]);
+        assert_eq!(
+            r.clone().accept(StatusCode::OK, &other).unwrap_err().kind(),
+            ErrorKind::ResourceModified
+        );
+        r.accept(StatusCode::OK, &h).unwrap();
+        assert_eq!(r.on_chunk(Bytes::from_static(b"012")), None);
+        assert_eq!(
+            r.on_chunk(Bytes::from_static(b"3456")).unwrap(),
+            &b"456"[..]
+        );
+        assert_eq!(r.records()[0].offset, 4);
+        // By date: the condition is If-Unmodified-Since.
+        let dated = head(&[("last-modified", "Sun, 06 Nov 1994 08:49:37 GMT")]);
+        let mut d = Resume::start(&Method::GET, StatusCode::OK, &dated, true).unwrap();
+        let headers = d.begin(ErrorKind::IncompleteRead, Duration::ZERO);
+        assert_eq!(headers[0].0, IF_UNMODIFIED_SINCE);
     }
 
     #[test]
@@ -496,7 +571,8 @@ mod tests {
             r.on_chunk(Bytes::from_static(b"0123")).unwrap(),
             &b"0123"[..]
         );
-        let [(range, from), (cond, tag)] = r.begin(ErrorKind::IncompleteRead, Duration::ZERO);
+        let [(range, from), (cond, tag)] =
+            <[_; 2]>::try_from(r.begin(ErrorKind::IncompleteRead, Duration::ZERO)).unwrap();
         assert_eq!(
             (range.as_str(), from.to_str().unwrap()),
             ("range", "bytes=14-19")

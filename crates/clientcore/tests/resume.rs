@@ -547,52 +547,61 @@ both_drivers!(
     }
 );
 
-both_drivers!(a_gzip_body_decoded_on_the_fly_is_restarted_and_skipped, |driver| {
-    let plain = bytes(14, 200_000);
-    let coded = gzip(&plain);
-    let server = RawServer::start(Script {
-        versions: vec![Version {
-            content_encoding: Some("gzip"),
-            ..strong(coded, "gz")
-        }],
-        cuts: vec![Some(100_000)],
-        ..Script::default()
-    });
-    let got = get(&client(driver), &server.url);
-    assert!(got.error.is_none(), "{:?}", got.error);
-    assert_eq!(got.body, plain, "one intact decoded body");
-    assert_eq!(got.resumes.len(), 1);
-    let seen = server.seen();
-    assert_eq!(seen.len(), 2);
-    // The decoder's position is not one in the encoded bytes: the whole body is asked for
-    // again, under the same version, and what the caller had is skipped.
-    assert_eq!(seen[1].header("range"), None);
-    assert_eq!(seen[1].header("if-match"), Some("\"gz\""));
-    assert!(got.resumes[0].offset > 0 && got.resumes[0].offset < plain.len() as u64);
-});
+both_drivers!(
+    a_gzip_body_decoded_on_the_fly_is_restarted_and_skipped,
+    |driver| {
+        let plain = bytes(14, 200_000);
+        let coded = gzip(&plain);
+        let server = RawServer::start(Script {
+            versions: vec![Version {
+                content_encoding: Some("gzip"),
+                ..strong(coded, "gz")
+            }],
+            cuts: vec![Some(100_000)],
+            ..Script::default()
+        });
+        let got = get(&client(driver), &server.url);
+        assert!(got.error.is_none(), "{:?}", got.error);
+        assert_eq!(got.body, plain, "one intact decoded body");
+        assert_eq!(got.resumes.len(), 1);
+        let seen = server.seen();
+        assert_eq!(seen.len(), 2);
+        // The decoder's position is not one in the encoded bytes: the whole body is asked for
+        // again, under the same version, and what the caller had is skipped.
+        assert_eq!(seen[1].header("range"), None);
+        assert_eq!(seen[1].header("if-match"), Some("\"gz\""));
+        assert!(got.resumes[0].offset > 0 && got.resumes[0].offset < plain.len() as u64);
+    }
+);
 
-both_drivers!(a_decoded_body_whose_resource_changed_is_not_spliced, |driver| {
-    let plain = bytes(16, 200_000);
-    let server = RawServer::start(Script {
-        versions: vec![
-            Version {
-                content_encoding: Some("gzip"),
-                ..strong(gzip(&plain), "one")
-            },
-            Version {
-                content_encoding: Some("gzip"),
-                ..strong(gzip(&bytes(17, 200_000)), "two")
-            },
-        ],
-        cuts: vec![Some(100_000)],
-        ..Script::default()
-    });
-    let got = get(&client(driver), &server.url);
-    let err = got.error.expect("the change surfaces");
-    assert_eq!(err.kind(), ErrorKind::ResourceModified, "{err}");
-    assert!(plain.starts_with(&got.body), "only bytes of the first version");
-    assert_eq!(server.seen().len(), 2);
-});
+both_drivers!(
+    a_decoded_body_whose_resource_changed_is_not_spliced,
+    |driver| {
+        let plain = bytes(16, 200_000);
+        let server = RawServer::start(Script {
+            versions: vec![
+                Version {
+                    content_encoding: Some("gzip"),
+                    ..strong(gzip(&plain), "one")
+                },
+                Version {
+                    content_encoding: Some("gzip"),
+                    ..strong(gzip(&bytes(17, 200_000)), "two")
+                },
+            ],
+            cuts: vec![Some(100_000)],
+            ..Script::default()
+        });
+        let got = get(&client(driver), &server.url);
+        let err = got.error.expect("the change surfaces");
+        assert_eq!(err.kind(), ErrorKind::ResourceModified, "{err}");
+        assert!(
+            plain.starts_with(&got.body),
+            "only bytes of the first version"
+        );
+        assert_eq!(server.seen().len(), 2);
+    }
+);
 
 /// A download cut once, that is not resumed: the cut surfaces, one request.
 fn assert_not_resumed(client: &TestClient, method: Method, version: Version, options: &Options) {

@@ -107,6 +107,13 @@ impl Call {
     /// The exchange's next step; with the `opentelemetry` feature, what the throttle gate did
     /// in it goes on the call's span as events.
     #[inline]
+    #[cfg_attr(
+        not(feature = "opentelemetry"),
+        allow(
+            clippy::unused_self,
+            reason = "the span is only written with the feature"
+        )
+    )]
     pub(crate) fn step(
         &self,
         ex: &mut clientcore_proto::pipeline::Exchange<crate::Body>,

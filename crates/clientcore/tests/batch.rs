@@ -74,3 +74,45 @@ both_drivers!(
         assert_eq!(err.status().map(|s| s.as_u16()), Some(409));
     }
 );
+
+both_drivers!(
+    a_batch_is_not_redirected_to_another_origin_with_its_credentials,
+    |driver| {
+        let elsewhere = Server::start([Reply::status(202)]);
+        elsewhere.allow_unused();
+        let server = Server::start([Reply::status(307).header("location", elsewhere.url("/take"))]);
+        let client = TestClient::new(driver, Options::new());
+        let (mut a, a_body) = insert(&server, "1");
+        // A sub-request signed as `batch::authorize` would: its SAS is in the body.
+        a.url.set_query(Some("sv=2021-12-02&sig=s3cr3t"));
+        let batch = Batch::new(TargetForm::Absolute).request(a, a_body);
+        let url = server.url("/devstoreaccount1/$batch").parse().unwrap();
+        let request = Request::new(Method::POST, url).with_batch(batch).unwrap();
+        let err = client.send(request, &Options::new()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ServiceRequest, "{err}");
+        assert!(err.to_string().contains("batch"), "{err}");
+        assert!(!err.to_string().contains("s3cr3t"), "{err}");
+        assert_eq!(server.requests().len(), 1);
+        assert!(
+            elsewhere.requests().is_empty(),
+            "the body went to another origin"
+        );
+    }
+);
+
+both_drivers!(a_batch_follows_a_redirect_within_its_origin, |driver| {
+    let server = Server::start([
+        Reply::status(307).header("location", "/devstoreaccount1/$batch2"),
+        Reply::status(202),
+    ]);
+    let client = TestClient::new(driver, Options::new());
+    let (a, a_body) = insert(&server, "1");
+    let batch = Batch::new(TargetForm::Absolute).request(a, a_body);
+    let url = server.url("/devstoreaccount1/$batch").parse().unwrap();
+    let request = Request::new(Method::POST, url).with_batch(batch).unwrap();
+    let got = client.send(request, &Options::new()).unwrap();
+    assert_eq!(got.status, 202);
+    let seen = server.requests();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].body, seen[1].body, "the body replayed whole");
+});

@@ -98,6 +98,23 @@ impl<B: RequestBody> Exchange<B> {
         if plan.credentials == Credentials::Withhold {
             self.credentials = Credentials::Withhold;
         }
+        // A batch's body holds whole requests, each with the call's credentials
+        // (`batch::authorize`): stripping the outer headers would leave those in the body.
+        if !plan.drop_body
+            && self.credentials == Credentials::Withhold
+            && is_batch(&self.template.parts.headers)
+        {
+            self.state = State::Finished(Error::new(
+                ErrorKind::ServiceRequest,
+                format!(
+                    "cannot follow the redirect to {}: the request is a batch, whose \
+                     sub-requests may carry the call's credentials, and the redirect leaves \
+                     the origin they were given for",
+                    plan.url.origin().ascii_serialization()
+                ),
+            ));
+            return;
+        }
         let parts = &mut self.template.parts;
         let from = std::mem::replace(&mut parts.url, plan.url);
         if self.home.is_none() {
@@ -123,4 +140,14 @@ impl<B: RequestBody> Exchange<B> {
         self.resend_count += 1;
         self.state = State::Ready;
     }
+}
+
+/// Whether the request's body is a batch (`multipart/mixed`, as
+/// [`Request::with_batch`](super::Request::with_batch) sets it).
+fn is_batch(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("multipart/mixed"))
 }

@@ -71,6 +71,10 @@ struct Kept {
 
 impl Kept {
     fn is_expired(&self, cookie: &cookie_store::Cookie<'_>, now: SystemTime) -> bool {
+        // Session cookies only (the common case): no key to build per cookie and request.
+        if self.expires.is_empty() {
+            return false;
+        }
         let key = (
             cookie.domain.as_cow().unwrap_or_default().into_owned(),
             String::from(&cookie.path[..]),

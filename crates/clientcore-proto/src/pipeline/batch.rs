@@ -60,28 +60,14 @@ use super::{Request, RequestBody, RequestParts};
 /// # Ok::<(), clientcore::Error>(())
 /// ```
 pub fn authorize(parts: &mut RequestParts, options: &crate::options::Options) -> Result<(), Error> {
-    use crate::policies::auth::Credential;
-    match options.credential() {
-        Some(Credential::Key { header, value }) => {
-            let v = super::credentials::credential_value(&value.key(), "key")?;
-            parts.headers.insert(header.clone(), v);
-        }
-        Some(Credential::Sas(sas)) => {
-            let sas = sas.signature();
-            let query = match parts.url.query() {
-                Some(q) if !q.is_empty() => format!("{q}&{sas}"),
-                _ => sas,
-            };
-            parts.url.set_query(Some(&query));
-        }
-        Some(Credential::Bearer { .. }) => {
+    if let Some(cred) = options.credential() {
+        if !super::credentials::attach_key_or_sas(parts, cred)? {
             return Err(Error::new(
                 ErrorKind::ClientAuthentication,
                 "a batch sub-request cannot carry a bearer token: authorize the batch with a SAS \
                  or a signing policy",
             ));
         }
-        None => {}
     }
     for policy in options.policies(crate::options::Position::PerTry) {
         policy.on_request(parts)?;

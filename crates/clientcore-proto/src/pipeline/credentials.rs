@@ -60,9 +60,8 @@ impl<B: RequestBody> Exchange<B> {
         parts: &mut RequestParts,
     ) -> Result<(), Blocked> {
         match cred {
-            Credential::Key { header, value } if self.credentials == Credentials::Attach => {
-                let v = credential_value(&value.key(), "key").map_err(Blocked::Fail)?;
-                parts.headers.insert(header.clone(), v);
+            Credential::Key { .. } if self.credentials == Credentials::Attach => {
+                attach_key_or_sas(parts, cred).map_err(Blocked::Fail)?;
                 Ok(())
             }
             Credential::Bearer { scopes, cache } if self.credentials == Credentials::Attach => {
@@ -165,6 +164,35 @@ pub(super) enum Cae {
     Discovered(Box<TokenRequest>),
     /// Answered: a further challenge ends the call with its 401.
     Answered,
+}
+
+/// Puts a key or SAS credential on a request: the key in its header, the SAS at the end of
+/// the query. `false` for a bearer credential or none (a token may first have to be fetched:
+/// each caller decides what to do then). The one place a key or SAS is attached: attempts,
+/// side requests and batch sub-requests all come here.
+pub(super) fn attach_key_or_sas(
+    parts: &mut RequestParts,
+    cred: &Credential,
+) -> Result<bool, Error> {
+    match cred {
+        Credential::Key { header, value } => {
+            parts
+                .headers
+                .insert(header.clone(), credential_value(&value.key(), "key")?);
+        }
+        Credential::Sas(sas) => append_sas(&mut parts.url, &sas.signature()),
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// Appends a SAS to the URL's query, after what it already has.
+pub(super) fn append_sas(url: &mut url::Url, sas: &str) {
+    let query = match url.query() {
+        Some(q) if !q.is_empty() => format!("{q}&{sas}"),
+        _ => sas.to_owned(),
+    };
+    url.set_query(Some(&query));
 }
 
 /// A credential as a header value, marked sensitive. A value a header cannot carry (CR, LF,

@@ -93,12 +93,7 @@ impl<B: RequestBody> Exchange<B> {
             _ => None,
         };
         if let Some(sas) = sas {
-            let url = &mut parts.url;
-            let query = match url.query() {
-                Some(q) if !q.is_empty() => format!("{q}&{sas}"),
-                _ => sas.clone(),
-            };
-            url.set_query(Some(&query));
+            super::credentials::append_sas(&mut parts.url, &sas);
         }
         if let Some(key) = self.opts.retry().idempotency_key() {
             // The same key on every attempt (and redirect) of the call, generated once.

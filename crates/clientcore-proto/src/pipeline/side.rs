@@ -335,30 +335,21 @@ impl<B: RequestBody> Exchange<B> {
     /// The call's credential on a side request: a key, a SAS, or the bearer token the call
     /// holds (a side request never waits for a new one).
     fn side_authorize(&self, parts: &mut RequestParts) -> Result<(), Error> {
-        match self.opts.credential() {
-            Some(Credential::Key { header, value }) => {
-                let v = super::credentials::credential_value(&value.key(), "key")?;
-                parts.headers.insert(header.clone(), v);
-            }
-            Some(Credential::Sas(sas)) => {
-                let sas = sas.signature();
-                let query = match parts.url.query() {
-                    Some(q) if !q.is_empty() => format!("{q}&{sas}"),
-                    _ => sas,
-                };
-                parts.url.set_query(Some(&query));
-            }
-            Some(Credential::Bearer { cache, .. }) => {
-                let token = cache.usable(self.wall.0).ok_or_else(|| {
-                    Error::new(
-                        ErrorKind::ClientAuthentication,
-                        "no usable token for a policy's side request",
-                    )
-                })?;
-                let v = super::credentials::credential_value(&format!("Bearer {token}"), "token")?;
-                parts.headers.insert(http::header::AUTHORIZATION, v);
-            }
-            _ => {}
+        let Some(cred) = self.opts.credential() else {
+            return Ok(());
+        };
+        if super::credentials::attach_key_or_sas(parts, cred)? {
+            return Ok(());
+        }
+        if let Credential::Bearer { cache, .. } = cred {
+            let token = cache.usable(self.wall.0).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::ClientAuthentication,
+                    "no usable token for a policy's side request",
+                )
+            })?;
+            let v = super::credentials::credential_value(&format!("Bearer {token}"), "token")?;
+            parts.headers.insert(http::header::AUTHORIZATION, v);
         }
         Ok(())
     }
